@@ -1,0 +1,44 @@
+package io.sonaflink.state.cycle;
+
+import io.sonaflink.state.bank.ReasoningBankConfig;
+import io.sonaflink.state.cluster.KMeansConfig;
+import io.sonaflink.state.ewc.EwcConfig;
+import io.sonaflink.state.lora.BaseLoraConfig;
+
+/**
+ * Settings of one background learning cycle (seed 004 defaults).
+ *
+ * @param qualityThreshold trajectories below this quality are not clustered (0.3)
+ * @param patternClusters k of k-means (100)
+ * @param minTrajectories a window with fewer trajectories is carried over instead of learned (100)
+ * @param kmeans Lloyd limits
+ * @param bank ReasoningBank limits
+ * @param baseLora BaseLoRA training settings
+ * @param ewc EWC++ settings
+ */
+public record BackgroundConfig(
+        float qualityThreshold,
+        int patternClusters,
+        int minTrajectories,
+        KMeansConfig kmeans,
+        ReasoningBankConfig bank,
+        BaseLoraConfig baseLora,
+        EwcConfig ewc) {
+
+    public static final BackgroundConfig DEFAULT = new BackgroundConfig(
+            0.3f, 100, 100, KMeansConfig.DEFAULT, ReasoningBankConfig.DEFAULT, BaseLoraConfig.DEFAULT, EwcConfig.DEFAULT);
+
+    public BackgroundConfig {
+        if (patternClusters < 1 || minTrajectories < 1) {
+            throw new IllegalArgumentException("patternClusters and minTrajectories must be positive");
+        }
+    }
+
+    public BackgroundConfig withPatternClusters(int k) {
+        return new BackgroundConfig(qualityThreshold, k, minTrajectories, kmeans, bank, baseLora, ewc);
+    }
+
+    public BackgroundConfig withBaseLora(BaseLoraConfig config) {
+        return new BackgroundConfig(qualityThreshold, patternClusters, minTrajectories, kmeans, bank, config, ewc);
+    }
+}

@@ -1,0 +1,191 @@
+package io.sonaflink.state.lora;
+
+import io.sonaflink.state.ewc.EwcConfig;
+import io.sonaflink.state.ewc.EwcPlusPlus;
+import io.sonaflink.state.math.DeterministicRandom;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The background loop's rank-8 adapter: mini-batch Adam over a cycle's batch on the loss plus the
+ * EWC++ penalty, with task-boundary detection before and Fisher estimation after each cycle
+ * (seed 002's cycle order; seed 004's defaults).
+ *
+ * <p>Deterministic: shuffling and Fisher label sampling draw from a generator whose state is part
+ * of this object, so restoring a checkpoint and replaying the same batch gives the same weights.
+ */
+public final class BaseLora {
+
+    private final LoraAdapter adapter;
+    private final AdamOptimizer optimizer;
+    private final EwcPlusPlus ewc;
+    private long randomState;
+    private long cycles;
+
+    public BaseLora(LoraAdapter adapter, AdamOptimizer optimizer, EwcPlusPlus ewc, long randomState, long cycles) {
+        if (optimizer.firstMoment().length != adapter.parameterCount()
+                || ewc.parameterCount() != adapter.parameterCount()) {
+            throw new IllegalArgumentException("optimizer or EWC state does not match the adapter");
+        }
+        this.adapter = adapter;
+        this.optimizer = optimizer;
+        this.ewc = ewc;
+        this.randomState = randomState;
+        this.cycles = cycles;
+    }
+
+    public static BaseLora create(int dim, BaseLoraConfig config, EwcConfig ewcConfig, long seed) {
+        LoraAdapter adapter = LoraAdapter.initialize(dim, config.rank(), config.layers(), config.alpha(), seed);
+        return new BaseLora(
+                adapter,
+                AdamOptimizer.create(adapter.parameterCount()),
+                EwcPlusPlus.create(adapter.parameterCount(), ewcConfig),
+                DeterministicRandom.mix(seed ^ 0x5DEECE66DL),
+                0L);
+    }
+
+    /** Runs one learning cycle over {@code examples}. */
+    public TrainingReport train(List<TrainingExample> examples, BaseLoraConfig config, EwcConfig ewcConfig) {
+        int n = examples.size();
+        float[] theta = adapter.params();
+        if (n == 0) {
+            return new TrainingReport(
+                    0, Float.NaN, Float.NaN, 0f, Float.NaN, false, ewc.lambda(), ewc.penalty(theta), ewc.tasks().size());
+        }
+        DeterministicRandom random = new DeterministicRandom(randomState);
+        LoraWorkspace ws = adapter.newWorkspace();
+        int p = adapter.parameterCount();
+        float[] gradient = new float[p];
+
+        // 1. The batch gradient at the starting weights decides whether a new task began.
+        float lossBefore = 0f;
+        for (TrainingExample e : examples) {
+            lossBefore += adapter.accumulateGradient(e.input(), e.target(), e.weight(), gradient, ws);
+        }
+        lossBefore /= n;
+        double sq = 0.0;
+        for (float g : gradient) {
+            sq += (double) g * g;
+        }
+        float gradientNorm = (float) (Math.sqrt(sq) / n);
+        float z = ewc.zScore(gradientNorm, ewcConfig);
+        boolean boundary = ewc.observeCycleStart(gradientNorm, lossBefore, theta, ewcConfig);
+
+        // 2. Mini-batch Adam on loss + EWC++ penalty.
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        for (int epoch = 0; epoch < config.epochs(); epoch++) {
+            shuffle(order, random);
+            for (int start = 0; start < n; start += config.batchSize()) {
+                int end = Math.min(n, start + config.batchSize());
+                Arrays.fill(gradient, 0f);
+                for (int i = start; i < end; i++) {
+                    TrainingExample e = examples.get(order[i]);
+                    adapter.accumulateGradient(e.input(), e.target(), e.weight(), gradient, ws);
+                }
+                float inv = 1f / (end - start);
+                for (int i = 0; i < p; i++) {
+                    gradient[i] *= inv;
+                }
+                ewc.addPenaltyGradient(theta, gradient);
+                optimizer.step(theta, gradient, config.learningRate());
+            }
+        }
+
+        // 3. Fisher at the trained weights, from labels sampled from the model's output noise.
+        shuffle(order, random);
+        int fisherCount = Math.min(n, config.fisherSamples());
+        for (int s = 0; s < fisherCount; s++) {
+            TrainingExample e = examples.get(order[s]);
+            Arrays.fill(gradient, 0f);
+            adapter.forwardInto(e.input(), ws);
+            float sd = (float) Math.sqrt(e.weight());
+            for (int i = 0; i < adapter.dim(); i++) {
+                ws.outputGradient[i] = sd * (float) random.nextGaussian();
+            }
+            adapter.backward(gradient, ws);
+            ewc.accumulateFisher(gradient, ewcConfig);
+        }
+
+        float lossAfter = meanLoss(examples, ws);
+        ewc.observeCycleEnd(lossAfter, theta, ewcConfig);
+        randomState = random.state();
+        cycles++;
+        return new TrainingReport(
+                n, lossBefore, lossAfter, gradientNorm, z, boundary, ewc.lambda(), ewc.penalty(theta), ewc.tasks().size());
+    }
+
+    /** Mean loss of {@code examples} at the current weights. */
+    public float meanLoss(List<TrainingExample> examples) {
+        return meanLoss(examples, adapter.newWorkspace());
+    }
+
+    private float meanLoss(List<TrainingExample> examples, LoraWorkspace ws) {
+        if (examples.isEmpty()) {
+            return Float.NaN;
+        }
+        double sum = 0.0;
+        for (TrainingExample e : examples) {
+            sum += adapter.loss(e.input(), e.target(), e.weight(), ws);
+        }
+        return (float) (sum / examples.size());
+    }
+
+    private static void shuffle(int[] order, DeterministicRandom random) {
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+
+    public LoraAdapter adapter() {
+        return adapter;
+    }
+
+    public AdamOptimizer optimizer() {
+        return optimizer;
+    }
+
+    public EwcPlusPlus ewc() {
+        return ewc;
+    }
+
+    public long randomState() {
+        return randomState;
+    }
+
+    public long cycles() {
+        return cycles;
+    }
+
+    public BaseLora copy() {
+        return new BaseLora(adapter.copy(), optimizer.copy(), ewc.copy(), randomState, cycles);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof BaseLora)) {
+            return false;
+        }
+        BaseLora that = (BaseLora) o;
+        return randomState == that.randomState
+                && cycles == that.cycles
+                && adapter.equals(that.adapter)
+                && optimizer.equals(that.optimizer)
+                && ewc.equals(that.ewc);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(adapter, randomState, cycles);
+    }
+}

@@ -1,0 +1,35 @@
+package io.sonaflink.state.lora;
+
+/**
+ * Settings of the background loop's BaseLoRA (seed 004: rank 8, learning rate 0.001).
+ *
+ * @param rank adapter rank
+ * @param alpha LoRA alpha; scale is {@code alpha / rank}
+ * @param layers stacked LoRA layers
+ * @param learningRate Adam step size
+ * @param epochs passes over the cycle's batch
+ * @param batchSize mini-batch size
+ * @param fisherSamples examples per cycle whose sampled-label gradients feed the Fisher EMA
+ */
+public record BaseLoraConfig(
+        int rank, float alpha, int layers, float learningRate, int epochs, int batchSize, int fisherSamples) {
+
+    public static final BaseLoraConfig DEFAULT = new BaseLoraConfig(8, 16f, 1, 0.001f, 1, 32, 256);
+
+    public BaseLoraConfig {
+        if (rank < 1 || layers < 1 || epochs < 1 || batchSize < 1 || fisherSamples < 0) {
+            throw new IllegalArgumentException("invalid BaseLoRA sizes");
+        }
+        if (!(learningRate > 0f) || !(alpha > 0f)) {
+            throw new IllegalArgumentException("learning rate and alpha must be positive");
+        }
+    }
+
+    public BaseLoraConfig withEpochs(int newEpochs) {
+        return new BaseLoraConfig(rank, alpha, layers, learningRate, newEpochs, batchSize, fisherSamples);
+    }
+
+    public BaseLoraConfig withLearningRate(float newLearningRate) {
+        return new BaseLoraConfig(rank, alpha, layers, newLearningRate, epochs, batchSize, fisherSamples);
+    }
+}

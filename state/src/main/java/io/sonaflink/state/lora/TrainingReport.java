@@ -1,0 +1,25 @@
+package io.sonaflink.state.lora;
+
+/**
+ * What one BaseLoRA training cycle did.
+ *
+ * @param examples examples trained on
+ * @param lossBefore mean loss at the cycle's starting weights
+ * @param lossAfter mean loss after training
+ * @param gradientNorm norm of the mean loss gradient at the starting weights
+ * @param zScore that norm's z-score against the history (NaN while the history is short)
+ * @param taskBoundary whether this cycle started a new EWC++ task
+ * @param lambda EWC++ lambda after the cycle
+ * @param penalty EWC++ penalty after the cycle
+ * @param tasksRemembered consolidated tasks after the cycle
+ */
+public record TrainingReport(
+        int examples,
+        float lossBefore,
+        float lossAfter,
+        float gradientNorm,
+        float zScore,
+        boolean taskBoundary,
+        float lambda,
+        float penalty,
+        int tasksRemembered) {}
