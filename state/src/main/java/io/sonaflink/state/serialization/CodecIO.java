@@ -1,0 +1,137 @@
+package io.sonaflink.state.serialization;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Field encodings shared by the codecs: length-prefixed arrays, nullable arrays, sorted maps. */
+public final class CodecIO {
+
+    /** Guards against reading garbage as a huge allocation. */
+    static final int MAX_LENGTH = 1 << 28;
+
+    private CodecIO() {}
+
+    public static void writeFloats(float[] values, DataOutput out) throws IOException {
+        out.writeInt(values.length);
+        for (float v : values) {
+            out.writeFloat(v);
+        }
+    }
+
+    public static float[] readFloats(DataInput in) throws IOException {
+        float[] values = new float[readLength(in)];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = in.readFloat();
+        }
+        return values;
+    }
+
+    /** Writes a length of -1 for null. */
+    public static void writeNullableFloats(float[] values, DataOutput out) throws IOException {
+        if (values == null) {
+            out.writeInt(-1);
+        } else {
+            writeFloats(values, out);
+        }
+    }
+
+    public static float[] readNullableFloats(DataInput in) throws IOException {
+        int length = in.readInt();
+        if (length == -1) {
+            return null;
+        }
+        checkLength(length);
+        float[] values = new float[length];
+        for (int i = 0; i < length; i++) {
+            values[i] = in.readFloat();
+        }
+        return values;
+    }
+
+    public static void writeLongs(long[] values, DataOutput out) throws IOException {
+        out.writeInt(values.length);
+        for (long v : values) {
+            out.writeLong(v);
+        }
+    }
+
+    public static long[] readLongs(DataInput in) throws IOException {
+        long[] values = new long[readLength(in)];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = in.readLong();
+        }
+        return values;
+    }
+
+    public static void writeDoubles(double[] values, DataOutput out) throws IOException {
+        out.writeInt(values.length);
+        for (double v : values) {
+            out.writeDouble(v);
+        }
+    }
+
+    public static double[] readDoubles(DataInput in) throws IOException {
+        double[] values = new double[readLength(in)];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = in.readDouble();
+        }
+        return values;
+    }
+
+    public static void writeStringMap(Map<String, String> map, DataOutput out) throws IOException {
+        out.writeInt(map.size());
+        for (Map.Entry<String, String> e : new TreeMap<>(map).entrySet()) {
+            out.writeUTF(e.getKey());
+            out.writeUTF(e.getValue());
+        }
+    }
+
+    public static Map<String, String> readStringMap(DataInput in) throws IOException {
+        int size = readLength(in);
+        Map<String, String> map = new TreeMap<>();
+        for (int i = 0; i < size; i++) {
+            map.put(in.readUTF(), in.readUTF());
+        }
+        return map;
+    }
+
+    public static void writeDoubleMap(Map<String, Double> map, DataOutput out) throws IOException {
+        out.writeInt(map.size());
+        for (Map.Entry<String, Double> e : new TreeMap<>(map).entrySet()) {
+            out.writeUTF(e.getKey());
+            out.writeDouble(e.getValue());
+        }
+    }
+
+    public static Map<String, Double> readDoubleMap(DataInput in) throws IOException {
+        int size = readLength(in);
+        Map<String, Double> map = new TreeMap<>();
+        for (int i = 0; i < size; i++) {
+            map.put(in.readUTF(), in.readDouble());
+        }
+        return map;
+    }
+
+    /** Reads a non-negative collection length and rejects corrupt values. */
+    public static int readLength(DataInput in) throws IOException {
+        int length = in.readInt();
+        checkLength(length);
+        return length;
+    }
+
+    /** Fails on a format version this codec does not know. */
+    public static void checkVersion(int version, int current, Class<?> codec) throws IOException {
+        if (version < 1 || version > current) {
+            throw new IOException(codec.getSimpleName() + " cannot read format version " + version);
+        }
+    }
+
+    private static void checkLength(int length) throws IOException {
+        if (length < 0 || length > MAX_LENGTH) {
+            throw new IOException("corrupt state: length " + length);
+        }
+    }
+}

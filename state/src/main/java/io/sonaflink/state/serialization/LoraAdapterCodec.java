@@ -1,0 +1,44 @@
+package io.sonaflink.state.serialization;
+
+import io.sonaflink.state.lora.LoraAdapter;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
+/** Format of {@link LoraAdapter}. v1: dim, rank, layers, alpha, params. */
+public final class LoraAdapterCodec implements StateCodec<LoraAdapter> {
+
+    private static final long serialVersionUID = 1L;
+    static final int VERSION = 1;
+
+    @Override
+    public int currentVersion() {
+        return VERSION;
+    }
+
+    @Override
+    public void write(LoraAdapter value, DataOutput out) throws IOException {
+        out.writeInt(value.dim());
+        out.writeInt(value.rank());
+        out.writeInt(value.layers());
+        out.writeFloat(value.alpha());
+        CodecIO.writeFloats(value.params(), out);
+    }
+
+    @Override
+    public LoraAdapter read(DataInput in, int version) throws IOException {
+        CodecIO.checkVersion(version, VERSION, getClass());
+        int dim = in.readInt();
+        int rank = in.readInt();
+        int layers = in.readInt();
+        float alpha = in.readFloat();
+        float[] params = CodecIO.readFloats(in);
+        return new LoraAdapter(dim, rank, layers, alpha, params);
+    }
+
+    @Override
+    public LoraAdapter copy(LoraAdapter value) {
+        return value.copy();
+    }
+}
