@@ -14,6 +14,8 @@ package io.sonaflink.state.ewc;
  * @param gradientHistory batch gradient norms kept for the z-score
  * @param minHistory norms needed before a boundary can be declared
  * @param retentionTarget share of each old task's learned loss reduction to keep; drives lambda
+ * @param boundaryLossIncrease a boundary also needs the cycle's starting loss to exceed the loss
+ *     the previous cycle ended with by this fraction
  */
 public record EwcConfig(
         float initialLambda,
@@ -24,10 +26,11 @@ public record EwcConfig(
         int maxTasks,
         int gradientHistory,
         int minHistory,
-        float retentionTarget) {
+        float retentionTarget,
+        float boundaryLossIncrease) {
 
     public static final EwcConfig DEFAULT =
-            new EwcConfig(2000f, 100f, 15000f, 0.999f, 2.0f, 10, 100, 3, 0.95f);
+            new EwcConfig(2000f, 100f, 15000f, 0.999f, 2.0f, 10, 100, 3, 0.95f, 0.2f);
 
     public EwcConfig {
         if (!(minLambda > 0f) || minLambda > maxLambda || initialLambda < minLambda || initialLambda > maxLambda) {
@@ -43,6 +46,9 @@ public record EwcConfig(
         }
         if (!(retentionTarget > 0f && retentionTarget < 1f)) {
             throw new IllegalArgumentException("retentionTarget must be in (0, 1): " + retentionTarget);
+        }
+        if (!(boundaryLossIncrease >= 0f)) {
+            throw new IllegalArgumentException("boundaryLossIncrease must be non-negative: " + boundaryLossIncrease);
         }
     }
 }

@@ -21,8 +21,9 @@ import java.util.Objects;
  *       consolidated weights, not a rescaling of gradients.
  *   <li><b>Task boundary.</b> Once per learning cycle the norm of the mean loss gradient over the
  *       cycle's batch, at the cycle's starting weights, is compared with the last {@link
- *       EwcConfig#gradientHistory()} norms; a z-score above {@link EwcConfig#boundaryZScore()}
- *       consolidates the current weights and Fisher as a finished task (the oldest task is dropped
+ *       EwcConfig#gradientHistory()} norms; a z-score above {@link EwcConfig#boundaryZScore()},
+ *       together with a mean loss clearly above the one the previous cycle ended with ({@link
+ *       EwcConfig#boundaryLossIncrease()}), consolidates the current weights and Fisher as a finished task (the oldest task is dropped
  *       beyond {@link EwcConfig#maxTasks()}), then restarts the Fisher and the history for the new
  *       task. The standard deviation is floored at 10% of the mean so that a flat history does not
  *       turn ordinary noise into boundaries.
@@ -148,7 +149,12 @@ public final class EwcPlusPlus {
      */
     public boolean observeCycleStart(float gradientNorm, float meanLoss, float[] theta, EwcConfig config) {
         float z = zScore(gradientNorm, config);
-        boolean boundary = !Float.isNaN(z) && z > config.boundaryZScore();
+        // A new task also fits the current weights clearly worse than the last cycle's data did.
+        // This keeps the gradient growth of early LoRA training (B starts at zero) and optimiser
+        // jitter around a converged task from reading as boundaries.
+        boolean lossRose = Float.isNaN(currentTaskLastLoss)
+                || meanLoss > currentTaskLastLoss * (1f + config.boundaryLossIncrease());
+        boolean boundary = !Float.isNaN(z) && z > config.boundaryZScore() && lossRose;
         if (boundary) {
             consolidate(theta, config);
             boundariesDetected++;

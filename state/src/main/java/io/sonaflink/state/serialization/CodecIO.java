@@ -3,10 +3,19 @@ package io.sonaflink.state.serialization;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Field encodings shared by the codecs: length-prefixed arrays, nullable arrays, sorted maps. */
+/**
+ * Field encodings shared by the codecs: length-prefixed arrays, nullable arrays, sorted maps, and
+ * values of other codecs nested in a format.
+ *
+ * <p>A nested value is written with its own codec's version in front of it, so a nested codec can
+ * move to a new format without the enclosing codec changing its version: the enclosing format
+ * reads whichever nested version a savepoint holds.
+ */
 public final class CodecIO {
 
     /** Guards against reading garbage as a huge allocation. */
@@ -113,6 +122,49 @@ public final class CodecIO {
             map.put(in.readUTF(), in.readDouble());
         }
         return map;
+    }
+
+    /** Writes {@code value} as its codec's version followed by that version's format. */
+    public static <T> void writeNested(StateCodec<T> codec, T value, DataOutput out) throws IOException {
+        out.writeInt(codec.currentVersion());
+        codec.write(value, out);
+    }
+
+    /** Reads a value written by {@link #writeNested}. */
+    public static <T> T readNested(StateCodec<T> codec, DataInput in) throws IOException {
+        int version = in.readInt();
+        checkVersion(version, codec.currentVersion(), codec.getClass());
+        return codec.read(in, version);
+    }
+
+    /** Writes a list as its codec's version, the size, then each element in that version's format. */
+    public static <T> void writeNestedList(StateCodec<T> codec, List<T> values, DataOutput out) throws IOException {
+        out.writeInt(codec.currentVersion());
+        out.writeInt(values.size());
+        for (T value : values) {
+            codec.write(value, out);
+        }
+    }
+
+    /** Reads a list written by {@link #writeNestedList}. */
+    public static <T> List<T> readNestedList(StateCodec<T> codec, DataInput in) throws IOException {
+        int version = in.readInt();
+        checkVersion(version, codec.currentVersion(), codec.getClass());
+        int size = readLength(in);
+        List<T> values = new ArrayList<>(Math.min(size, 1024));
+        for (int i = 0; i < size; i++) {
+            values.add(codec.read(in, version));
+        }
+        return values;
+    }
+
+    /** Deep copies of each element, by {@link StateCodec#copy}. */
+    public static <T> List<T> copyList(StateCodec<T> codec, List<T> values) {
+        List<T> copies = new ArrayList<>(values.size());
+        for (T value : values) {
+            copies.add(codec.copy(value));
+        }
+        return copies;
     }
 
     /** Reads a non-negative collection length and rejects corrupt values. */

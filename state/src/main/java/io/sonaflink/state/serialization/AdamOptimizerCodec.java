@@ -1,0 +1,40 @@
+package io.sonaflink.state.serialization;
+
+import io.sonaflink.state.lora.AdamOptimizer;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
+/** Format of {@link AdamOptimizer}. v1: firstMoment, secondMoment, steps. */
+public final class AdamOptimizerCodec implements StateCodec<AdamOptimizer> {
+
+    private static final long serialVersionUID = 1L;
+    static final int VERSION = 1;
+
+    @Override
+    public int currentVersion() {
+        return VERSION;
+    }
+
+    @Override
+    public void write(AdamOptimizer value, DataOutput out) throws IOException {
+        CodecIO.writeFloats(value.firstMoment(), out);
+        CodecIO.writeFloats(value.secondMoment(), out);
+        out.writeLong(value.steps());
+    }
+
+    @Override
+    public AdamOptimizer read(DataInput in, int version) throws IOException {
+        CodecIO.checkVersion(version, VERSION, getClass());
+        float[] firstMoment = CodecIO.readFloats(in);
+        float[] secondMoment = CodecIO.readFloats(in);
+        long steps = in.readLong();
+        return new AdamOptimizer(firstMoment, secondMoment, steps);
+    }
+
+    @Override
+    public AdamOptimizer copy(AdamOptimizer value) {
+        return value.copy();
+    }
+}
