@@ -12,11 +12,11 @@ import java.util.Arrays;
  * <ul>
  *   <li><b>Seeding</b> is true D² sampling with a seeded generator: the first centre is uniform,
  *       each next centre is drawn with probability proportional to its squared distance to the
- *       nearest chosen centre. The nearest distances are kept in an array and updated per new
+ *       nearest chosen centre (greedy variant: the best of a few such draws, see {@link
+ *       #defaultLocalTrials}). The nearest distances are kept in an array and updated per new
  *       centre, so seeding is O(n·k·d) (not the seed's O(n·k²·d)); a point is skipped when the
- *       triangle inequality proves the new centre cannot be nearer (twice its current distance
- *       is no more than the distance between its centre and the new one), which changes nothing
- *       in the result.
+ *       triangle inequality proves a candidate cannot be nearer, which changes nothing in the
+ *       result.
  *   <li><b>Lloyd</b> uses Hamerly's bounds (2010) to skip points whose nearest centre cannot have
  *       changed; the remaining points are assigned with one dot-product sweep over all centres
  *       ({@code ||x||² + ||c||² - 2x·c} on a transposed centroid matrix, which the JIT
@@ -42,50 +42,102 @@ public final class KMeans {
     }
 
     /**
-     * k-means++ seeding. Returns {@code k' x dim} centres, {@code k' <= k}: fewer only when the data
-     * has fewer than {@code k} distinct points.
+     * Greedy k-means++ seeding with {@link #defaultLocalTrials(int)} candidates per centre. Returns
+     * {@code k' x dim} centres, {@code k' <= k}: fewer only when the data has fewer than {@code k}
+     * distinct points.
      */
     public static float[] seed(float[] data, int n, int dim, int k, DeterministicRandom random) {
+        return seed(data, n, dim, k, defaultLocalTrials(k), random);
+    }
+
+    /**
+     * {@code 2 + floor(ln k)} candidates per centre, as in scikit-learn: plain k-means++ often
+     * lets two centres share one of many well-separated clusters (points of covered clusters keep
+     * a sizeable share of the D² mass in high dimensions), and Lloyd cannot undo that.
+     */
+    public static int defaultLocalTrials(int k) {
+        return 2 + (int) Math.log(k);
+    }
+
+    /**
+     * k-means++ seeding. Each centre is chosen among {@code localTrials} candidates drawn by D²
+     * sampling, keeping the one that lowers the total squared distance most; with one trial this
+     * is the original algorithm.
+     */
+    public static float[] seed(float[] data, int n, int dim, int k, int localTrials, DeterministicRandom random) {
+        if (localTrials < 1) {
+            throw new IllegalArgumentException("localTrials must be positive: " + localTrials);
+        }
         float[] centers = new float[k * dim];
         float[] minDist = new float[n];
         int[] nearest = new int[n];
-        // squared distances between the newest centre and each earlier one
+        float[] candidateDist = new float[n];
+        float[] bestDist = new float[n];
+        // squared distances between the candidate and each chosen centre
         float[] centerDist = new float[k];
 
         int first = random.nextInt(n);
         System.arraycopy(data, first * dim, centers, 0, dim);
+        double total = 0.0;
         for (int i = 0; i < n; i++) {
             minDist[i] = Vectors.squaredDistance(data, i * dim, centers, 0, dim);
+            total += minDist[i];
         }
         int chosen = 1;
-        while (chosen < k) {
-            double total = 0.0;
-            for (int i = 0; i < n; i++) {
-                total += minDist[i];
-            }
-            if (total <= 0.0) {
-                break; // every point coincides with a chosen centre
-            }
-            int next = sampleProportional(minDist, total, random);
-            int cOff = chosen * dim;
-            System.arraycopy(data, next * dim, centers, cOff, dim);
-            for (int j = 0; j < chosen; j++) {
-                centerDist[j] = Vectors.squaredDistance(centers, j * dim, centers, cOff, dim);
-            }
-            for (int i = 0; i < n; i++) {
-                // d(x, new) >= d(new, c) - d(x, c) >= d(x, c) when d(new, c)^2 >= 4 d(x, c)^2
-                if (centerDist[nearest[i]] >= 4f * minDist[i]) {
-                    continue;
+        while (chosen < k && total > 0.0) {
+            int bestCandidate = -1;
+            double bestTotal = Double.POSITIVE_INFINITY;
+            for (int trial = 0; trial < localTrials; trial++) {
+                int candidate = sampleProportional(minDist, total, random);
+                double candidateTotal = distancesWithCandidate(
+                        data, n, dim, candidate, centers, chosen, minDist, nearest, centerDist, candidateDist);
+                if (candidateTotal < bestTotal) {
+                    bestTotal = candidateTotal;
+                    bestCandidate = candidate;
+                    float[] swap = bestDist;
+                    bestDist = candidateDist;
+                    candidateDist = swap;
                 }
-                float d = Vectors.squaredDistance(data, i * dim, centers, cOff, dim);
-                if (d < minDist[i]) {
-                    minDist[i] = d;
+            }
+            System.arraycopy(data, bestCandidate * dim, centers, chosen * dim, dim);
+            for (int i = 0; i < n; i++) {
+                if (bestDist[i] < minDist[i]) {
+                    minDist[i] = bestDist[i];
                     nearest[i] = chosen;
                 }
             }
+            total = bestTotal;
             chosen++;
         }
         return chosen == k ? centers : Arrays.copyOf(centers, chosen * dim);
+    }
+
+    /**
+     * Fills {@code out} with each point's squared distance to its nearest centre if {@code
+     * candidate} were added, and returns their sum. A point is skipped when the triangle
+     * inequality proves the candidate cannot be nearer: {@code d(x, cand) >= d(cand, c) - d(x, c)
+     * >= d(x, c)} whenever {@code d(cand, c)^2 >= 4 d(x, c)^2}.
+     */
+    private static double distancesWithCandidate(
+            float[] data, int n, int dim, int candidate, float[] centers, int chosen, float[] minDist, int[] nearest,
+            float[] centerDist, float[] out) {
+        int cOff = candidate * dim;
+        for (int j = 0; j < chosen; j++) {
+            centerDist[j] = Vectors.squaredDistance(centers, j * dim, data, cOff, dim);
+        }
+        double total = 0.0;
+        for (int i = 0; i < n; i++) {
+            float m = minDist[i];
+            if (centerDist[nearest[i]] < 4f * m) {
+                float d = Vectors.squaredDistance(data, i * dim, data, cOff, dim);
+                if (d < m) {
+                    m = d;
+                }
+            }
+            out[i] = m;
+            total += m;
+        }
+        return total;
     }
 
     /** Index {@code i} drawn with probability {@code weights[i] / total}. */
