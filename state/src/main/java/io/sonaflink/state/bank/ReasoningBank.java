@@ -14,8 +14,8 @@ import java.util.Set;
  * merging each cycle's patterns without duplicating ones already known, consolidation of near
  * duplicates by sample-weighted average, and eviction of the least confident pattern at capacity.
  *
- * <p>Search runs over a column-major copy of all centroids with precomputed inverse norms, rebuilt
- * lazily after a change, so a top-1 query is one vectorised sweep.
+ * <p>Search runs over a transposed copy of all centroids with precomputed inverse norms, rebuilt
+ * lazily after a change, so a top-1 query is one vectorised sweep ({@link Vectors#dotAll}).
  */
 public final class ReasoningBank {
 
@@ -24,7 +24,7 @@ public final class ReasoningBank {
     private long nextId;
 
     // Search index, derived from patterns; never checkpointed.
-    private transient float[] searchMatrix;
+    private transient float[][] searchRows;
     private transient float[] inverseNorms;
     private transient float[] scratch;
     private transient boolean indexValid;
@@ -211,7 +211,7 @@ public final class ReasoningBank {
             rebuildIndex();
         }
         int n = patterns.size();
-        Vectors.dotAll(query, 0, searchMatrix, dim, n, scratch);
+        Vectors.dotAll(query, 0, searchRows, n, scratch);
         float qn = Vectors.squaredNorm(query);
         float invQ = qn == 0f ? 0f : (float) (1.0 / Math.sqrt(qn));
         for (int p = 0; p < n; p++) {
@@ -222,16 +222,15 @@ public final class ReasoningBank {
 
     private void rebuildIndex() {
         int n = patterns.size();
-        float[] rows = new float[n * dim];
+        float[] centroids = new float[n * dim];
         inverseNorms = new float[n];
         for (int p = 0; p < n; p++) {
             float[] c = patterns.get(p).centroid();
-            System.arraycopy(c, 0, rows, p * dim, dim);
+            System.arraycopy(c, 0, centroids, p * dim, dim);
             float norm = Vectors.squaredNorm(c);
             inverseNorms[p] = norm == 0f ? 0f : (float) (1.0 / Math.sqrt(norm));
         }
-        searchMatrix = new float[n * dim];
-        Vectors.transpose(rows, n, dim, searchMatrix);
+        searchRows = Vectors.transposeToRows(centroids, n, dim, n);
         scratch = new float[Math.max(1, n)];
         indexValid = true;
     }

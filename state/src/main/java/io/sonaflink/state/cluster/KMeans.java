@@ -10,17 +10,18 @@ import java.util.Arrays;
  * row-major {@code n x dim} {@code float[]}.
  *
  * <ul>
- *   <li><b>Seeding</b> is true D² sampling with a seeded generator: the first centre is uniform,
- *       each next centre is drawn with probability proportional to its squared distance to the
- *       nearest chosen centre (greedy variant: the best of a few such draws, see {@link
- *       #defaultLocalTrials}). The nearest distances are kept in an array and updated per new
- *       centre, so seeding is O(n·k·d) (not the seed's O(n·k²·d)); a point is skipped when the
- *       triangle inequality proves a candidate cannot be nearer, which changes nothing in the
- *       result.
- *   <li><b>Lloyd</b> uses Hamerly's bounds (2010) to skip points whose nearest centre cannot have
- *       changed; the remaining points are assigned with one dot-product sweep over all centres
- *       ({@code ||x||² + ||c||² - 2x·c} on a transposed centroid matrix, which the JIT
- *       vectorises). The result equals plain Lloyd's.
+ *   <li><b>Seeding</b> is true D² sampling with a seeded generator over all points: the first
+ *       centre is uniform, each next centre is drawn with probability proportional to its squared
+ *       distance to the nearest chosen centre. The greedy variant draws {@link
+ *       #defaultLocalTrials} candidates and keeps the one that lowers the total squared distance
+ *       of an evaluation sample most. The nearest distances are kept in an array and updated once
+ *       per chosen centre, so seeding is O(n·k·d) (not the seed's O(n·k²·d)); a point is skipped
+ *       when the triangle inequality proves the new centre cannot be nearer, which changes nothing
+ *       in the result.
+ *   <li><b>Lloyd</b> uses Hamerly's bounds (2010), warm-started from the seeding's exact nearest
+ *       distances, to skip points whose nearest centre cannot have changed; the remaining points
+ *       are assigned with one vectorised dot-product sweep over all centres ({@code ||x||² +
+ *       ||c||² - 2x·c}). The result equals plain Lloyd's from the same seeds.
  *   <li><b>Empty clusters</b> take the point farthest from its own centre, a standard repair
  *       that keeps {@code k} clusters.
  * </ul>
@@ -36,18 +37,10 @@ public final class KMeans {
         if (data.length < n * dim) {
             throw new IllegalArgumentException("data holds fewer than n x dim values");
         }
-        float[] centroids = seed(data, n, dim, Math.min(k, n), new DeterministicRandom(seed));
-        int kEff = centroids.length / dim;
-        return lloyd(data, n, dim, kEff, centroids, config);
-    }
-
-    /**
-     * Greedy k-means++ seeding with {@link #defaultLocalTrials(int)} candidates per centre. Returns
-     * {@code k' x dim} centres, {@code k' <= k}: fewer only when the data has fewer than {@code k}
-     * distinct points.
-     */
-    public static float[] seed(float[] data, int n, int dim, int k, DeterministicRandom random) {
-        return seed(data, n, dim, k, defaultLocalTrials(k), random);
+        int kSeed = Math.min(k, n);
+        Seeding seeding = new Seeding(data, n, dim, kSeed);
+        seeding.run(defaultLocalTrials(kSeed), new DeterministicRandom(seed));
+        return lloyd(data, n, dim, seeding, config);
     }
 
     /**
@@ -59,85 +52,20 @@ public final class KMeans {
         return 2 + (int) Math.log(k);
     }
 
-    /**
-     * k-means++ seeding. Each centre is chosen among {@code localTrials} candidates drawn by D²
-     * sampling, keeping the one that lowers the total squared distance most; with one trial this
-     * is the original algorithm.
-     */
-    public static float[] seed(float[] data, int n, int dim, int k, int localTrials, DeterministicRandom random) {
-        if (localTrials < 1) {
-            throw new IllegalArgumentException("localTrials must be positive: " + localTrials);
-        }
-        float[] centers = new float[k * dim];
-        float[] minDist = new float[n];
-        int[] nearest = new int[n];
-        float[] candidateDist = new float[n];
-        float[] bestDist = new float[n];
-        // squared distances between the candidate and each chosen centre
-        float[] centerDist = new float[k];
-
-        int first = random.nextInt(n);
-        System.arraycopy(data, first * dim, centers, 0, dim);
-        double total = 0.0;
-        for (int i = 0; i < n; i++) {
-            minDist[i] = Vectors.squaredDistance(data, i * dim, centers, 0, dim);
-            total += minDist[i];
-        }
-        int chosen = 1;
-        while (chosen < k && total > 0.0) {
-            int bestCandidate = -1;
-            double bestTotal = Double.POSITIVE_INFINITY;
-            for (int trial = 0; trial < localTrials; trial++) {
-                int candidate = sampleProportional(minDist, total, random);
-                double candidateTotal = distancesWithCandidate(
-                        data, n, dim, candidate, centers, chosen, minDist, nearest, centerDist, candidateDist);
-                if (candidateTotal < bestTotal) {
-                    bestTotal = candidateTotal;
-                    bestCandidate = candidate;
-                    float[] swap = bestDist;
-                    bestDist = candidateDist;
-                    candidateDist = swap;
-                }
-            }
-            System.arraycopy(data, bestCandidate * dim, centers, chosen * dim, dim);
-            for (int i = 0; i < n; i++) {
-                if (bestDist[i] < minDist[i]) {
-                    minDist[i] = bestDist[i];
-                    nearest[i] = chosen;
-                }
-            }
-            total = bestTotal;
-            chosen++;
-        }
-        return chosen == k ? centers : Arrays.copyOf(centers, chosen * dim);
+    /** Points on which greedy candidates are compared: enough for every cluster to be seen. */
+    static int evaluationSampleSize(int n, int k) {
+        return Math.min(n, 256 + 4 * k);
     }
 
     /**
-     * Fills {@code out} with each point's squared distance to its nearest centre if {@code
-     * candidate} were added, and returns their sum. A point is skipped when the triangle
-     * inequality proves the candidate cannot be nearer: {@code d(x, cand) >= d(cand, c) - d(x, c)
-     * >= d(x, c)} whenever {@code d(cand, c)^2 >= 4 d(x, c)^2}.
+     * k-means++ seeding with {@code localTrials} D²-drawn candidates per centre (one trial is the
+     * original algorithm). Returns {@code k' x dim} centres, {@code k' <= k}: fewer only when the
+     * data has fewer than {@code k} distinct points.
      */
-    private static double distancesWithCandidate(
-            float[] data, int n, int dim, int candidate, float[] centers, int chosen, float[] minDist, int[] nearest,
-            float[] centerDist, float[] out) {
-        int cOff = candidate * dim;
-        for (int j = 0; j < chosen; j++) {
-            centerDist[j] = Vectors.squaredDistance(centers, j * dim, data, cOff, dim);
-        }
-        double total = 0.0;
-        for (int i = 0; i < n; i++) {
-            float m = minDist[i];
-            if (centerDist[nearest[i]] < 4f * m) {
-                float d = Vectors.squaredDistance(data, i * dim, data, cOff, dim);
-                if (d < m) {
-                    m = d;
-                }
-            }
-            out[i] = m;
-            total += m;
-        }
-        return total;
+    public static float[] seed(float[] data, int n, int dim, int k, int localTrials, DeterministicRandom random) {
+        Seeding seeding = new Seeding(data, n, dim, k);
+        seeding.run(localTrials, random);
+        return seeding.chosen == k ? seeding.centers : Arrays.copyOf(seeding.centers, seeding.chosen * dim);
     }
 
     /** Index {@code i} drawn with probability {@code weights[i] / total}. */
@@ -157,41 +85,167 @@ public final class KMeans {
         return last; // rounding left target at the very end
     }
 
-    private static KMeansResult lloyd(float[] data, int n, int dim, int k, float[] centroids, KMeansConfig config) {
+    /**
+     * Seeding state: the chosen centres and, per point, its nearest centre, the exact squared
+     * distance to it, and a lower bound on the squared distance to every other centre (which
+     * warm-starts Hamerly's bounds in Lloyd).
+     */
+    private static final class Seeding {
+        final float[] data;
+        final int n;
+        final int dim;
+        final int k;
+        final float[] centers;
+        final float[] minDist;
+        final float[] secondLower;
+        final int[] nearest;
+        final float[] centerDist;
+        int chosen;
+
+        Seeding(float[] data, int n, int dim, int k) {
+            this.data = data;
+            this.n = n;
+            this.dim = dim;
+            this.k = k;
+            this.centers = new float[k * dim];
+            this.minDist = new float[n];
+            this.secondLower = new float[n];
+            this.nearest = new int[n];
+            this.centerDist = new float[k];
+        }
+
+        void run(int localTrials, DeterministicRandom random) {
+            if (localTrials < 1) {
+                throw new IllegalArgumentException("localTrials must be positive: " + localTrials);
+            }
+            int first = random.nextInt(n);
+            System.arraycopy(data, first * dim, centers, 0, dim);
+            double total = 0.0;
+            for (int i = 0; i < n; i++) {
+                minDist[i] = Vectors.squaredDistance(data, i * dim, centers, 0, dim);
+                total += minDist[i];
+            }
+            Arrays.fill(secondLower, Float.POSITIVE_INFINITY);
+            chosen = 1;
+            int[] sample = localTrials > 1 ? sampleIndices(evaluationSampleSize(n, k), random) : null;
+            while (chosen < k && total > 0.0) {
+                int next = sampleProportional(minDist, total, random);
+                if (sample != null) {
+                    double best = potentialWith(next, sample);
+                    for (int trial = 1; trial < localTrials; trial++) {
+                        int candidate = sampleProportional(minDist, total, random);
+                        double potential = potentialWith(candidate, sample);
+                        if (potential < best) {
+                            best = potential;
+                            next = candidate;
+                        }
+                    }
+                }
+                total = add(next);
+            }
+        }
+
+        /** Adds point {@code p} as the next centre; updates distances and bounds; returns the new total. */
+        private double add(int p) {
+            int cOff = chosen * dim;
+            System.arraycopy(data, p * dim, centers, cOff, dim);
+            centerDistances(cOff);
+            double total = 0.0;
+            for (int i = 0; i < n; i++) {
+                float m = minDist[i];
+                float cd = centerDist[nearest[i]];
+                if (cd >= 4f * m) {
+                    // d(x, new) >= d(new, c) - d(x, c): keep it as a lower bound for Lloyd
+                    float gap = (float) (Math.sqrt(cd) - Math.sqrt(m));
+                    secondLower[i] = Math.min(secondLower[i], gap * gap);
+                } else {
+                    float d = Vectors.squaredDistance(data, i * dim, centers, cOff, dim);
+                    if (d < m) {
+                        secondLower[i] = Math.min(secondLower[i], m);
+                        minDist[i] = d;
+                        nearest[i] = chosen;
+                    } else {
+                        secondLower[i] = Math.min(secondLower[i], d);
+                    }
+                }
+                total += minDist[i];
+            }
+            chosen++;
+            return total;
+        }
+
+        /** Sum over {@code sample} of the squared distance to the nearest centre if {@code candidate} were added. */
+        private double potentialWith(int candidate, int[] sample) {
+            int cOff = candidate * dim;
+            for (int j = 0; j < chosen; j++) {
+                centerDist[j] = Vectors.squaredDistance(centers, j * dim, data, cOff, dim);
+            }
+            double total = 0.0;
+            for (int i : sample) {
+                float m = minDist[i];
+                if (centerDist[nearest[i]] < 4f * m) {
+                    m = Math.min(m, Vectors.squaredDistance(data, i * dim, data, cOff, dim));
+                }
+                total += m;
+            }
+            return total;
+        }
+
+        private void centerDistances(int cOff) {
+            for (int j = 0; j < chosen; j++) {
+                centerDist[j] = Vectors.squaredDistance(centers, j * dim, centers, cOff, dim);
+            }
+        }
+
+        /** {@code m} distinct indices in [0, n), uniformly (partial Fisher-Yates), or all when m == n. */
+        private int[] sampleIndices(int m, DeterministicRandom random) {
+            int[] all = new int[n];
+            for (int i = 0; i < n; i++) {
+                all[i] = i;
+            }
+            if (m == n) {
+                return all;
+            }
+            for (int i = 0; i < m; i++) {
+                int j = i + random.nextInt(n - i);
+                int t = all[i];
+                all[i] = all[j];
+                all[j] = t;
+            }
+            return Arrays.copyOf(all, m);
+        }
+    }
+
+    private static KMeansResult lloyd(float[] data, int n, int dim, Seeding seeding, KMeansConfig config) {
+        int k = seeding.chosen;
+        float[] centroids = seeding.chosen == seeding.k
+                ? seeding.centers : Arrays.copyOf(seeding.centers, k * dim);
+        int[] assignment = seeding.nearest;
+        float[] upper = new float[n];
+        float[] lower = new float[n];
+        for (int i = 0; i < n; i++) {
+            upper[i] = (float) Math.sqrt(seeding.minDist[i]);
+            lower[i] = (float) Math.sqrt(seeding.secondLower[i]);
+        }
         float[] pointNorms = new float[n];
         for (int i = 0; i < n; i++) {
             pointNorms[i] = Vectors.squaredNorm(data, i * dim, dim);
         }
-        int[] assignment = new int[n];
-        float[] upper = new float[n];
-        float[] lower = new float[n];
-        float[] transposed = new float[dim * k];
-        float[] centroidNorms = new float[k];
-        float[] dots = new float[k];
-        float[] halfNearestCenter = new float[k];
+        Centres centres = new Centres(k, dim);
         float[] moved = new float[k];
         double[] sums = new double[k * dim];
         int[] sizes = new int[k];
 
-        // Initial full assignment.
-        prepareCentroids(centroids, k, dim, transposed, centroidNorms, halfNearestCenter);
-        float maxCentroidNorm = max(centroidNorms, k);
-        for (int i = 0; i < n; i++) {
-            assignFully(data, i, dim, k, pointNorms[i], centroids, transposed, centroidNorms, maxCentroidNorm,
-                        dots, assignment, upper, lower);
-        }
-
         int iterations = 0;
         boolean converged = false;
-        while (iterations < config.maxIterations()) {
+        while (iterations < config.maxIterations() && k > 1) {
             iterations++;
             float maxShift = updateCentroids(data, n, dim, k, centroids, assignment, upper, lower, sums, sizes, moved);
             converged = maxShift <= config.tolerance();
             if (maxShift == 0f) {
                 break;
             }
-            prepareCentroids(centroids, k, dim, transposed, centroidNorms, halfNearestCenter);
-            maxCentroidNorm = max(centroidNorms, k);
+            centres.prepare(centroids);
             float maxMoved = 0f;
             float secondMoved = 0f;
             int maxMovedIndex = -1;
@@ -208,7 +262,7 @@ public final class KMeans {
                 int a = assignment[i];
                 upper[i] += moved[a];
                 lower[i] -= (a == maxMovedIndex) ? secondMoved : maxMoved;
-                float bound = Math.max(halfNearestCenter[a], lower[i]);
+                float bound = Math.max(centres.halfNearest[a], lower[i]);
                 if (upper[i] <= bound) {
                     continue;
                 }
@@ -216,12 +270,16 @@ public final class KMeans {
                 if (upper[i] <= bound) {
                     continue;
                 }
-                assignFully(data, i, dim, k, pointNorms[i], centroids, transposed, centroidNorms, maxCentroidNorm,
-                        dots, assignment, upper, lower);
+                centres.assign(data, i, pointNorms[i], centroids, assignment, upper, lower);
             }
             if (converged) {
                 break;
             }
+        }
+        if (k == 1) {
+            converged = true;
+            Arrays.fill(assignment, 0);
+            updateCentroids(data, n, dim, k, centroids, assignment, upper, lower, sums, sizes, moved);
         }
         Arrays.fill(sizes, 0);
         double inertia = 0.0;
@@ -232,46 +290,64 @@ public final class KMeans {
         return new KMeansResult(centroids, k, dim, assignment, sizes, iterations, converged, inertia);
     }
 
-    /** Exact nearest and second-nearest centre of point {@code i}; sets its bounds. */
-    private static void assignFully(
-            float[] data, int i, int dim, int k, float pointNorm, float[] centroids, float[] transposed,
-            float[] centroidNorms, float maxCentroidNorm, float[] dots, int[] assignment, float[] upper, float[] lower) {
-        Vectors.dotAll(data, i * dim, transposed, dim, k, dots);
-        float best = Float.POSITIVE_INFINITY;
-        float second = Float.POSITIVE_INFINITY;
-        int bestIndex = 0;
-        for (int c = 0; c < k; c++) {
-            float d = pointNorm + centroidNorms[c] - 2f * dots[c];
-            if (d < best) {
-                second = best;
-                best = d;
-                bestIndex = c;
-            } else if (d < second) {
-                second = d;
+    /** Per-iteration view of the centroids used for full re-assignment. */
+    private static final class Centres {
+        final int k;
+        final int dim;
+        final float[] norms;
+        final float[] halfNearest;
+        final float[] dots;
+        float[][] rows;
+        float maxNorm;
+
+        Centres(int k, int dim) {
+            this.k = k;
+            this.dim = dim;
+            this.norms = new float[k];
+            this.halfNearest = new float[k];
+            this.dots = new float[k];
+        }
+
+        void prepare(float[] centroids) {
+            rows = Vectors.transposeToRows(centroids, k, dim, k);
+            maxNorm = 0f;
+            for (int c = 0; c < k; c++) {
+                norms[c] = Vectors.squaredNorm(centroids, c * dim, dim);
+                maxNorm = Math.max(maxNorm, norms[c]);
+            }
+            for (int c = 0; c < k; c++) {
+                float nearest = Float.POSITIVE_INFINITY;
+                for (int o = 0; o < k; o++) {
+                    if (o != c) {
+                        nearest = Math.min(nearest, Vectors.squaredDistance(centroids, c * dim, centroids, o * dim, dim));
+                    }
+                }
+                halfNearest[c] = 0.5f * (float) Math.sqrt(nearest);
             }
         }
-        assignment[i] = bestIndex;
-        // The expansion ||x||^2 + ||c||^2 - 2x.c loses precision far from the origin: the upper bound
-        // is taken exactly and the lower bound is lowered by the expansion's rounding error.
-        upper[i] = (float) Math.sqrt(Vectors.squaredDistance(data, i * dim, centroids, bestIndex * dim, dim));
-        float roundingError = 1e-5f * (pointNorm + maxCentroidNorm);
-        lower[i] = (float) Math.sqrt(Math.max(second - roundingError, 0f));
-    }
 
-    private static void prepareCentroids(
-            float[] centroids, int k, int dim, float[] transposed, float[] centroidNorms, float[] halfNearestCenter) {
-        Vectors.transpose(centroids, k, dim, transposed);
-        for (int c = 0; c < k; c++) {
-            centroidNorms[c] = Vectors.squaredNorm(centroids, c * dim, dim);
-        }
-        for (int c = 0; c < k; c++) {
-            float nearest = Float.POSITIVE_INFINITY;
-            for (int o = 0; o < k; o++) {
-                if (o != c) {
-                    nearest = Math.min(nearest, Vectors.squaredDistance(centroids, c * dim, centroids, o * dim, dim));
+        /** Exact nearest and second-nearest centre of point {@code i}; sets its bounds. */
+        void assign(float[] data, int i, float pointNorm, float[] centroids, int[] assignment, float[] upper, float[] lower) {
+            Vectors.dotAll(data, i * dim, rows, k, dots);
+            float best = Float.POSITIVE_INFINITY;
+            float second = Float.POSITIVE_INFINITY;
+            int bestIndex = 0;
+            for (int c = 0; c < k; c++) {
+                float d = pointNorm + norms[c] - 2f * dots[c];
+                if (d < best) {
+                    second = best;
+                    best = d;
+                    bestIndex = c;
+                } else if (d < second) {
+                    second = d;
                 }
             }
-            halfNearestCenter[c] = k == 1 ? Float.POSITIVE_INFINITY : 0.5f * (float) Math.sqrt(nearest);
+            assignment[i] = bestIndex;
+            // ||x||^2 + ||c||^2 - 2x.c loses precision far from the origin: the upper bound is taken
+            // exactly and the lower bound is lowered by the expansion's rounding error.
+            upper[i] = (float) Math.sqrt(Vectors.squaredDistance(data, i * dim, centroids, bestIndex * dim, dim));
+            float roundingError = 1e-5f * (pointNorm + maxNorm);
+            lower[i] = (float) Math.sqrt(Math.max(second - roundingError, 0f));
         }
     }
 
@@ -290,20 +366,17 @@ public final class KMeans {
                 sums[off + j] += data[xOff + j];
             }
         }
-        float maxShift = 0f;
-        float[] updated = new float[dim];
         for (int c = 0; c < k; c++) {
-            int off = c * dim;
             if (sizes[c] == 0) {
                 int donor = farthestPointOfSharedCluster(n, assignment, upper, sizes);
                 if (donor < 0) {
-                    moved[c] = 0f;
                     continue;
                 }
                 // Move the donor: its old cluster loses it, this one gains it.
                 int from = assignment[donor];
                 sizes[from]--;
                 int fOff = from * dim;
+                int off = c * dim;
                 for (int j = 0; j < dim; j++) {
                     sums[fOff + j] -= data[donor * dim + j];
                     sums[off + j] = data[donor * dim + j];
@@ -314,6 +387,8 @@ public final class KMeans {
                 lower[donor] = 0f; // its second-nearest centre is unknown now: force a full re-scan
             }
         }
+        float maxShift = 0f;
+        float[] updated = new float[dim];
         for (int c = 0; c < k; c++) {
             int off = c * dim;
             double inv = 1.0 / sizes[c];
@@ -326,14 +401,6 @@ public final class KMeans {
             System.arraycopy(updated, 0, centroids, off, dim);
         }
         return maxShift;
-    }
-
-    private static float max(float[] values, int count) {
-        float m = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < count; i++) {
-            m = Math.max(m, values[i]);
-        }
-        return m;
     }
 
     private static int farthestPointOfSharedCluster(int n, int[] assignment, float[] upper, int[] sizes) {

@@ -58,26 +58,29 @@ public final class BaseLora {
         LoraWorkspace ws = adapter.newWorkspace();
         int p = adapter.parameterCount();
         float[] gradient = new float[p];
-
-        // 1. The batch gradient at the starting weights decides whether a new task began.
-        float lossBefore = 0f;
-        for (TrainingExample e : examples) {
-            lossBefore += adapter.accumulateGradient(e.input(), e.target(), e.weight(), gradient, ws);
-        }
-        lossBefore /= n;
-        double sq = 0.0;
-        for (float g : gradient) {
-            sq += (double) g * g;
-        }
-        float gradientNorm = (float) (Math.sqrt(sq) / n);
-        float z = ewc.zScore(gradientNorm, ewcConfig);
-        boolean boundary = ewc.observeCycleStart(gradientNorm, lossBefore, theta, ewcConfig);
-
-        // 2. Mini-batch Adam on loss + EWC++ penalty.
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
         }
+        shuffle(order, random);
+        int probe = Math.min(n, config.probeSamples());
+
+        // 1. The batch gradient at the starting weights (on the probe) decides whether a new task began.
+        float lossBefore = 0f;
+        for (int s = 0; s < probe; s++) {
+            TrainingExample e = examples.get(order[s]);
+            lossBefore += adapter.accumulateGradient(e.input(), e.target(), e.weight(), gradient, ws);
+        }
+        lossBefore /= probe;
+        double sq = 0.0;
+        for (float g : gradient) {
+            sq += (double) g * g;
+        }
+        float gradientNorm = (float) (Math.sqrt(sq) / probe);
+        float z = ewc.zScore(gradientNorm, ewcConfig);
+        boolean boundary = ewc.observeCycleStart(gradientNorm, lossBefore, theta, ewcConfig);
+
+        // 2. Mini-batch Adam on loss + EWC++ penalty.
         for (int epoch = 0; epoch < config.epochs(); epoch++) {
             shuffle(order, random);
             for (int start = 0; start < n; start += config.batchSize()) {
@@ -96,38 +99,36 @@ public final class BaseLora {
             }
         }
 
-        // 3. Fisher at the trained weights, from labels sampled from the model's output noise.
+        // 3. Loss and Fisher at the trained weights (on a fresh probe); the Fisher uses labels
+        //    sampled from the model's output noise (see EwcPlusPlus).
         shuffle(order, random);
-        int fisherCount = Math.min(n, config.fisherSamples());
-        for (int s = 0; s < fisherCount; s++) {
+        double lossAfter = 0.0;
+        for (int s = 0; s < probe; s++) {
             TrainingExample e = examples.get(order[s]);
-            Arrays.fill(gradient, 0f);
-            adapter.forwardInto(e.input(), ws);
+            lossAfter += adapter.loss(e.input(), e.target(), e.weight(), ws); // leaves activations in ws
             float sd = (float) Math.sqrt(e.weight());
             for (int i = 0; i < adapter.dim(); i++) {
                 ws.outputGradient[i] = sd * (float) random.nextGaussian();
             }
+            Arrays.fill(gradient, 0f);
             adapter.backward(gradient, ws);
             ewc.accumulateFisher(gradient, ewcConfig);
         }
-
-        float lossAfter = meanLoss(examples, ws);
-        ewc.observeCycleEnd(lossAfter, theta, ewcConfig);
+        float meanLossAfter = (float) (lossAfter / probe);
+        ewc.observeCycleEnd(meanLossAfter, theta, ewcConfig);
         randomState = random.state();
         cycles++;
         return new TrainingReport(
-                n, lossBefore, lossAfter, gradientNorm, z, boundary, ewc.lambda(), ewc.penalty(theta), ewc.tasks().size());
+                n, lossBefore, meanLossAfter, gradientNorm, z, boundary, ewc.lambda(), ewc.penalty(theta),
+                ewc.tasks().size());
     }
 
     /** Mean loss of {@code examples} at the current weights. */
     public float meanLoss(List<TrainingExample> examples) {
-        return meanLoss(examples, adapter.newWorkspace());
-    }
-
-    private float meanLoss(List<TrainingExample> examples, LoraWorkspace ws) {
         if (examples.isEmpty()) {
             return Float.NaN;
         }
+        LoraWorkspace ws = adapter.newWorkspace();
         double sum = 0.0;
         for (TrainingExample e : examples) {
             sum += adapter.loss(e.input(), e.target(), e.weight(), ws);

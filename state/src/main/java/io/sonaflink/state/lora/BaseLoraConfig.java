@@ -9,15 +9,17 @@ package io.sonaflink.state.lora;
  * @param learningRate Adam step size
  * @param epochs passes over the cycle's batch
  * @param batchSize mini-batch size
- * @param fisherSamples examples per cycle whose sampled-label gradients feed the Fisher EMA
+ * @param probeSamples examples per cycle (a random subset) that measure the loss and batch
+ *     gradient before training and the loss and Fisher information after it; the full batch is
+ *     only used for training, which keeps a cycle at about one pass per epoch
  */
 public record BaseLoraConfig(
-        int rank, float alpha, int layers, float learningRate, int epochs, int batchSize, int fisherSamples) {
+        int rank, float alpha, int layers, float learningRate, int epochs, int batchSize, int probeSamples) {
 
-    public static final BaseLoraConfig DEFAULT = new BaseLoraConfig(8, 16f, 1, 0.001f, 1, 32, 256);
+    public static final BaseLoraConfig DEFAULT = new BaseLoraConfig(8, 16f, 1, 0.001f, 1, 32, 512);
 
     public BaseLoraConfig {
-        if (rank < 1 || layers < 1 || epochs < 1 || batchSize < 1 || fisherSamples < 0) {
+        if (rank < 1 || layers < 1 || epochs < 1 || batchSize < 1 || probeSamples < 1) {
             throw new IllegalArgumentException("invalid BaseLoRA sizes");
         }
         if (!(learningRate > 0f) || !(alpha > 0f)) {
@@ -26,10 +28,10 @@ public record BaseLoraConfig(
     }
 
     public BaseLoraConfig withEpochs(int newEpochs) {
-        return new BaseLoraConfig(rank, alpha, layers, learningRate, newEpochs, batchSize, fisherSamples);
+        return new BaseLoraConfig(rank, alpha, layers, learningRate, newEpochs, batchSize, probeSamples);
     }
 
     public BaseLoraConfig withLearningRate(float newLearningRate) {
-        return new BaseLoraConfig(rank, alpha, layers, newLearningRate, epochs, batchSize, fisherSamples);
+        return new BaseLoraConfig(rank, alpha, layers, newLearningRate, epochs, batchSize, probeSamples);
     }
 }

@@ -4,9 +4,9 @@ package io.sonaflink.state.lora;
  * What one BaseLoRA training cycle did.
  *
  * @param examples examples trained on
- * @param lossBefore mean loss at the cycle's starting weights
- * @param lossAfter mean loss after training
- * @param gradientNorm norm of the mean loss gradient at the starting weights
+ * @param lossBefore mean loss of the probe examples at the cycle's starting weights
+ * @param lossAfter mean loss of a fresh probe after training
+ * @param gradientNorm norm of the probe's mean loss gradient at the starting weights
  * @param zScore that norm's z-score against the history (NaN while the history is short)
  * @param taskBoundary whether this cycle started a new EWC++ task
  * @param lambda EWC++ lambda after the cycle

