@@ -1,5 +1,7 @@
 package io.sonaflink.state.ewc;
 
+import io.sonaflink.state.math.Blocks;
+
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -7,20 +9,27 @@ import java.util.Objects;
  * One remembered task: the weights it ended with ({@code theta*}), their Fisher information, and
  * the task's mean loss when it started and when it was consolidated (its learned gain).
  */
-public record ConsolidatedTask(float[] anchor, float[] fisher, float startLoss, float endLoss) {
+public record ConsolidatedTask(float[][] anchor, float[][] fisher, float startLoss, float endLoss) {
 
     public ConsolidatedTask {
-        if (anchor.length != fisher.length) {
+        if (!Blocks.sameShape(anchor, fisher)) {
             throw new IllegalArgumentException("anchor and fisher differ in size");
         }
     }
 
     /** {@code 1/2 * sum_i F_i (theta_i - theta*_i)^2}: the quadratic estimate of this task's loss increase. */
-    public float estimatedLossIncrease(float[] theta) {
+    public float estimatedLossIncrease(float[][] theta) {
         double sum = 0.0;
-        for (int i = 0; i < theta.length; i++) {
-            float d = theta[i] - anchor[i];
-            sum += fisher[i] * d * d;
+        for (int r = 0; r < theta.length; r++) {
+            float[] t = theta[r];
+            float[] a = anchor[r];
+            float[] f = fisher[r];
+            float rowSum = 0f;
+            for (int i = 0; i < t.length; i++) {
+                float d = t[i] - a[i];
+                rowSum += f[i] * d * d;
+            }
+            sum += rowSum;
         }
         return (float) (0.5 * sum);
     }
@@ -41,17 +50,17 @@ public record ConsolidatedTask(float[] anchor, float[] fisher, float startLoss, 
         ConsolidatedTask that = (ConsolidatedTask) o;
         return Float.compare(startLoss, that.startLoss) == 0
                 && Float.compare(endLoss, that.endLoss) == 0
-                && Arrays.equals(anchor, that.anchor)
-                && Arrays.equals(fisher, that.fisher);
+                && Arrays.deepEquals(anchor, that.anchor)
+                && Arrays.deepEquals(fisher, that.fisher);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(startLoss, endLoss) * 31 + Arrays.hashCode(anchor);
+        return Objects.hash(startLoss, endLoss) * 31 + Arrays.deepHashCode(anchor);
     }
 
     @Override
     public String toString() {
-        return "ConsolidatedTask{params=" + anchor.length + ", startLoss=" + startLoss + ", endLoss=" + endLoss + '}';
+        return "ConsolidatedTask{params=" + Blocks.size(anchor) + ", startLoss=" + startLoss + ", endLoss=" + endLoss + '}';
     }
 }

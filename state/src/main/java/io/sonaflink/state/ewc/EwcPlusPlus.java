@@ -1,5 +1,7 @@
 package io.sonaflink.state.ewc;
 
+import io.sonaflink.state.math.Blocks;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -39,8 +41,7 @@ public final class EwcPlusPlus {
     /** Relative floor of the history's standard deviation in the z-score. */
     static final float MIN_RELATIVE_STD = 0.1f;
 
-    private final int parameterCount;
-    private final float[] fisher;
+    private final float[][] fisher;
     /** {@code 1 - decay^n}: the EMA's bias-correction mass. */
     private float fisherMass;
     private final List<ConsolidatedTask> tasks;
@@ -53,8 +54,7 @@ public final class EwcPlusPlus {
     private float currentTaskLastLoss;
 
     public EwcPlusPlus(
-            int parameterCount,
-            float[] fisher,
+            float[][] fisher,
             float fisherMass,
             List<ConsolidatedTask> tasks,
             float[] gradientNormHistory,
@@ -64,13 +64,14 @@ public final class EwcPlusPlus {
             long boundariesDetected,
             float currentTaskStartLoss,
             float currentTaskLastLoss) {
-        if (fisher.length != parameterCount) {
-            throw new IllegalArgumentException("fisher has the wrong size");
+        for (ConsolidatedTask task : tasks) {
+            if (!Blocks.sameShape(task.anchor(), fisher)) {
+                throw new IllegalArgumentException("a consolidated task does not match the parameter shape");
+            }
         }
         if (historySize > gradientNormHistory.length || historyNext >= gradientNormHistory.length) {
             throw new IllegalArgumentException("gradient history indices out of range");
         }
-        this.parameterCount = parameterCount;
         this.fisher = fisher;
         this.fisherMass = fisherMass;
         this.tasks = new ArrayList<>(tasks);
@@ -83,10 +84,10 @@ public final class EwcPlusPlus {
         this.currentTaskLastLoss = currentTaskLastLoss;
     }
 
-    public static EwcPlusPlus create(int parameterCount, EwcConfig config) {
+    /** A fresh learner for parameters shaped like {@code shape}. */
+    public static EwcPlusPlus create(float[][] shape, EwcConfig config) {
         return new EwcPlusPlus(
-                parameterCount,
-                new float[parameterCount],
+                Blocks.zerosLike(shape),
                 0f,
                 List.of(),
                 new float[config.gradientHistory()],
@@ -99,24 +100,23 @@ public final class EwcPlusPlus {
     }
 
     /** Folds one per-sample gradient into the Fisher EMA: {@code F = d*F + (1-d)*g^2}. */
-    public void accumulateFisher(float[] sampleGradient, EwcConfig config) {
+    public void accumulateFisher(float[][] sampleGradient, EwcConfig config) {
         float d = config.fisherDecay();
         float keep = 1f - d;
-        for (int i = 0; i < parameterCount; i++) {
-            float g = sampleGradient[i];
-            fisher[i] = d * fisher[i] + keep * g * g;
+        for (int r = 0; r < fisher.length; r++) {
+            float[] f = fisher[r];
+            float[] g = sampleGradient[r];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = d * f[i] + keep * g[i] * g[i];
+            }
         }
         fisherMass = d * fisherMass + keep;
     }
 
     /** Bias-corrected Fisher estimate of the current task (a copy). */
-    public float[] currentFisher() {
-        float[] f = new float[parameterCount];
-        if (fisherMass > 0f) {
-            for (int i = 0; i < parameterCount; i++) {
-                f[i] = fisher[i] / fisherMass;
-            }
-        }
+    public float[][] currentFisher() {
+        float[][] f = Blocks.copy(fisher);
+        Blocks.scale(f, fisherMass > 0f ? 1f / fisherMass : 0f);
         return f;
     }
 
@@ -147,7 +147,7 @@ public final class EwcPlusPlus {
      *
      * @return true when this cycle starts a new task
      */
-    public boolean observeCycleStart(float gradientNorm, float meanLoss, float[] theta, EwcConfig config) {
+    public boolean observeCycleStart(float gradientNorm, float meanLoss, float[][] theta, EwcConfig config) {
         float z = zScore(gradientNorm, config);
         // A new task also fits the current weights clearly worse than the last cycle's data did.
         // This keeps the gradient growth of early LoRA training (B starts at zero) and optimiser
@@ -172,7 +172,7 @@ public final class EwcPlusPlus {
     }
 
     /** Called once per cycle after training with the mean loss reached; adapts lambda. */
-    public void observeCycleEnd(float meanLoss, float[] theta, EwcConfig config) {
+    public void observeCycleEnd(float meanLoss, float[][] theta, EwcConfig config) {
         currentTaskLastLoss = meanLoss;
         if (tasks.isEmpty()) {
             return;
@@ -190,21 +190,21 @@ public final class EwcPlusPlus {
     }
 
     /** Stores the current weights and Fisher as a finished task and restarts the Fisher EMA. */
-    void consolidate(float[] theta, EwcConfig config) {
+    void consolidate(float[][] theta, EwcConfig config) {
         if (fisherMass > 0f) {
             float start = Float.isNaN(currentTaskStartLoss) ? 0f : currentTaskStartLoss;
             float end = Float.isNaN(currentTaskLastLoss) ? start : currentTaskLastLoss;
-            tasks.add(new ConsolidatedTask(theta.clone(), currentFisher(), start, end));
+            tasks.add(new ConsolidatedTask(Blocks.copy(theta), currentFisher(), start, end));
             while (tasks.size() > config.maxTasks()) {
                 tasks.remove(0);
             }
         }
-        Arrays.fill(fisher, 0f);
+        Blocks.clear(fisher);
         fisherMass = 0f;
     }
 
     /** {@code lambda/2 * sum_t sum_i F_t,i (theta_i - theta*_t,i)^2}. */
-    public float penalty(float[] theta) {
+    public float penalty(float[][] theta) {
         double sum = 0.0;
         for (ConsolidatedTask task : tasks) {
             sum += task.estimatedLossIncrease(theta);
@@ -213,21 +213,26 @@ public final class EwcPlusPlus {
     }
 
     /** Adds {@code lambda * sum_t F_t (theta - theta*_t)} to {@code gradient}. */
-    public void addPenaltyGradient(float[] theta, float[] gradient) {
+    public void addPenaltyGradient(float[][] theta, float[][] gradient) {
         for (ConsolidatedTask task : tasks) {
-            float[] anchor = task.anchor();
-            float[] f = task.fisher();
-            for (int i = 0; i < parameterCount; i++) {
-                gradient[i] += lambda * f[i] * (theta[i] - anchor[i]);
+            for (int r = 0; r < theta.length; r++) {
+                float[] t = theta[r];
+                float[] a = task.anchor()[r];
+                float[] f = task.fisher()[r];
+                float[] g = gradient[r];
+                for (int i = 0; i < t.length; i++) {
+                    g[i] += lambda * f[i] * (t[i] - a[i]);
+                }
             }
         }
     }
 
     public int parameterCount() {
-        return parameterCount;
+        return Blocks.size(fisher);
     }
 
-    public float[] fisher() {
+    /** The raw (not bias-corrected) Fisher EMA; live. */
+    public float[][] fisher() {
         return fisher;
     }
 
@@ -270,10 +275,10 @@ public final class EwcPlusPlus {
     public EwcPlusPlus copy() {
         List<ConsolidatedTask> copied = new ArrayList<>(tasks.size());
         for (ConsolidatedTask t : tasks) {
-            copied.add(new ConsolidatedTask(t.anchor().clone(), t.fisher().clone(), t.startLoss(), t.endLoss()));
+            copied.add(new ConsolidatedTask(Blocks.copy(t.anchor()), Blocks.copy(t.fisher()), t.startLoss(), t.endLoss()));
         }
         return new EwcPlusPlus(
-                parameterCount, fisher.clone(), fisherMass, copied, gradientNormHistory.clone(),
+                Blocks.copy(fisher), fisherMass, copied, gradientNormHistory.clone(),
                 historySize, historyNext, lambda, boundariesDetected, currentTaskStartLoss, currentTaskLastLoss);
     }
 
@@ -286,21 +291,20 @@ public final class EwcPlusPlus {
             return false;
         }
         EwcPlusPlus that = (EwcPlusPlus) o;
-        return parameterCount == that.parameterCount
-                && Float.compare(fisherMass, that.fisherMass) == 0
+        return Float.compare(fisherMass, that.fisherMass) == 0
                 && historySize == that.historySize
                 && historyNext == that.historyNext
                 && Float.compare(lambda, that.lambda) == 0
                 && boundariesDetected == that.boundariesDetected
                 && Float.compare(currentTaskStartLoss, that.currentTaskStartLoss) == 0
                 && Float.compare(currentTaskLastLoss, that.currentTaskLastLoss) == 0
-                && Arrays.equals(fisher, that.fisher)
+                && Arrays.deepEquals(fisher, that.fisher)
                 && tasks.equals(that.tasks)
                 && Arrays.equals(gradientNormHistory, that.gradientNormHistory);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(parameterCount, fisherMass, tasks, lambda, boundariesDetected);
+        return Objects.hash(fisherMass, tasks, lambda, boundariesDetected);
     }
 }

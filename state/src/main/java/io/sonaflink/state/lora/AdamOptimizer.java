@@ -1,5 +1,7 @@
 package io.sonaflink.state.lora;
 
+import io.sonaflink.state.math.Blocks;
+
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -14,12 +16,12 @@ public final class AdamOptimizer {
     static final float BETA2 = 0.999f;
     static final float EPSILON = 1e-8f;
 
-    private final float[] firstMoment;
-    private final float[] secondMoment;
+    private final float[][] firstMoment;
+    private final float[][] secondMoment;
     private long steps;
 
-    public AdamOptimizer(float[] firstMoment, float[] secondMoment, long steps) {
-        if (firstMoment.length != secondMoment.length) {
+    public AdamOptimizer(float[][] firstMoment, float[][] secondMoment, long steps) {
+        if (!Blocks.sameShape(firstMoment, secondMoment)) {
             throw new IllegalArgumentException("moment vectors differ in size");
         }
         this.firstMoment = firstMoment;
@@ -27,32 +29,39 @@ public final class AdamOptimizer {
         this.steps = steps;
     }
 
-    public static AdamOptimizer create(int parameterCount) {
-        return new AdamOptimizer(new float[parameterCount], new float[parameterCount], 0L);
+    /** A fresh optimiser for parameters shaped like {@code shape}. */
+    public static AdamOptimizer create(float[][] shape) {
+        return new AdamOptimizer(Blocks.zerosLike(shape), Blocks.zerosLike(shape), 0L);
     }
 
     /** One bias-corrected Adam step: {@code params -= lr * mHat / (sqrt(vHat) + eps)}. */
-    public void step(float[] params, float[] gradient, float learningRate) {
+    public void step(float[][] params, float[][] gradient, float learningRate) {
         steps++;
         double c1 = 1.0 - Math.pow(BETA1, steps);
         double c2 = 1.0 - Math.pow(BETA2, steps);
         float stepSize = (float) (learningRate * Math.sqrt(c2) / c1);
         float eps = (float) (EPSILON * Math.sqrt(c2));
-        for (int i = 0; i < params.length; i++) {
-            float g = gradient[i];
-            float m = BETA1 * firstMoment[i] + (1f - BETA1) * g;
-            float v = BETA2 * secondMoment[i] + (1f - BETA2) * g * g;
-            firstMoment[i] = m;
-            secondMoment[i] = v;
-            params[i] -= stepSize * m / ((float) Math.sqrt(v) + eps);
+        for (int r = 0; r < params.length; r++) {
+            float[] p = params[r];
+            float[] grad = gradient[r];
+            float[] m1 = firstMoment[r];
+            float[] m2 = secondMoment[r];
+            for (int i = 0; i < p.length; i++) {
+                float g = grad[i];
+                float m = BETA1 * m1[i] + (1f - BETA1) * g;
+                float v = BETA2 * m2[i] + (1f - BETA2) * g * g;
+                m1[i] = m;
+                m2[i] = v;
+                p[i] -= stepSize * m / ((float) Math.sqrt(v) + eps);
+            }
         }
     }
 
-    public float[] firstMoment() {
+    public float[][] firstMoment() {
         return firstMoment;
     }
 
-    public float[] secondMoment() {
+    public float[][] secondMoment() {
         return secondMoment;
     }
 
@@ -61,7 +70,7 @@ public final class AdamOptimizer {
     }
 
     public AdamOptimizer copy() {
-        return new AdamOptimizer(firstMoment.clone(), secondMoment.clone(), steps);
+        return new AdamOptimizer(Blocks.copy(firstMoment), Blocks.copy(secondMoment), steps);
     }
 
     @Override
@@ -74,12 +83,12 @@ public final class AdamOptimizer {
         }
         AdamOptimizer that = (AdamOptimizer) o;
         return steps == that.steps
-                && Arrays.equals(firstMoment, that.firstMoment)
-                && Arrays.equals(secondMoment, that.secondMoment);
+                && Arrays.deepEquals(firstMoment, that.firstMoment)
+                && Arrays.deepEquals(secondMoment, that.secondMoment);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(steps, Arrays.hashCode(firstMoment), Arrays.hashCode(secondMoment));
+        return Objects.hash(steps, Arrays.deepHashCode(firstMoment), Arrays.deepHashCode(secondMoment));
     }
 }

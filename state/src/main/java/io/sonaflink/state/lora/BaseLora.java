@@ -2,9 +2,9 @@ package io.sonaflink.state.lora;
 
 import io.sonaflink.state.ewc.EwcConfig;
 import io.sonaflink.state.ewc.EwcPlusPlus;
+import io.sonaflink.state.math.Blocks;
 import io.sonaflink.state.math.DeterministicRandom;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -25,8 +25,8 @@ public final class BaseLora {
     private long cycles;
 
     public BaseLora(LoraAdapter adapter, AdamOptimizer optimizer, EwcPlusPlus ewc, long randomState, long cycles) {
-        if (optimizer.firstMoment().length != adapter.parameterCount()
-                || ewc.parameterCount() != adapter.parameterCount()) {
+        if (!Blocks.sameShape(optimizer.firstMoment(), adapter.weights())
+                || !Blocks.sameShape(ewc.fisher(), adapter.weights())) {
             throw new IllegalArgumentException("optimizer or EWC state does not match the adapter");
         }
         this.adapter = adapter;
@@ -40,8 +40,8 @@ public final class BaseLora {
         LoraAdapter adapter = LoraAdapter.initialize(dim, config.rank(), config.layers(), config.alpha(), seed);
         return new BaseLora(
                 adapter,
-                AdamOptimizer.create(adapter.parameterCount()),
-                EwcPlusPlus.create(adapter.parameterCount(), ewcConfig),
+                AdamOptimizer.create(adapter.weights()),
+                EwcPlusPlus.create(adapter.weights(), ewcConfig),
                 DeterministicRandom.mix(seed ^ 0x5DEECE66DL),
                 0L);
     }
@@ -49,15 +49,14 @@ public final class BaseLora {
     /** Runs one learning cycle over {@code examples}. */
     public TrainingReport train(List<TrainingExample> examples, BaseLoraConfig config, EwcConfig ewcConfig) {
         int n = examples.size();
-        float[] theta = adapter.params();
+        float[][] theta = adapter.weights();
         if (n == 0) {
             return new TrainingReport(
                     0, Float.NaN, Float.NaN, 0f, Float.NaN, false, ewc.lambda(), ewc.penalty(theta), ewc.tasks().size());
         }
         DeterministicRandom random = new DeterministicRandom(randomState);
         LoraWorkspace ws = adapter.newWorkspace();
-        int p = adapter.parameterCount();
-        float[] gradient = new float[p];
+        float[][] gradient = adapter.newBlocks();
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
@@ -72,11 +71,7 @@ public final class BaseLora {
             lossBefore += adapter.accumulateGradient(e.input(), e.target(), e.weight(), gradient, ws);
         }
         lossBefore /= probe;
-        double sq = 0.0;
-        for (float g : gradient) {
-            sq += (double) g * g;
-        }
-        float gradientNorm = (float) (Math.sqrt(sq) / probe);
+        float gradientNorm = (float) (Math.sqrt(Blocks.squaredNorm(gradient)) / probe);
         float z = ewc.zScore(gradientNorm, ewcConfig);
         boolean boundary = ewc.observeCycleStart(gradientNorm, lossBefore, theta, ewcConfig);
 
@@ -85,15 +80,12 @@ public final class BaseLora {
             shuffle(order, random);
             for (int start = 0; start < n; start += config.batchSize()) {
                 int end = Math.min(n, start + config.batchSize());
-                Arrays.fill(gradient, 0f);
+                Blocks.clear(gradient);
                 for (int i = start; i < end; i++) {
                     TrainingExample e = examples.get(order[i]);
                     adapter.accumulateGradient(e.input(), e.target(), e.weight(), gradient, ws);
                 }
-                float inv = 1f / (end - start);
-                for (int i = 0; i < p; i++) {
-                    gradient[i] *= inv;
-                }
+                Blocks.scale(gradient, 1f / (end - start));
                 ewc.addPenaltyGradient(theta, gradient);
                 optimizer.step(theta, gradient, config.learningRate());
             }
@@ -110,7 +102,7 @@ public final class BaseLora {
             for (int i = 0; i < adapter.dim(); i++) {
                 ws.outputGradient[i] = sd * (float) random.nextGaussian();
             }
-            Arrays.fill(gradient, 0f);
+            Blocks.clear(gradient);
             adapter.backward(gradient, ws);
             ewc.accumulateFisher(gradient, ewcConfig);
         }

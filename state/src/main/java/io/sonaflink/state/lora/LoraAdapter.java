@@ -1,5 +1,6 @@
 package io.sonaflink.state.lora;
 
+import io.sonaflink.state.math.Blocks;
 import io.sonaflink.state.math.DeterministicRandom;
 import io.sonaflink.state.math.Vectors;
 
@@ -11,14 +12,16 @@ import java.util.Objects;
  * {@code x -> x + s * B_l * A_l * x} with {@code A_l} of shape {@code rank x dim}, {@code B_l} of
  * shape {@code dim x rank} and {@code s = alpha / rank}.
  *
- * <p>All weights live in one flat {@link #params()} array so optimisers and EWC++ can treat them
- * as a single parameter vector. Layer {@code l} occupies {@code [l * 2rd, (l + 1) * 2rd)}: first
- * {@code A} row-major, then {@code B} row-major. A new adapter has small random {@code A} and zero
- * {@code B}, so it is exactly the identity until it learns.
+ * <p>The weights are parameter blocks ({@link #weights()}): {@code 2 * rank * layers} rows of
+ * length {@code dim}. Layer {@code l} owns rows {@code [l * 2r, (l + 1) * 2r)}: first the rows of
+ * {@code A_l}, then the columns of {@code B_l} (row {@code l * 2r + r + k} is {@code B_l[:, k]}).
+ * Optimisers and EWC++ treat the blocks as one parameter vector. A new adapter has small random
+ * {@code A} and zero {@code B}, so it is exactly the identity until it learns.
  *
  * <p>The loss of an example {@code (x, y, w)} is {@code w * 1/2 * ||f(x) - y||^2}; {@link
  * #accumulateGradient} adds its exact gradient (hand-derived backpropagation, checked against
- * finite differences in the tests).
+ * finite differences in the tests). Every per-row loop is an axpy or a dot product over whole
+ * rows, the shape HotSpot vectorises.
  */
 public final class LoraAdapter {
 
@@ -27,10 +30,10 @@ public final class LoraAdapter {
     private final int layers;
     private final float alpha;
     private final float scale;
-    private final float[] params;
+    private final float[][] weights;
 
     /** Wraps existing weights (used by deserialisation and copies). */
-    public LoraAdapter(int dim, int rank, int layers, float alpha, float[] params) {
+    public LoraAdapter(int dim, int rank, int layers, float alpha, float[][] weights) {
         if (dim <= 0 || rank <= 0 || layers <= 0) {
             throw new IllegalArgumentException(
                     "dim, rank and layers must be positive: " + dim + ", " + rank + ", " + layers);
@@ -41,16 +44,20 @@ public final class LoraAdapter {
         if (!(alpha > 0f) || !Float.isFinite(alpha)) {
             throw new IllegalArgumentException("alpha must be positive and finite: " + alpha);
         }
-        if (params.length != parameterCount(dim, rank, layers)) {
-            throw new IllegalArgumentException(
-                    "expected " + parameterCount(dim, rank, layers) + " parameters, got " + params.length);
+        if (weights.length != 2 * rank * layers) {
+            throw new IllegalArgumentException("expected " + 2 * rank * layers + " weight rows, got " + weights.length);
+        }
+        for (float[] row : weights) {
+            if (row.length != dim) {
+                throw new IllegalArgumentException("weight row of length " + row.length + ", expected " + dim);
+            }
         }
         this.dim = dim;
         this.rank = rank;
         this.layers = layers;
         this.alpha = alpha;
         this.scale = alpha / rank;
-        this.params = params;
+        this.weights = weights;
     }
 
     /**
@@ -58,21 +65,18 @@ public final class LoraAdapter {
      * bound), {@code B} zero.
      */
     public static LoraAdapter initialize(int dim, int rank, int layers, float alpha, long seed) {
-        float[] params = new float[parameterCount(dim, rank, layers)];
+        float[][] weights = new float[2 * rank * layers][dim];
         DeterministicRandom random = new DeterministicRandom(seed);
         float bound = (float) (1.0 / Math.sqrt(dim));
-        int layerSize = 2 * rank * dim;
         for (int l = 0; l < layers; l++) {
-            int aOff = l * layerSize;
-            for (int i = 0; i < rank * dim; i++) {
-                params[aOff + i] = (float) ((2.0 * random.nextDouble() - 1.0) * bound);
+            for (int k = 0; k < rank; k++) {
+                float[] row = weights[l * 2 * rank + k];
+                for (int j = 0; j < dim; j++) {
+                    row[j] = (float) ((2.0 * random.nextDouble() - 1.0) * bound);
+                }
             }
         }
-        return new LoraAdapter(dim, rank, layers, alpha, params);
-    }
-
-    public static int parameterCount(int dim, int rank, int layers) {
-        return layers * 2 * rank * dim;
+        return new LoraAdapter(dim, rank, layers, alpha, weights);
     }
 
     public int dim() {
@@ -96,27 +100,32 @@ public final class LoraAdapter {
         return scale;
     }
 
-    /** The live parameter vector (not a copy). */
-    public float[] params() {
-        return params;
+    /** The live weight blocks (not a copy); see the class comment for the layout. */
+    public float[][] weights() {
+        return weights;
+    }
+
+    /** Row of {@code A_layer} for hidden unit {@code k}. */
+    public float[] aRow(int layer, int k) {
+        return weights[layer * 2 * rank + k];
+    }
+
+    /** Column {@code k} of {@code B_layer}. */
+    public float[] bColumn(int layer, int k) {
+        return weights[layer * 2 * rank + rank + k];
     }
 
     public int parameterCount() {
-        return params.length;
+        return weights.length * dim;
     }
 
-    /** Offset of layer {@code l}'s {@code A} in {@link #params()}. */
-    public int aOffset(int layer) {
-        return layer * 2 * rank * dim;
-    }
-
-    /** Offset of layer {@code l}'s {@code B} in {@link #params()}. */
-    public int bOffset(int layer) {
-        return aOffset(layer) + rank * dim;
+    /** Zero blocks shaped like the weights, for gradients and optimiser state. */
+    public float[][] newBlocks() {
+        return new float[weights.length][dim];
     }
 
     public LoraAdapter copy() {
-        return new LoraAdapter(dim, rank, layers, alpha, params.clone());
+        return new LoraAdapter(dim, rank, layers, alpha, Blocks.copy(weights));
     }
 
     public LoraWorkspace newWorkspace() {
@@ -126,7 +135,7 @@ public final class LoraAdapter {
     /** {@code out = f(x)}; {@code out} may not alias {@code x}. Allocation-free. */
     public void forward(float[] x, float[] out, LoraWorkspace ws) {
         forwardInto(x, ws);
-        System.arraycopy(ws.activations, layers * dim, out, 0, dim);
+        System.arraycopy(ws.activations[layers], 0, out, 0, dim);
     }
 
     /** Convenience forward that allocates its result. */
@@ -136,78 +145,57 @@ public final class LoraAdapter {
         return out;
     }
 
-    /** Loss {@code w * 1/2 * ||f(x) - y||^2} at the current weights. */
+    /** Loss {@code w * 1/2 * ||f(x) - y||^2} at the current weights; leaves the activations in {@code ws}. */
     public float loss(float[] x, float[] y, float w, LoraWorkspace ws) {
+        checkDim(y);
         forwardInto(x, ws);
-        int outOff = layers * dim;
-        float sum = 0f;
-        for (int i = 0; i < dim; i++) {
-            float e = ws.activations[outOff + i] - y[i];
-            sum += e * e;
-        }
-        return 0.5f * w * sum;
+        return 0.5f * w * Vectors.squaredDistance(ws.activations[layers], 0, y, 0, dim);
     }
 
     /**
-     * Adds the gradient of {@code w * 1/2 * ||f(x) - y||^2} to {@code grad} (same layout as {@link
-     * #params()}) and returns the loss before any update. Allocation-free.
+     * Adds the gradient of {@code w * 1/2 * ||f(x) - y||^2} to {@code grad} (blocks shaped like
+     * {@link #weights()}) and returns the loss before any update. Allocation-free.
      */
-    public float accumulateGradient(float[] x, float[] y, float w, float[] grad, LoraWorkspace ws) {
-        checkDim(x);
+    public float accumulateGradient(float[] x, float[] y, float w, float[][] grad, LoraWorkspace ws) {
         checkDim(y);
         forwardInto(x, ws);
-        int outOff = layers * dim;
+        float[] out = ws.activations[layers];
         float[] g = ws.outputGradient;
-        float sum = 0f;
         for (int i = 0; i < dim; i++) {
-            float e = ws.activations[outOff + i] - y[i];
-            sum += e * e;
-            g[i] = w * e;
+            g[i] = out[i] - y[i];
+        }
+        float loss = 0.5f * w * Vectors.squaredNorm(g);
+        for (int i = 0; i < dim; i++) {
+            g[i] *= w;
         }
         backward(grad, ws);
-        return 0.5f * w * sum;
+        return loss;
     }
 
     /**
      * Backpropagates {@code ws.outputGradient} (dL/df) through the activations of the last forward
      * pass and adds the parameter gradient to {@code grad}. {@code ws.outputGradient} is consumed.
      */
-    void backward(float[] grad, LoraWorkspace ws) {
+    void backward(float[][] grad, LoraWorkspace ws) {
         float[] g = ws.outputGradient;
         float[] gh = ws.hiddenGradient;
         for (int l = layers - 1; l >= 0; l--) {
-            int aOff = aOffset(l);
-            int bOff = bOffset(l);
-            int xOff = l * dim;
-            int hOff = l * rank;
-            // dL/dB[i,k] = s * g[i] * h[k];  gh[k] = s * sum_i B[i,k] * g[i]
+            float[] x = ws.activations[l];
+            float[] h = ws.hidden[l];
+            int base = l * 2 * rank;
             for (int k = 0; k < rank; k++) {
-                gh[k] = 0f;
+                // gh[k] = s * B[:,k] . g ;  dL/dB[:,k] = s * h[k] * g
+                gh[k] = scale * Vectors.dot(weights[base + rank + k], 0, g, 0, dim);
+                axpy(scale * h[k], g, grad[base + rank + k]);
             }
-            for (int i = 0; i < dim; i++) {
-                float sgi = scale * g[i];
-                int row = bOff + i * rank;
-                for (int k = 0; k < rank; k++) {
-                    grad[row + k] += sgi * ws.hidden[hOff + k];
-                    gh[k] += params[row + k] * sgi;
-                }
-            }
-            // dL/dA[k,j] = gh[k] * x[j]
             for (int k = 0; k < rank; k++) {
-                float ghk = gh[k];
-                int row = aOff + k * dim;
-                for (int j = 0; j < dim; j++) {
-                    grad[row + j] += ghk * ws.activations[xOff + j];
-                }
+                // dL/dA[k,:] = gh[k] * x
+                axpy(gh[k], x, grad[base + k]);
             }
             if (l > 0) {
-                // dL/dx_l = g + A^T gh (the identity path plus the low-rank path)
+                // dL/dx_l = g + A^T gh: the identity path plus the low-rank path
                 for (int k = 0; k < rank; k++) {
-                    float ghk = gh[k];
-                    int row = aOff + k * dim;
-                    for (int j = 0; j < dim; j++) {
-                        g[j] += ghk * params[row + j];
-                    }
+                    axpy(gh[k], weights[base + k], g);
                 }
             }
         }
@@ -216,26 +204,24 @@ public final class LoraAdapter {
     /** Runs the forward pass, keeping every layer's input and hidden activation in {@code ws}. */
     void forwardInto(float[] x, LoraWorkspace ws) {
         checkDim(x);
-        float[] act = ws.activations;
-        System.arraycopy(x, 0, act, 0, dim);
+        System.arraycopy(x, 0, ws.activations[0], 0, dim);
         for (int l = 0; l < layers; l++) {
-            int aOff = aOffset(l);
-            int bOff = bOffset(l);
-            int inOff = l * dim;
-            int outOff = inOff + dim;
-            int hOff = l * rank;
+            float[] in = ws.activations[l];
+            float[] out = ws.activations[l + 1];
+            float[] h = ws.hidden[l];
+            int base = l * 2 * rank;
+            System.arraycopy(in, 0, out, 0, dim);
             for (int k = 0; k < rank; k++) {
-                ws.hidden[hOff + k] =
-                        Vectors.dot(params, aOff + k * dim, act, inOff, dim);
+                h[k] = Vectors.dot(weights[base + k], 0, in, 0, dim);
+                axpy(scale * h[k], weights[base + rank + k], out);
             }
-            for (int i = 0; i < dim; i++) {
-                float delta = 0f;
-                int row = bOff + i * rank;
-                for (int k = 0; k < rank; k++) {
-                    delta += params[row + k] * ws.hidden[hOff + k];
-                }
-                act[outOff + i] = act[inOff + i] + scale * delta;
-            }
+        }
+    }
+
+    /** {@code y += a * x} over whole rows (offset zero: vectorised). */
+    private static void axpy(float a, float[] x, float[] y) {
+        for (int i = 0; i < x.length; i++) {
+            y[i] += a * x[i];
         }
     }
 
@@ -259,12 +245,12 @@ public final class LoraAdapter {
                 && rank == that.rank
                 && layers == that.layers
                 && Float.compare(alpha, that.alpha) == 0
-                && Arrays.equals(params, that.params);
+                && Arrays.deepEquals(weights, that.weights);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(dim, rank, layers, alpha) * 31 + Arrays.hashCode(params);
+        return Objects.hash(dim, rank, layers, alpha) * 31 + Arrays.deepHashCode(weights);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.sonaflink.state.lora;
 
+import io.sonaflink.state.math.Blocks;
+
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -15,17 +17,17 @@ import java.util.Objects;
 public final class MicroLora {
 
     private final LoraAdapter adapter;
-    private final float[] pendingGradient;
+    private final float[][] pendingGradient;
     private int pendingEvents;
     private long eventsSeen;
     private long flushes;
 
     public MicroLora(
-            LoraAdapter adapter, float[] pendingGradient, int pendingEvents, long eventsSeen, long flushes) {
+            LoraAdapter adapter, float[][] pendingGradient, int pendingEvents, long eventsSeen, long flushes) {
         if (adapter.layers() != 1) {
             throw new IllegalArgumentException("MicroLoRA is a single layer, got " + adapter.layers());
         }
-        if (pendingGradient.length != adapter.parameterCount()) {
+        if (!Blocks.sameShape(pendingGradient, adapter.weights())) {
             throw new IllegalArgumentException("pending gradient has the wrong size");
         }
         this.adapter = adapter;
@@ -37,7 +39,7 @@ public final class MicroLora {
 
     public static MicroLora create(int dim, MicroLoraConfig config, long seed) {
         LoraAdapter adapter = LoraAdapter.initialize(dim, config.rank(), 1, config.alpha(), seed);
-        return new MicroLora(adapter, new float[adapter.parameterCount()], 0, 0L, 0L);
+        return new MicroLora(adapter, adapter.newBlocks(), 0, 0L, 0L);
     }
 
     /**
@@ -66,12 +68,8 @@ public final class MicroLora {
         if (pendingEvents == 0) {
             return false;
         }
-        float[] p = adapter.params();
-        float lr = config.learningRate();
-        for (int i = 0; i < p.length; i++) {
-            p[i] -= lr * pendingGradient[i];
-        }
-        Arrays.fill(pendingGradient, 0f);
+        Blocks.axpy(-config.learningRate(), pendingGradient, adapter.weights());
+        Blocks.clear(pendingGradient);
         pendingEvents = 0;
         flushes++;
         return true;
@@ -81,7 +79,7 @@ public final class MicroLora {
         return adapter;
     }
 
-    public float[] pendingGradient() {
+    public float[][] pendingGradient() {
         return pendingGradient;
     }
 
@@ -99,7 +97,7 @@ public final class MicroLora {
     }
 
     public MicroLora copy() {
-        return new MicroLora(adapter.copy(), pendingGradient.clone(), pendingEvents, eventsSeen, flushes);
+        return new MicroLora(adapter.copy(), Blocks.copy(pendingGradient), pendingEvents, eventsSeen, flushes);
     }
 
     @Override
@@ -115,7 +113,7 @@ public final class MicroLora {
                 && eventsSeen == that.eventsSeen
                 && flushes == that.flushes
                 && adapter.equals(that.adapter)
-                && Arrays.equals(pendingGradient, that.pendingGradient);
+                && Arrays.deepEquals(pendingGradient, that.pendingGradient);
     }
 
     @Override

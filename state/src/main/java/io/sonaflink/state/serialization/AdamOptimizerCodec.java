@@ -19,16 +19,16 @@ public final class AdamOptimizerCodec implements StateCodec<AdamOptimizer> {
 
     @Override
     public void write(AdamOptimizer value, DataOutput out) throws IOException {
-        CodecIO.writeFloats(value.firstMoment(), out);
-        CodecIO.writeFloats(value.secondMoment(), out);
+        CodecIO.writeBlocks(value.firstMoment(), out);
+        CodecIO.writeBlocks(value.secondMoment(), out);
         out.writeLong(value.steps());
     }
 
     @Override
     public AdamOptimizer read(DataInput in, int version) throws IOException {
         CodecIO.checkVersion(version, VERSION, getClass());
-        float[] firstMoment = CodecIO.readFloats(in);
-        float[] secondMoment = CodecIO.readFloats(in);
+        float[][] firstMoment = CodecIO.readBlocks(in);
+        float[][] secondMoment = CodecIO.readBlocks(in);
         long steps = in.readLong();
         return new AdamOptimizer(firstMoment, secondMoment, steps);
     }

@@ -60,6 +60,22 @@ public final class CodecIO {
         return values;
     }
 
+    /** Parameter blocks: row count, then each row length-prefixed. */
+    public static void writeBlocks(float[][] blocks, DataOutput out) throws IOException {
+        out.writeInt(blocks.length);
+        for (float[] row : blocks) {
+            writeFloats(row, out);
+        }
+    }
+
+    public static float[][] readBlocks(DataInput in) throws IOException {
+        float[][] blocks = new float[readLength(in)][];
+        for (int r = 0; r < blocks.length; r++) {
+            blocks[r] = readFloats(in);
+        }
+        return blocks;
+    }
+
     public static void writeLongs(long[] values, DataOutput out) throws IOException {
         out.writeInt(values.length);
         for (long v : values) {

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Format of {@link EwcPlusPlus}. v1: parameterCount, fisher, fisherMass, task count, tasks (each
+ * Format of {@link EwcPlusPlus}. v1: fisher blocks, fisherMass, task count, tasks (each
  * anchor, fisher, startLoss, endLoss), gradientNormHistory, historySize, historyNext, lambda,
  * boundariesDetected, currentTaskStartLoss, currentTaskLastLoss.
  */
@@ -26,14 +26,13 @@ public final class EwcPlusPlusCodec implements StateCodec<EwcPlusPlus> {
 
     @Override
     public void write(EwcPlusPlus value, DataOutput out) throws IOException {
-        out.writeInt(value.parameterCount());
-        CodecIO.writeFloats(value.fisher(), out);
+        CodecIO.writeBlocks(value.fisher(), out);
         out.writeFloat(value.fisherMass());
         List<ConsolidatedTask> tasks = value.tasks();
         out.writeInt(tasks.size());
         for (ConsolidatedTask task : tasks) {
-            CodecIO.writeFloats(task.anchor(), out);
-            CodecIO.writeFloats(task.fisher(), out);
+            CodecIO.writeBlocks(task.anchor(), out);
+            CodecIO.writeBlocks(task.fisher(), out);
             out.writeFloat(task.startLoss());
             out.writeFloat(task.endLoss());
         }
@@ -49,14 +48,13 @@ public final class EwcPlusPlusCodec implements StateCodec<EwcPlusPlus> {
     @Override
     public EwcPlusPlus read(DataInput in, int version) throws IOException {
         CodecIO.checkVersion(version, VERSION, getClass());
-        int parameterCount = in.readInt();
-        float[] fisher = CodecIO.readFloats(in);
+        float[][] fisher = CodecIO.readBlocks(in);
         float fisherMass = in.readFloat();
         int taskCount = CodecIO.readLength(in);
         List<ConsolidatedTask> tasks = new ArrayList<>(Math.min(taskCount, 1024));
         for (int i = 0; i < taskCount; i++) {
-            float[] anchor = CodecIO.readFloats(in);
-            float[] taskFisher = CodecIO.readFloats(in);
+            float[][] anchor = CodecIO.readBlocks(in);
+            float[][] taskFisher = CodecIO.readBlocks(in);
             float startLoss = in.readFloat();
             float endLoss = in.readFloat();
             tasks.add(new ConsolidatedTask(anchor, taskFisher, startLoss, endLoss));
@@ -69,7 +67,7 @@ public final class EwcPlusPlusCodec implements StateCodec<EwcPlusPlus> {
         float currentTaskStartLoss = in.readFloat();
         float currentTaskLastLoss = in.readFloat();
         return new EwcPlusPlus(
-                parameterCount, fisher, fisherMass, tasks, gradientNormHistory, historySize, historyNext,
+                fisher, fisherMass, tasks, gradientNormHistory, historySize, historyNext,
                 lambda, boundariesDetected, currentTaskStartLoss, currentTaskLastLoss);
     }
 

@@ -6,7 +6,7 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 
-/** Format of {@link LoraAdapter}. v1: dim, rank, layers, alpha, params. */
+/** Format of {@link LoraAdapter}. v1: dim, rank, layers, alpha, weight blocks. */
 public final class LoraAdapterCodec implements StateCodec<LoraAdapter> {
 
     private static final long serialVersionUID = 1L;
@@ -23,7 +23,7 @@ public final class LoraAdapterCodec implements StateCodec<LoraAdapter> {
         out.writeInt(value.rank());
         out.writeInt(value.layers());
         out.writeFloat(value.alpha());
-        CodecIO.writeFloats(value.params(), out);
+        CodecIO.writeBlocks(value.weights(), out);
     }
 
     @Override
@@ -33,8 +33,8 @@ public final class LoraAdapterCodec implements StateCodec<LoraAdapter> {
         int rank = in.readInt();
         int layers = in.readInt();
         float alpha = in.readFloat();
-        float[] params = CodecIO.readFloats(in);
-        return new LoraAdapter(dim, rank, layers, alpha, params);
+        float[][] weights = CodecIO.readBlocks(in);
+        return new LoraAdapter(dim, rank, layers, alpha, weights);
     }
 
     @Override

@@ -22,7 +22,7 @@ public final class MicroLoraCodec implements StateCodec<MicroLora> {
     @Override
     public void write(MicroLora value, DataOutput out) throws IOException {
         CodecIO.writeNested(ADAPTER, value.adapter(), out);
-        CodecIO.writeFloats(value.pendingGradient(), out);
+        CodecIO.writeBlocks(value.pendingGradient(), out);
         out.writeInt(value.pendingEvents());
         out.writeLong(value.eventsSeen());
         out.writeLong(value.flushes());
@@ -32,7 +32,7 @@ public final class MicroLoraCodec implements StateCodec<MicroLora> {
     public MicroLora read(DataInput in, int version) throws IOException {
         CodecIO.checkVersion(version, VERSION, getClass());
         LoraAdapter adapter = CodecIO.readNested(ADAPTER, in);
-        float[] pendingGradient = CodecIO.readFloats(in);
+        float[][] pendingGradient = CodecIO.readBlocks(in);
         int pendingEvents = in.readInt();
         long eventsSeen = in.readLong();
         long flushes = in.readLong();

@@ -56,80 +56,83 @@ class EwcPlusPlusTest {
 
     @Test
     void penaltyGradientMatchesFiniteDifferences() {
-        int p = 40;
+        int rows = 5;
+        int cols = 8;
         DeterministicRandom random = new DeterministicRandom(9);
         List<ConsolidatedTask> tasks = new ArrayList<>();
         for (int t = 0; t < 3; t++) {
-            float[] anchor = new float[p];
-            float[] fisher = new float[p];
-            for (int i = 0; i < p; i++) {
-                anchor[i] = (float) random.nextGaussian();
-                fisher[i] = (float) Math.abs(random.nextGaussian());
+            float[][] fisher = gaussianBlocks(rows, cols, random);
+            for (float[] row : fisher) {
+                for (int i = 0; i < cols; i++) {
+                    row[i] = Math.abs(row[i]);
+                }
             }
-            tasks.add(new ConsolidatedTask(anchor, fisher, 1f, 0.1f));
+            tasks.add(new ConsolidatedTask(gaussianBlocks(rows, cols, random), fisher, 1f, 0.1f));
         }
-        EwcPlusPlus ewc = new EwcPlusPlus(p, new float[p], 0f, tasks, new float[100], 0, 0, 2000f, 3, 0f, 0f);
-        float[] theta = new float[p];
-        for (int i = 0; i < p; i++) {
-            theta[i] = (float) random.nextGaussian();
-        }
-        float[] analytic = new float[p];
+        EwcPlusPlus ewc = new EwcPlusPlus(new float[rows][cols], 0f, tasks, new float[100], 0, 0, 2000f, 3, 0f, 0f);
+        float[][] theta = gaussianBlocks(rows, cols, random);
+        float[][] analytic = new float[rows][cols];
         ewc.addPenaltyGradient(theta, analytic);
 
         double h = 1e-4;
         double diff = 0;
         double norm = 0;
-        for (int i = 0; i < p; i++) {
+        for (int i = 0; i < rows * cols; i++) {
             double numeric = (referencePenalty(tasks, theta, i, h, 2000.0) - referencePenalty(tasks, theta, i, -h, 2000.0))
                     / (2 * h);
-            diff += (analytic[i] - numeric) * (analytic[i] - numeric);
+            float a = analytic[i / cols][i % cols];
+            diff += (a - numeric) * (a - numeric);
             norm += numeric * numeric;
         }
         assertThat(Math.sqrt(diff / norm)).isLessThan(1e-4);
-        assertThat((double) ewc.penalty(theta)).isCloseTo(referencePenalty(tasks, theta, 0, 0, 2000.0),
+        assertThat((double) ewc.penalty(theta)).isCloseTo(referencePenalty(tasks, theta, -1, 0, 2000.0),
                 org.assertj.core.data.Percentage.withPercentage(1e-3));
     }
 
     @Test
     void keepsAtMostMaxTasks() {
         EwcConfig twoTasks = new EwcConfig(2000f, 100f, 15000f, 0.999f, 2.0f, 2, 100, 3, 0.95f, 0.2f);
-        EwcPlusPlus ewc = EwcPlusPlus.create(3, twoTasks);
+        EwcPlusPlus ewc = EwcPlusPlus.create(new float[1][3], twoTasks);
         for (int t = 0; t < 4; t++) {
-            ewc.accumulateFisher(new float[] {1f, 2f, 3f}, twoTasks);
-            ewc.consolidate(new float[] {t, t, t}, twoTasks);
+            ewc.accumulateFisher(new float[][] {{1f, 2f, 3f}}, twoTasks);
+            ewc.consolidate(new float[][] {{t, t, t}}, twoTasks);
         }
         assertThat(ewc.tasks()).hasSize(2);
-        assertThat(ewc.tasks().get(0).anchor()).containsExactly(2f, 2f, 2f);
-        assertThat(ewc.tasks().get(1).anchor()).containsExactly(3f, 3f, 3f);
+        assertThat(ewc.tasks().get(0).anchor()[0]).containsExactly(2f, 2f, 2f);
+        assertThat(ewc.tasks().get(1).anchor()[0]).containsExactly(3f, 3f, 3f);
         // Bias-corrected: a constant squared gradient is the Fisher estimate, whatever the sample count.
-        assertThat(ewc.tasks().get(1).fisher()).containsExactly(new float[] {1f, 4f, 9f},
+        assertThat(ewc.tasks().get(1).fisher()[0]).containsExactly(new float[] {1f, 4f, 9f},
                 org.assertj.core.data.Offset.offset(1e-4f));
     }
 
     @Test
     void lambdaRisesWhenAnOldTaskIsOverBudgetAndStaysInRange() {
         EwcConfig config = EwcConfig.DEFAULT;
-        ConsolidatedTask task = new ConsolidatedTask(new float[] {0f}, new float[] {1f}, 1f, 0f);
-        EwcPlusPlus ewc = new EwcPlusPlus(1, new float[1], 0f, List.of(task), new float[100], 0, 0, 2000f, 1, 0f, 0f);
+        ConsolidatedTask task = new ConsolidatedTask(new float[][] {{0f}}, new float[][] {{1f}}, 1f, 0f);
+        EwcPlusPlus ewc = new EwcPlusPlus(new float[1][1], 0f, List.of(task), new float[100], 0, 0, 2000f, 1, 0f, 0f);
         // drift 1/2 * 1 * 1^2 = 0.5 against a budget of 0.05 * 1: over budget
         for (int i = 0; i < 10; i++) {
-            ewc.observeCycleEnd(0f, new float[] {1f}, config);
+            ewc.observeCycleEnd(0f, new float[][] {{1f}}, config);
         }
         assertThat(ewc.lambda()).isEqualTo(config.maxLambda());
         // no drift at all: far under budget
         for (int i = 0; i < 40; i++) {
-            ewc.observeCycleEnd(0f, new float[] {0f}, config);
+            ewc.observeCycleEnd(0f, new float[][] {{0f}}, config);
         }
         assertThat(ewc.lambda()).isEqualTo(config.minLambda());
     }
 
-    private static double referencePenalty(List<ConsolidatedTask> tasks, float[] theta, int index, double h, double lambda) {
+    /** The penalty in double with value {@code index} (row-major over the blocks) shifted by {@code h}. */
+    private static double referencePenalty(List<ConsolidatedTask> tasks, float[][] theta, int index, double h, double lambda) {
         double sum = 0;
+        int cols = theta[0].length;
         for (ConsolidatedTask t : tasks) {
-            for (int i = 0; i < theta.length; i++) {
-                double v = theta[i] + (i == index ? h : 0);
-                double d = v - t.anchor()[i];
-                sum += t.fisher()[i] * d * d;
+            for (int i = 0; i < theta.length * cols; i++) {
+                int r = i / cols;
+                int c = i % cols;
+                double v = theta[r][c] + (i == index ? h : 0);
+                double d = v - t.anchor()[r][c];
+                sum += t.fisher()[r][c] * d * d;
             }
         }
         return 0.5 * lambda * sum;
@@ -229,5 +232,15 @@ class EwcPlusPlusTest {
             }
             return out;
         }
+    }
+
+    private static float[][] gaussianBlocks(int rows, int cols, DeterministicRandom random) {
+        float[][] blocks = new float[rows][cols];
+        for (float[] row : blocks) {
+            for (int i = 0; i < cols; i++) {
+                row[i] = (float) random.nextGaussian();
+            }
+        }
+        return blocks;
     }
 }

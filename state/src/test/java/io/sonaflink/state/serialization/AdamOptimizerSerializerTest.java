@@ -19,7 +19,7 @@ class AdamOptimizerSerializerTest extends VersionedSerializerTestBase<AdamOptimi
     @Override
     protected AdamOptimizer[] getTestData() {
         return new AdamOptimizer[] {
-            AdamOptimizer.create(16),
+            AdamOptimizer.create(new float[2][8]),
             StateFixtures.trainedBaseLora(1).optimizer(),
             StateFixtures.baseLoraWithConsolidatedTask().optimizer()
         };

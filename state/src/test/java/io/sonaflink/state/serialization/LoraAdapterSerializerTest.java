@@ -31,8 +31,11 @@ class LoraAdapterSerializerTest extends SerializerTestBase<LoraAdapter> {
     @Override
     protected LoraAdapter[] getTestData() {
         LoraAdapter trained = LoraAdapter.initialize(16, 2, 1, 2f, 7L);
-        for (int i = 0; i < trained.params().length; i++) {
-            trained.params()[i] += 0.01f * i;
+        float[][] weights = trained.weights();
+        for (int r = 0; r < weights.length; r++) {
+            for (int i = 0; i < weights[r].length; i++) {
+                weights[r][i] += 0.01f * (r * weights[r].length + i);
+            }
         }
         return new LoraAdapter[] {
             LoraAdapter.initialize(4, 1, 1, 1f, 1L), trained, LoraAdapter.initialize(8, 4, 3, 16f, 3L)

@@ -35,6 +35,6 @@ class MicroLoraSerializerTest extends VersionedSerializerTestBase<MicroLora> {
         MicroLora lora = StateFixtures.observedMicroLora(2, 4, 6);
         assertThat(lora.flushes()).isEqualTo(1L);
         assertThat(lora.pendingEvents()).isEqualTo(2);
-        assertThat(lora.pendingGradient()).isNotEqualTo(new float[lora.pendingGradient().length]);
+        assertThat(lora.pendingGradient()).isNotEqualTo(io.sonaflink.state.math.Blocks.zerosLike(lora.pendingGradient()));
     }
 }

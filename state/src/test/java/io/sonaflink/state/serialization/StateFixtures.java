@@ -13,6 +13,7 @@ import io.sonaflink.state.lora.LoraWorkspace;
 import io.sonaflink.state.lora.MicroLora;
 import io.sonaflink.state.lora.MicroLoraConfig;
 import io.sonaflink.state.lora.TrainingExample;
+import io.sonaflink.state.math.Blocks;
 import io.sonaflink.state.math.DeterministicRandom;
 import io.sonaflink.state.sample.ReservoirSampler;
 import io.sonaflink.state.sample.TrajectorySample;
@@ -66,10 +67,10 @@ final class StateFixtures {
         BaseLora first = trainedBaseLora(3);
         EwcPlusPlus ewc = first.ewc();
         ConsolidatedTask task = new ConsolidatedTask(
-                first.adapter().params().clone(), ewc.currentFisher(), ewc.currentTaskStartLoss(),
+                Blocks.copy(first.adapter().weights()), ewc.currentFisher(), ewc.currentTaskStartLoss(),
                 ewc.currentTaskLastLoss());
         EwcPlusPlus withTask = new EwcPlusPlus(
-                ewc.parameterCount(), new float[ewc.parameterCount()], 0f, List.of(task),
+                Blocks.zerosLike(ewc.fisher()), 0f, List.of(task),
                 ewc.gradientNormHistory().clone(), 0, 0, ewc.lambda(), 1L, Float.NaN, Float.NaN);
         BaseLora lora = new BaseLora(
                 first.adapter().copy(), first.optimizer().copy(), withTask, first.randomState(), first.cycles());
