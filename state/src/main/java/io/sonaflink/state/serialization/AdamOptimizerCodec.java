@@ -7,14 +7,13 @@ import java.io.DataOutput;
 import java.io.IOException;
 
 /** Format of {@link AdamOptimizer}. v1: firstMoment, secondMoment, steps. */
-public final class AdamOptimizerCodec implements StateCodec<AdamOptimizer> {
+public final class AdamOptimizerCodec extends VersionedCodec<AdamOptimizer> {
 
     private static final long serialVersionUID = 1L;
     static final int VERSION = 1;
 
-    @Override
-    public int currentVersion() {
-        return VERSION;
+    public AdamOptimizerCodec() {
+        super(VERSION);
     }
 
     @Override
@@ -25,8 +24,7 @@ public final class AdamOptimizerCodec implements StateCodec<AdamOptimizer> {
     }
 
     @Override
-    public AdamOptimizer read(DataInput in, int version) throws IOException {
-        CodecIO.checkVersion(version, VERSION, getClass());
+    protected AdamOptimizer readVersion(DataInput in, int version) throws IOException {
         float[][] firstMoment = CodecIO.readBlocks(in);
         float[][] secondMoment = CodecIO.readBlocks(in);
         long steps = in.readLong();

@@ -10,7 +10,7 @@ import java.io.DataOutput;
 import java.io.IOException;
 
 /** Format of {@link BaseLora}. v1: adapter, optimizer, ewc (each nested), randomState, cycles. */
-public final class BaseLoraCodec implements StateCodec<BaseLora> {
+public final class BaseLoraCodec extends VersionedCodec<BaseLora> {
 
     private static final long serialVersionUID = 1L;
     static final int VERSION = 1;
@@ -18,9 +18,8 @@ public final class BaseLoraCodec implements StateCodec<BaseLora> {
     private static final AdamOptimizerCodec OPTIMIZER = new AdamOptimizerCodec();
     private static final EwcPlusPlusCodec EWC = new EwcPlusPlusCodec();
 
-    @Override
-    public int currentVersion() {
-        return VERSION;
+    public BaseLoraCodec() {
+        super(VERSION);
     }
 
     @Override
@@ -33,8 +32,7 @@ public final class BaseLoraCodec implements StateCodec<BaseLora> {
     }
 
     @Override
-    public BaseLora read(DataInput in, int version) throws IOException {
-        CodecIO.checkVersion(version, VERSION, getClass());
+    protected BaseLora readVersion(DataInput in, int version) throws IOException {
         LoraAdapter adapter = CodecIO.readNested(ADAPTER, in);
         AdamOptimizer optimizer = CodecIO.readNested(OPTIMIZER, in);
         EwcPlusPlus ewc = CodecIO.readNested(EWC, in);

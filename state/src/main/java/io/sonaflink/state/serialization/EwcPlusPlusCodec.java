@@ -14,14 +14,13 @@ import java.util.List;
  * anchor, fisher, startLoss, endLoss), gradientNormHistory, historySize, historyNext, lambda,
  * boundariesDetected, currentTaskStartLoss, currentTaskLastLoss.
  */
-public final class EwcPlusPlusCodec implements StateCodec<EwcPlusPlus> {
+public final class EwcPlusPlusCodec extends VersionedCodec<EwcPlusPlus> {
 
     private static final long serialVersionUID = 1L;
     static final int VERSION = 1;
 
-    @Override
-    public int currentVersion() {
-        return VERSION;
+    public EwcPlusPlusCodec() {
+        super(VERSION);
     }
 
     @Override
@@ -46,8 +45,7 @@ public final class EwcPlusPlusCodec implements StateCodec<EwcPlusPlus> {
     }
 
     @Override
-    public EwcPlusPlus read(DataInput in, int version) throws IOException {
-        CodecIO.checkVersion(version, VERSION, getClass());
+    protected EwcPlusPlus readVersion(DataInput in, int version) throws IOException {
         float[][] fisher = CodecIO.readBlocks(in);
         float fisherMass = in.readFloat();
         int taskCount = CodecIO.readLength(in);

@@ -7,14 +7,13 @@ import java.io.DataOutput;
 import java.io.IOException;
 
 /** Format of {@link LoraAdapter}. v1: dim, rank, layers, alpha, weight blocks. */
-public final class LoraAdapterCodec implements StateCodec<LoraAdapter> {
+public final class LoraAdapterCodec extends VersionedCodec<LoraAdapter> {
 
     private static final long serialVersionUID = 1L;
     static final int VERSION = 1;
 
-    @Override
-    public int currentVersion() {
-        return VERSION;
+    public LoraAdapterCodec() {
+        super(VERSION);
     }
 
     @Override
@@ -27,8 +26,7 @@ public final class LoraAdapterCodec implements StateCodec<LoraAdapter> {
     }
 
     @Override
-    public LoraAdapter read(DataInput in, int version) throws IOException {
-        CodecIO.checkVersion(version, VERSION, getClass());
+    protected LoraAdapter readVersion(DataInput in, int version) throws IOException {
         int dim = in.readInt();
         int rank = in.readInt();
         int layers = in.readInt();

@@ -8,15 +8,14 @@ import java.io.DataOutput;
 import java.io.IOException;
 
 /** Format of {@link MicroLora}. v1: adapter (nested), pendingGradient, pendingEvents, eventsSeen, flushes. */
-public final class MicroLoraCodec implements StateCodec<MicroLora> {
+public final class MicroLoraCodec extends VersionedCodec<MicroLora> {
 
     private static final long serialVersionUID = 1L;
     static final int VERSION = 1;
     private static final LoraAdapterCodec ADAPTER = new LoraAdapterCodec();
 
-    @Override
-    public int currentVersion() {
-        return VERSION;
+    public MicroLoraCodec() {
+        super(VERSION);
     }
 
     @Override
@@ -29,8 +28,7 @@ public final class MicroLoraCodec implements StateCodec<MicroLora> {
     }
 
     @Override
-    public MicroLora read(DataInput in, int version) throws IOException {
-        CodecIO.checkVersion(version, VERSION, getClass());
+    protected MicroLora readVersion(DataInput in, int version) throws IOException {
         LoraAdapter adapter = CodecIO.readNested(ADAPTER, in);
         float[][] pendingGradient = CodecIO.readBlocks(in);
         int pendingEvents = in.readInt();

@@ -11,14 +11,13 @@ import java.util.Map;
  * Format of {@link Pattern}. v1: id, centroid, sampleCount, qualityMean, qualitySquaredDeviations,
  * route, discreteParams, numericParams, createdCycle, updatedCycle.
  */
-public final class PatternCodec implements StateCodec<Pattern> {
+public final class PatternCodec extends VersionedCodec<Pattern> {
 
     private static final long serialVersionUID = 1L;
     static final int VERSION = 1;
 
-    @Override
-    public int currentVersion() {
-        return VERSION;
+    public PatternCodec() {
+        super(VERSION);
     }
 
     @Override
@@ -36,8 +35,7 @@ public final class PatternCodec implements StateCodec<Pattern> {
     }
 
     @Override
-    public Pattern read(DataInput in, int version) throws IOException {
-        CodecIO.checkVersion(version, VERSION, getClass());
+    protected Pattern readVersion(DataInput in, int version) throws IOException {
         long id = in.readLong();
         float[] centroid = CodecIO.readFloats(in);
         long sampleCount = in.readLong();

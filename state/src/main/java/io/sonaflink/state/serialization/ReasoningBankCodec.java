@@ -9,15 +9,14 @@ import java.io.IOException;
 import java.util.List;
 
 /** Format of {@link ReasoningBank} (its search index is rebuilt). v1: dim, patterns (nested list), nextId. */
-public final class ReasoningBankCodec implements StateCodec<ReasoningBank> {
+public final class ReasoningBankCodec extends VersionedCodec<ReasoningBank> {
 
     private static final long serialVersionUID = 1L;
     static final int VERSION = 1;
     private static final PatternCodec PATTERN = new PatternCodec();
 
-    @Override
-    public int currentVersion() {
-        return VERSION;
+    public ReasoningBankCodec() {
+        super(VERSION);
     }
 
     @Override
@@ -28,8 +27,7 @@ public final class ReasoningBankCodec implements StateCodec<ReasoningBank> {
     }
 
     @Override
-    public ReasoningBank read(DataInput in, int version) throws IOException {
-        CodecIO.checkVersion(version, VERSION, getClass());
+    protected ReasoningBank readVersion(DataInput in, int version) throws IOException {
         int dim = in.readInt();
         List<Pattern> patterns = CodecIO.readNestedList(PATTERN, in);
         long nextId = in.readLong();

@@ -9,15 +9,14 @@ import java.io.IOException;
 import java.util.List;
 
 /** Format of a {@link ReservoirSampler} of trajectories. v1: capacity, seed, items (nested list), seen. */
-public final class TrajectoryReservoirCodec implements StateCodec<ReservoirSampler<TrajectorySample>> {
+public final class TrajectoryReservoirCodec extends VersionedCodec<ReservoirSampler<TrajectorySample>> {
 
     private static final long serialVersionUID = 1L;
     static final int VERSION = 1;
     private static final TrajectorySampleCodec SAMPLE = new TrajectorySampleCodec();
 
-    @Override
-    public int currentVersion() {
-        return VERSION;
+    public TrajectoryReservoirCodec() {
+        super(VERSION);
     }
 
     @Override
@@ -29,8 +28,7 @@ public final class TrajectoryReservoirCodec implements StateCodec<ReservoirSampl
     }
 
     @Override
-    public ReservoirSampler<TrajectorySample> read(DataInput in, int version) throws IOException {
-        CodecIO.checkVersion(version, VERSION, getClass());
+    protected ReservoirSampler<TrajectorySample> readVersion(DataInput in, int version) throws IOException {
         int capacity = in.readInt();
         long seed = in.readLong();
         List<TrajectorySample> items = CodecIO.readNestedList(SAMPLE, in);

@@ -11,14 +11,13 @@ import java.util.Map;
  * Format of {@link TrajectorySample}. v1: embedding, target (length -1 when null), weight, quality,
  * route, discreteParams, numericParams.
  */
-public final class TrajectorySampleCodec implements StateCodec<TrajectorySample> {
+public final class TrajectorySampleCodec extends VersionedCodec<TrajectorySample> {
 
     private static final long serialVersionUID = 1L;
     static final int VERSION = 1;
 
-    @Override
-    public int currentVersion() {
-        return VERSION;
+    public TrajectorySampleCodec() {
+        super(VERSION);
     }
 
     @Override
@@ -33,8 +32,7 @@ public final class TrajectorySampleCodec implements StateCodec<TrajectorySample>
     }
 
     @Override
-    public TrajectorySample read(DataInput in, int version) throws IOException {
-        CodecIO.checkVersion(version, VERSION, getClass());
+    protected TrajectorySample readVersion(DataInput in, int version) throws IOException {
         float[] embedding = CodecIO.readFloats(in);
         float[] target = CodecIO.readNullableFloats(in);
         float weight = in.readFloat();

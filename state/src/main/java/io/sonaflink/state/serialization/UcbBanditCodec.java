@@ -9,14 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Format of {@link UcbBandit}. v1: arm count, arms, pulls, rewardSums, totalPulls. */
-public final class UcbBanditCodec implements StateCodec<UcbBandit> {
+public final class UcbBanditCodec extends VersionedCodec<UcbBandit> {
 
     private static final long serialVersionUID = 1L;
     static final int VERSION = 1;
 
-    @Override
-    public int currentVersion() {
-        return VERSION;
+    public UcbBanditCodec() {
+        super(VERSION);
     }
 
     @Override
@@ -32,8 +31,7 @@ public final class UcbBanditCodec implements StateCodec<UcbBandit> {
     }
 
     @Override
-    public UcbBandit read(DataInput in, int version) throws IOException {
-        CodecIO.checkVersion(version, VERSION, getClass());
+    protected UcbBandit readVersion(DataInput in, int version) throws IOException {
         int armCount = CodecIO.readLength(in);
         List<String> arms = new ArrayList<>(Math.min(armCount, 1024));
         for (int i = 0; i < armCount; i++) {
