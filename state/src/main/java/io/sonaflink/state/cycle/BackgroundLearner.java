@@ -31,6 +31,11 @@ public final class BackgroundLearner {
             List<TrajectorySample> samples, ReasoningBank bank, BaseLora baseLora, BackgroundConfig config, long cycle,
             long seed) {
         int dim = bank.dim();
+        if (baseLora.adapter().dim() != dim) {
+            // checked before anything changes, so a failed cycle leaves both untouched
+            throw new IllegalArgumentException(
+                    "bank of dimension " + dim + " with a BaseLoRA of dimension " + baseLora.adapter().dim());
+        }
         List<TrajectorySample> qualified = new ArrayList<>(samples.size());
         for (TrajectorySample s : samples) {
             if (s.embedding().length != dim) {
