@@ -76,6 +76,29 @@ public final class CodecIO {
         return blocks;
     }
 
+    /** Writes a presence flag, then the string. */
+    public static void writeNullableString(String value, DataOutput out) throws IOException {
+        out.writeBoolean(value != null);
+        if (value != null) {
+            out.writeUTF(value);
+        }
+    }
+
+    public static String readNullableString(DataInput in) throws IOException {
+        return in.readBoolean() ? in.readUTF() : null;
+    }
+
+    public static void writeBytes(byte[] bytes, DataOutput out) throws IOException {
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    public static byte[] readBytes(DataInput in) throws IOException {
+        byte[] bytes = new byte[readLength(in)];
+        in.readFully(bytes);
+        return bytes;
+    }
+
     public static void writeLongs(long[] values, DataOutput out) throws IOException {
         out.writeInt(values.length);
         for (long v : values) {
