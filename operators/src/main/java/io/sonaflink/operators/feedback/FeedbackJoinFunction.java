@@ -1,0 +1,138 @@
+package io.sonaflink.operators.feedback;
+
+import io.sonaflink.operators.events.EventCodecs;
+import io.sonaflink.operators.events.SignalType;
+import io.sonaflink.operators.events.Trajectory;
+import io.sonaflink.operators.events.TrainingSignal;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Joins training signals to the trajectory they are about, keyed by trajectory id.
+ *
+ * <p>A trajectory waits {@link FeedbackJoinConfig#holdMs()} for its signals, which adjust its
+ * quality, target and weight ({@link Feedback}); then it is emitted. Signals that arrive first
+ * wait for their trajectory for the same time. After emission the trajectory is remembered for
+ * {@link FeedbackJoinConfig#lateRetentionMs()}, so that a late correction is still emitted as a
+ * corrective event (the trajectory again, with the correction's target and weight); then all
+ * state of the id is cleared. Nothing is held forever, and nothing is dropped silently: a signal
+ * whose trajectory never arrives goes to {@link #UNMATCHED_SIGNALS}.
+ */
+public class FeedbackJoinFunction extends KeyedCoProcessFunction<String, Trajectory, TrainingSignal, Trajectory> {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Signals whose trajectory did not arrive within the hold time, or came too late to use. */
+    public static final OutputTag<TrainingSignal> UNMATCHED_SIGNALS =
+            new OutputTag<>("unmatched-signals", EventCodecs.TRAINING_SIGNAL);
+
+    private final FeedbackJoinConfig config;
+
+    private transient ValueState<Trajectory> pending;
+    private transient ValueState<Trajectory> emitted;
+    private transient ListState<TrainingSignal> earlySignals;
+    private transient ValueState<Long> timer;
+    private transient Counter joinedSignals;
+    private transient Counter lateCorrections;
+    private transient Counter unmatchedSignals;
+
+    public FeedbackJoinFunction(FeedbackJoinConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        pending = getRuntimeContext().getState(new ValueStateDescriptor<>("pending", EventCodecs.TRAJECTORY));
+        emitted = getRuntimeContext().getState(new ValueStateDescriptor<>("emitted", EventCodecs.TRAJECTORY));
+        earlySignals = getRuntimeContext().getListState(
+                new ListStateDescriptor<>("early-signals", EventCodecs.TRAINING_SIGNAL));
+        timer = getRuntimeContext().getState(new ValueStateDescriptor<>("timer", Types.LONG));
+        joinedSignals = getRuntimeContext().getMetricGroup().counter("joinedSignals");
+        lateCorrections = getRuntimeContext().getMetricGroup().counter("lateCorrections");
+        unmatchedSignals = getRuntimeContext().getMetricGroup().counter("unmatchedSignals");
+    }
+
+    @Override
+    public void processElement1(Trajectory trajectory, Context ctx, Collector<Trajectory> out) throws Exception {
+        if (pending.value() != null || emitted.value() != null) {
+            // A duplicate delivery of the same id (at-least-once producers): the first one counts.
+            return;
+        }
+        Trajectory joined = trajectory;
+        for (TrainingSignal s : earlySignals.get()) {
+            joined = Feedback.apply(joined, s);
+            joinedSignals.inc();
+        }
+        earlySignals.clear();
+        pending.update(joined);
+        reschedule(ctx, ctx.timerService().currentProcessingTime() + config.holdMs());
+    }
+
+    @Override
+    public void processElement2(TrainingSignal signal, Context ctx, Collector<Trajectory> out) throws Exception {
+        Trajectory waiting = pending.value();
+        if (waiting != null) {
+            pending.update(Feedback.apply(waiting, signal));
+            joinedSignals.inc();
+            return;
+        }
+        Trajectory done = emitted.value();
+        if (done != null) {
+            if (signal.type() == SignalType.CORRECTION) {
+                out.collect(Feedback.apply(done, signal));
+                lateCorrections.inc();
+            } else {
+                // quality feedback after the trajectory moved on changes nothing learned any more
+                ctx.output(UNMATCHED_SIGNALS, signal);
+                unmatchedSignals.inc();
+            }
+            return;
+        }
+        earlySignals.add(signal);
+        if (timer.value() == null) {
+            reschedule(ctx, ctx.timerService().currentProcessingTime() + config.holdMs());
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Trajectory> out) throws Exception {
+        Trajectory ready = pending.value();
+        if (ready != null) {
+            out.collect(ready);
+            pending.clear();
+            emitted.update(ready);
+            reschedule(ctx, timestamp + config.lateRetentionMs());
+            return;
+        }
+        List<TrainingSignal> orphans = new ArrayList<>();
+        earlySignals.get().forEach(orphans::add);
+        for (TrainingSignal s : orphans) {
+            ctx.output(UNMATCHED_SIGNALS, s);
+            unmatchedSignals.inc();
+        }
+        earlySignals.clear();
+        emitted.clear();
+        timer.clear();
+    }
+
+    private void reschedule(Context ctx, long at) throws Exception {
+        Long current = timer.value();
+        if (current != null) {
+            ctx.timerService().deleteProcessingTimeTimer(current);
+        }
+        ctx.timerService().registerProcessingTimeTimer(at);
+        timer.update(at);
+    }
+}
