@@ -2,6 +2,7 @@ package io.sonaflink.operators.events;
 
 import io.sonaflink.state.serialization.CodecIO;
 import io.sonaflink.state.serialization.CodecTypeInformation;
+import io.sonaflink.state.serialization.PatternCodec;
 import io.sonaflink.state.serialization.VersionedCodec;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -25,6 +26,10 @@ public final class EventCodecs {
             new CodecTypeInformation<>(DeadLetter.class, new DeadLetterCodec());
     public static final TypeInformation<RawRecord> RAW_RECORD =
             new CodecTypeInformation<>(RawRecord.class, new RawRecordCodec());
+    public static final TypeInformation<PatternSnapshot> PATTERN_SNAPSHOT =
+            new CodecTypeInformation<>(PatternSnapshot.class, new PatternSnapshotCodec());
+    public static final TypeInformation<SkillMap> SKILL_MAP =
+            new CodecTypeInformation<>(SkillMap.class, new SkillMapCodec());
 
     private EventCodecs() {}
 
@@ -189,6 +194,65 @@ public final class EventCodecs {
         @Override
         public RawRecord copy(RawRecord r) {
             return new RawRecord(r.bytes().clone(), r.source(), r.partition(), r.offset());
+        }
+    }
+
+    /** v1: key, cycle, timestamp, patterns (nested {@link PatternCodec}). */
+    public static final class PatternSnapshotCodec extends VersionedCodec<PatternSnapshot> {
+        private static final long serialVersionUID = 1L;
+        private static final PatternCodec PATTERN = new PatternCodec();
+
+        public PatternSnapshotCodec() {
+            super(1);
+        }
+
+        @Override
+        public void write(PatternSnapshot p, DataOutput out) throws IOException {
+            writeKey(p.key(), out);
+            out.writeLong(p.cycle());
+            out.writeLong(p.timestamp());
+            CodecIO.writeNestedList(PATTERN, p.patterns(), out);
+        }
+
+        @Override
+        protected PatternSnapshot readVersion(DataInput in, int version) throws IOException {
+            return new PatternSnapshot(readKey(in), in.readLong(), in.readLong(), CodecIO.readNestedList(PATTERN, in));
+        }
+
+        @Override
+        public PatternSnapshot copy(PatternSnapshot p) {
+            return new PatternSnapshot(p.key(), p.cycle(), p.timestamp(), CodecIO.copyList(PATTERN, p.patterns()));
+        }
+    }
+
+    /** v1: key, cycle, timestamp, confidence, route qualities, pattern count, sample count. */
+    public static final class SkillMapCodec extends VersionedCodec<SkillMap> {
+        private static final long serialVersionUID = 1L;
+
+        public SkillMapCodec() {
+            super(1);
+        }
+
+        @Override
+        public void write(SkillMap m, DataOutput out) throws IOException {
+            writeKey(m.key(), out);
+            out.writeLong(m.cycle());
+            out.writeLong(m.timestamp());
+            out.writeDouble(m.confidence());
+            CodecIO.writeDoubleMap(m.routeQuality(), out);
+            out.writeInt(m.patterns());
+            out.writeLong(m.samples());
+        }
+
+        @Override
+        protected SkillMap readVersion(DataInput in, int version) throws IOException {
+            return new SkillMap(readKey(in), in.readLong(), in.readLong(), in.readDouble(), CodecIO.readDoubleMap(in),
+                    in.readInt(), in.readLong());
+        }
+
+        @Override
+        public SkillMap copy(SkillMap m) {
+            return m; // immutable: a record of immutable values and a private sorted copy of the map
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.sonaflink.state.bandit;
 
+import java.io.Serializable;
+
 import io.sonaflink.state.bank.Pattern;
 import io.sonaflink.state.bank.ReasoningBank;
 import io.sonaflink.state.bank.SimilarPattern;
@@ -17,7 +19,7 @@ import java.util.Map;
  * @param hitSimilarity minimum cosine similarity for a hit
  * @param explorationWeight UCB exploration weight {@code c}
  */
-public record RouteAdvisor(float hitConfidence, float hitSimilarity, double explorationWeight) {
+public record RouteAdvisor(float hitConfidence, float hitSimilarity, double explorationWeight) implements Serializable {
 
     public static final RouteAdvisor DEFAULT = new RouteAdvisor(0.8f, 0.5f, Math.sqrt(2.0));
 

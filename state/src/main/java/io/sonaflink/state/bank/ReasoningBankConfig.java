@@ -1,5 +1,7 @@
 package io.sonaflink.state.bank;
 
+import java.io.Serializable;
+
 /**
  * ReasoningBank limits (seed 004: confidence 0.5 to store, 0.95 cosine to consolidate).
  *
@@ -7,7 +9,7 @@ package io.sonaflink.state.bank;
  * @param confidenceThreshold a new pattern below this confidence is not stored
  * @param consolidationThreshold patterns at or above this cosine similarity are merged
  */
-public record ReasoningBankConfig(int capacity, float confidenceThreshold, float consolidationThreshold) {
+public record ReasoningBankConfig(int capacity, float confidenceThreshold, float consolidationThreshold) implements Serializable {
 
     public static final ReasoningBankConfig DEFAULT = new ReasoningBankConfig(1000, 0.5f, 0.95f);
 

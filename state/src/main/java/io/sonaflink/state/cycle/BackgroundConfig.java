@@ -1,5 +1,7 @@
 package io.sonaflink.state.cycle;
 
+import java.io.Serializable;
+
 import io.sonaflink.state.bank.ReasoningBankConfig;
 import io.sonaflink.state.cluster.KMeansConfig;
 import io.sonaflink.state.ewc.EwcConfig;
@@ -25,7 +27,7 @@ public record BackgroundConfig(
         KMeansConfig kmeans,
         ReasoningBankConfig bank,
         BaseLoraConfig baseLora,
-        EwcConfig ewc) {
+        EwcConfig ewc) implements Serializable {
 
     public static final BackgroundConfig DEFAULT = new BackgroundConfig(
             0.3f, 100, 100, 10_000, KMeansConfig.DEFAULT, ReasoningBankConfig.DEFAULT, BaseLoraConfig.DEFAULT, EwcConfig.DEFAULT);

@@ -1,5 +1,7 @@
 package io.sonaflink.state.ewc;
 
+import java.io.Serializable;
+
 /**
  * EWC++ settings (seed 004 defaults: lambda 2000 within [100, 15000], Fisher decay 0.999,
  * boundary z-score 2.0, 10 tasks, gradient history 100).
@@ -27,7 +29,7 @@ public record EwcConfig(
         int gradientHistory,
         int minHistory,
         float retentionTarget,
-        float boundaryLossIncrease) {
+        float boundaryLossIncrease) implements Serializable {
 
     public static final EwcConfig DEFAULT =
             new EwcConfig(2000f, 100f, 15000f, 0.999f, 2.0f, 10, 100, 3, 0.95f, 0.2f);

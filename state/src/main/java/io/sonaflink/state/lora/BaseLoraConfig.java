@@ -1,5 +1,7 @@
 package io.sonaflink.state.lora;
 
+import java.io.Serializable;
+
 /**
  * Settings of the background loop's BaseLoRA (seed 004: rank 8, learning rate 0.001).
  *
@@ -14,7 +16,7 @@ package io.sonaflink.state.lora;
  *     only used for training, which keeps a cycle at about one pass per epoch
  */
 public record BaseLoraConfig(
-        int rank, float alpha, int layers, float learningRate, int epochs, int batchSize, int probeSamples) {
+        int rank, float alpha, int layers, float learningRate, int epochs, int batchSize, int probeSamples) implements Serializable {
 
     public static final BaseLoraConfig DEFAULT = new BaseLoraConfig(8, 16f, 1, 0.001f, 1, 32, 512);
 

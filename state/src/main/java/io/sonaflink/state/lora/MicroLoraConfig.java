@@ -1,5 +1,7 @@
 package io.sonaflink.state.lora;
 
+import java.io.Serializable;
+
 /**
  * Settings of the instant loop's MicroLoRA (seed 004: rank 2, learning rate 0.002).
  *
@@ -8,7 +10,7 @@ package io.sonaflink.state.lora;
  * @param learningRate SGD step size per corrective event
  * @param flushEvery accumulated gradients are applied every this many events
  */
-public record MicroLoraConfig(int rank, float alpha, float learningRate, int flushEvery) {
+public record MicroLoraConfig(int rank, float alpha, float learningRate, int flushEvery) implements Serializable {
 
     public static final MicroLoraConfig DEFAULT = new MicroLoraConfig(2, 2f, 0.002f, 1);
 

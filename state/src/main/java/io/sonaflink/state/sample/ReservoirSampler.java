@@ -47,12 +47,22 @@ public final class ReservoirSampler<T> {
             items.add(item);
             return true;
         }
-        long slot = new DeterministicRandom(DeterministicRandom.mix(seed ^ seen)).nextLong(seen);
-        if (slot < capacity) {
-            items.set((int) slot, item);
+        int slot = replacementSlot(seed, seen, capacity);
+        if (slot >= 0) {
+            items.set(slot, item);
             return true;
         }
         return false;
+    }
+
+    /**
+     * Where the {@code seen}-th item (counting from 1) of a full reservoir goes: a slot in
+     * {@code [0, capacity)} with probability {@code capacity / seen}, else -1 (not kept). Stores
+     * that keep the slots themselves (a keyed map state) use this to stay O(1) per item.
+     */
+    public static int replacementSlot(long seed, long seen, int capacity) {
+        long slot = new DeterministicRandom(DeterministicRandom.mix(seed ^ seen)).nextLong(seen);
+        return slot < capacity ? (int) slot : -1;
     }
 
     /**

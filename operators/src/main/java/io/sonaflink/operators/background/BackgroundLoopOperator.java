@@ -1,0 +1,254 @@
+package io.sonaflink.operators.background;
+
+import io.sonaflink.operators.events.AdapterKey;
+import io.sonaflink.operators.events.AdapterKind;
+import io.sonaflink.operators.events.AdapterUpdate;
+import io.sonaflink.operators.events.EventCodecs;
+import io.sonaflink.operators.events.PatternSnapshot;
+import io.sonaflink.operators.events.SkillMap;
+import io.sonaflink.operators.events.Trajectory;
+import io.sonaflink.state.bank.ReasoningBank;
+import io.sonaflink.state.cycle.BackgroundLearner;
+import io.sonaflink.state.cycle.CycleReport;
+import io.sonaflink.state.lora.BaseLora;
+import io.sonaflink.state.lora.TrainingReport;
+import io.sonaflink.state.math.DeterministicRandom;
+import io.sonaflink.state.sample.ReservoirSampler;
+import io.sonaflink.state.sample.TrajectorySample;
+import io.sonaflink.state.serialization.StateSerializers;
+
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.base.IntSerializer;
+import org.apache.flink.api.java.tuple.Tuple3;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The background loop, keyed by adapter key: a processing-time tumbling window collects a uniform
+ * reservoir (Algorithm R, {@link ReservoirSampler#replacementSlot}) of at most {@code
+ * maxTrajectories} trajectories; when it fires, one learning cycle
+ * runs ({@link BackgroundLearner#runCycle}: quality filter, k-means++, ReasoningBank merge,
+ * BaseLoRA with EWC++) and the key's candidate adapter goes to the main output, its pattern
+ * snapshot and skill map to side outputs.
+ *
+ * <p>A window with fewer than {@code minTrajectories} is carried over into the next one, never
+ * dropped. It is an operator rather than a process function so that it sees the end of a bounded
+ * input ({@link BoundedOneInput}): processing-time timers do not fire by themselves when a bounded
+ * job ends, so at end of input every key learns from whatever its last window holds.
+ */
+public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate>
+        implements OneInputStreamOperator<Trajectory, AdapterUpdate>, Triggerable<String, VoidNamespace>,
+                BoundedOneInput {
+
+    private static final long serialVersionUID = 1L;
+
+    public static final OutputTag<PatternSnapshot> PATTERN_SNAPSHOTS =
+            new OutputTag<>("pattern-snapshots", EventCodecs.PATTERN_SNAPSHOT);
+    public static final OutputTag<SkillMap> SKILL_MAPS = new OutputTag<>("skill-maps", EventCodecs.SKILL_MAP);
+
+    static final String RESERVOIR = "reservoir";
+
+    /** Names of the candidate's metrics. */
+    public static final String METRIC_CYCLE_SAMPLES = "cycleSamples";
+    public static final String METRIC_LOSS_BEFORE = "lossBefore";
+    public static final String METRIC_LOSS_AFTER = "lossAfter";
+    public static final String METRIC_TRAINING_EXAMPLES = "trainingExamples";
+    public static final String METRIC_TASK_BOUNDARY = "taskBoundary";
+    public static final String METRIC_EWC_LAMBDA = "ewcLambda";
+    public static final String METRIC_EWC_TASKS = "ewcTasks";
+    public static final String METRIC_PATTERNS = "patterns";
+
+    private final BackgroundLoopConfig config;
+
+    /** The window's reservoir as slots, so that adding a trajectory is O(1) on RocksDB. */
+    private transient MapState<Integer, TrajectorySample> reservoir;
+    private transient ValueState<Long> reservoirSeen;
+    private transient ValueState<ReasoningBank> bank;
+    private transient ValueState<BaseLora> baseLora;
+    private transient ValueState<Long> cycles;
+    private transient ValueState<Long> windowEnd;
+    private transient ValueState<Tuple3<String, String, String>> adapterKey;
+    private transient InternalTimerService<VoidNamespace> timers;
+    private transient Counter cyclesRun;
+    private transient Counter windowsCarriedOver;
+
+    public BackgroundLoopOperator(BackgroundLoopConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        reservoir = getPartitionedState(
+                new MapStateDescriptor<>(RESERVOIR, IntSerializer.INSTANCE, StateSerializers.trajectorySample()));
+        reservoirSeen = getPartitionedState(new ValueStateDescriptor<>("reservoir-seen", Types.LONG));
+        bank = getPartitionedState(new ValueStateDescriptor<>("bank", StateSerializers.reasoningBank()));
+        baseLora = getPartitionedState(new ValueStateDescriptor<>("base-lora", StateSerializers.baseLora()));
+        cycles = getPartitionedState(new ValueStateDescriptor<>("cycles", Types.LONG));
+        windowEnd = getPartitionedState(new ValueStateDescriptor<>("window-end", Types.LONG));
+        adapterKey = getPartitionedState(new ValueStateDescriptor<>(
+                "adapter-key", Types.TUPLE(Types.STRING, Types.STRING, Types.STRING)));
+        timers = getInternalTimerService("background-window", VoidNamespaceSerializer.INSTANCE, this);
+        cyclesRun = getMetricGroup().counter("backgroundCycles");
+        windowsCarriedOver = getMetricGroup().counter("windowsCarriedOver");
+    }
+
+    @Override
+    public void processElement(StreamRecord<Trajectory> element) throws Exception {
+        Trajectory t = element.getValue();
+        if (t.embedding().length != config.dimension()) {
+            throw new IllegalArgumentException("trajectory " + t.id() + " has dimension " + t.embedding().length
+                    + "; validation upstream admits only " + config.dimension());
+        }
+        if (adapterKey.value() == null) {
+            AdapterKey key = t.key();
+            adapterKey.update(Tuple3.of(key.tenant(), key.persona(), key.domain()));
+        }
+        long seen = (reservoirSeen.value() == null ? 0L : reservoirSeen.value()) + 1;
+        reservoirSeen.update(seen);
+        int capacity = config.learning().maxTrajectories();
+        int slot = seen <= capacity
+                ? (int) (seen - 1)
+                : ReservoirSampler.replacementSlot(reservoirSeed(), seen, capacity);
+        if (slot >= 0) {
+            reservoir.put(slot, new TrajectorySample(t.embedding(), t.target(), t.weight(), t.quality(), t.route(),
+                    t.discreteParams(), t.numericParams()));
+        }
+        if (windowEnd.value() == null) {
+            scheduleWindowAfter(getProcessingTimeService().getCurrentProcessingTime());
+        }
+    }
+
+    @Override
+    public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+        windowEnd.clear();
+        fire(timer.getTimestamp(), false);
+    }
+
+    @Override
+    public void onEventTime(InternalTimer<String, VoidNamespace> timer) {
+        // the background loop runs on processing time only
+    }
+
+    @Override
+    public void endInput() throws Exception {
+        List<String> keys = new ArrayList<>();
+        KeyedStateBackend<String> backend = getKeyedStateBackend();
+        try (Stream<String> stream = backend.getKeys(RESERVOIR, VoidNamespace.INSTANCE)) {
+            stream.forEach(keys::add);
+        }
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        for (String key : keys) {
+            setCurrentKey(key);
+            Long end = windowEnd.value();
+            if (end != null) {
+                timers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, end);
+                windowEnd.clear();
+            }
+            fire(now, true);
+        }
+    }
+
+    /** Runs the key's cycle over its reservoir, or carries a small window over. */
+    private void fire(long timestamp, boolean endOfInput) throws Exception {
+        List<TrajectorySample> window = new ArrayList<>();
+        window.addAll(toMap(reservoir).values());
+        if (window.isEmpty()) {
+            return;
+        }
+        if (window.size() < config.learning().minTrajectories() && !endOfInput) {
+            windowsCarriedOver.inc();
+            scheduleWindowAfter(timestamp);
+            return;
+        }
+        reservoir.clear();
+        reservoirSeen.clear();
+        long cycle = (cycles.value() == null ? 0L : cycles.value()) + 1;
+        ReasoningBank keyBank = bank.value() != null ? bank.value() : ReasoningBank.create(config.dimension());
+        BaseLora keyLora = baseLora.value() != null
+                ? baseLora.value()
+                : BaseLora.create(config.dimension(), config.learning().baseLora(), config.learning().ewc(),
+                        keySeed(-1L));
+        CycleReport report =
+                BackgroundLearner.runCycle(window, keyBank, keyLora, config.learning(), cycle, keySeed(cycle));
+        bank.update(keyBank);
+        baseLora.update(keyLora);
+        cycles.update(cycle);
+        cyclesRun.inc();
+
+        AdapterKey key = key();
+        output.collect(new StreamRecord<>(
+                AdapterUpdate.of(key, AdapterKind.BASE, cycle, cycle - 1, keyLora.adapter(),
+                        metrics(report, keyBank), timestamp),
+                timestamp));
+        output.collect(PATTERN_SNAPSHOTS, new StreamRecord<>(
+                new PatternSnapshot(key, cycle, timestamp, keyBank.patterns()), timestamp));
+        output.collect(SKILL_MAPS, new StreamRecord<>(SkillMaps.of(key, cycle, timestamp, keyBank), timestamp));
+    }
+
+    private static Map<String, Double> metrics(CycleReport report, ReasoningBank keyBank) {
+        TrainingReport training = report.training();
+        Map<String, Double> m = new TreeMap<>();
+        m.put(METRIC_CYCLE_SAMPLES, (double) report.samples());
+        m.put(METRIC_TRAINING_EXAMPLES, (double) training.examples());
+        m.put(METRIC_LOSS_BEFORE, (double) training.lossBefore());
+        m.put(METRIC_LOSS_AFTER, (double) training.lossAfter());
+        m.put(METRIC_TASK_BOUNDARY, training.taskBoundary() ? 1.0 : 0.0);
+        m.put(METRIC_EWC_LAMBDA, (double) training.lambda());
+        m.put(METRIC_EWC_TASKS, (double) training.tasksRemembered());
+        m.put(METRIC_PATTERNS, (double) keyBank.size());
+        return m;
+    }
+
+    private void scheduleWindowAfter(long time) throws Exception {
+        long interval = config.intervalMs();
+        long end = (Math.floorDiv(time, interval) + 1) * interval;
+        timers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, end);
+        windowEnd.update(end);
+    }
+
+    /** Slot order, so the window's sample order (and thus the cycle) does not depend on the backend. */
+    private static Map<Integer, TrajectorySample> toMap(MapState<Integer, TrajectorySample> state) throws Exception {
+        Map<Integer, TrajectorySample> map = new TreeMap<>();
+        for (Map.Entry<Integer, TrajectorySample> e : state.entries()) {
+            map.put(e.getKey(), e.getValue());
+        }
+        return map;
+    }
+
+    /** The current window's reservoir seed: changes with every cycle of the key. */
+    private long reservoirSeed() throws Exception {
+        return keySeed(Long.MIN_VALUE + (cycles.value() == null ? 0L : cycles.value()));
+    }
+
+    private AdapterKey key() throws Exception {
+        Tuple3<String, String, String> k = adapterKey.value();
+        return new AdapterKey(k.f0, k.f1, k.f2);
+    }
+
+    /** A seed for this key and {@code salt}, independent of wall clock and of the other keys. */
+    private long keySeed(long salt) {
+        String key = (String) getCurrentKey();
+        return DeterministicRandom.mix(config.seed() ^ DeterministicRandom.mix(key.hashCode() * 31L + salt));
+    }
+}
