@@ -1,0 +1,254 @@
+package io.sonaflink.jobs;
+
+import io.sonaflink.operators.background.BackgroundLoopConfig;
+import io.sonaflink.operators.feedback.FeedbackJoinConfig;
+import io.sonaflink.state.bandit.RouteAdvisor;
+import io.sonaflink.state.bank.ReasoningBankConfig;
+import io.sonaflink.state.cluster.KMeansConfig;
+import io.sonaflink.state.cycle.BackgroundConfig;
+import io.sonaflink.state.ewc.EwcConfig;
+import io.sonaflink.state.lora.BaseLoraConfig;
+import io.sonaflink.state.lora.MicroLoraConfig;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.ReadableConfig;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every setting of the job, declared once as a typed option with its default and description.
+ * Learning defaults come from the learning core's {@code DEFAULT} settings (seed 004's table), so
+ * the two cannot disagree; the README's configuration table is checked against this class.
+ */
+public final class SonaOptions {
+
+    private SonaOptions() {}
+
+    // ---- events -------------------------------------------------------------------------------
+
+    public static final ConfigOption<Integer> EMBEDDING_DIMENSION = ConfigOptions.key("sona.embedding.dimension")
+            .intType().defaultValue(256)
+            .withDescription("Embedding dimension (seed 004 hidden_dim); events of another dimension are dead-lettered.");
+
+    public static final ConfigOption<Integer> MAX_PAYLOAD_BYTES = ConfigOptions.key("sona.parse.max-payload-bytes")
+            .intType().defaultValue(1 << 20)
+            .withDescription("Largest accepted event in bytes; larger ones are dead-lettered.");
+
+    public static final ConfigOption<Long> SEED = ConfigOptions.key("sona.seed")
+            .longType().defaultValue(42L)
+            .withDescription("Base seed of every random choice; each key and cycle derives its own from it.");
+
+    // ---- feedback join ------------------------------------------------------------------------
+
+    public static final ConfigOption<Duration> FEEDBACK_HOLD = ConfigOptions.key("sona.feedback.hold")
+            .durationType().defaultValue(Duration.ofMillis(FeedbackJoinConfig.DEFAULT.holdMs()))
+            .withDescription("How long a trajectory waits for its training signals before it moves on.");
+
+    public static final ConfigOption<Duration> FEEDBACK_LATE_RETENTION = ConfigOptions.key("sona.feedback.late-retention")
+            .durationType().defaultValue(Duration.ofMillis(FeedbackJoinConfig.DEFAULT.lateRetentionMs()))
+            .withDescription("How long after that a late correction still becomes a corrective event.");
+
+    // ---- instant loop -------------------------------------------------------------------------
+
+    public static final ConfigOption<Integer> MICRO_RANK = ConfigOptions.key("sona.micro.rank")
+            .intType().defaultValue(MicroLoraConfig.DEFAULT.rank())
+            .withDescription("MicroLoRA rank (1 or 2).");
+
+    public static final ConfigOption<Float> MICRO_ALPHA = ConfigOptions.key("sona.micro.alpha")
+            .floatType().defaultValue(MicroLoraConfig.DEFAULT.alpha())
+            .withDescription("MicroLoRA alpha; its scale is alpha / rank.");
+
+    public static final ConfigOption<Float> MICRO_LEARNING_RATE = ConfigOptions.key("sona.micro.learning-rate")
+            .floatType().defaultValue(MicroLoraConfig.DEFAULT.learningRate())
+            .withDescription("MicroLoRA SGD step per corrective event.");
+
+    public static final ConfigOption<Integer> MICRO_FLUSH_EVERY = ConfigOptions.key("sona.micro.flush-every")
+            .intType().defaultValue(MicroLoraConfig.DEFAULT.flushEvery())
+            .withDescription("Accumulated MicroLoRA gradients are applied every this many corrective events.");
+
+    // ---- background loop ----------------------------------------------------------------------
+
+    public static final ConfigOption<Duration> BACKGROUND_INTERVAL = ConfigOptions.key("sona.background.interval")
+            .durationType().defaultValue(Duration.ofHours(1))
+            .withDescription("Length of the background loop's processing-time window.");
+
+    public static final ConfigOption<Integer> MAX_TRAJECTORIES = ConfigOptions.key("sona.background.max-trajectories")
+            .intType().defaultValue(BackgroundConfig.DEFAULT.maxTrajectories())
+            .withDescription("Reservoir size of a window; beyond it the window keeps a uniform sample.");
+
+    public static final ConfigOption<Integer> MIN_TRAJECTORIES = ConfigOptions.key("sona.background.min-trajectories")
+            .intType().defaultValue(BackgroundConfig.DEFAULT.minTrajectories())
+            .withDescription("A window with fewer trajectories is carried over into the next one.");
+
+    public static final ConfigOption<Integer> PATTERN_CLUSTERS = ConfigOptions.key("sona.background.pattern-clusters")
+            .intType().defaultValue(BackgroundConfig.DEFAULT.patternClusters())
+            .withDescription("k of k-means per window.");
+
+    public static final ConfigOption<Float> QUALITY_THRESHOLD = ConfigOptions.key("sona.background.quality-threshold")
+            .floatType().defaultValue(BackgroundConfig.DEFAULT.qualityThreshold())
+            .withDescription("Minimum quality for a trajectory to be clustered.");
+
+    public static final ConfigOption<Integer> KMEANS_MAX_ITERATIONS = ConfigOptions.key("sona.kmeans.max-iterations")
+            .intType().defaultValue(KMeansConfig.DEFAULT.maxIterations())
+            .withDescription("Lloyd iteration limit.");
+
+    public static final ConfigOption<Float> KMEANS_CONVERGENCE = ConfigOptions.key("sona.kmeans.convergence")
+            .floatType().defaultValue(KMeansConfig.DEFAULT.tolerance())
+            .withDescription("k-means stops once no centroid moves farther than this.");
+
+    public static final ConfigOption<Integer> BANK_CAPACITY = ConfigOptions.key("sona.bank.capacity")
+            .intType().defaultValue(ReasoningBankConfig.DEFAULT.capacity())
+            .withDescription("Patterns kept per key; the least confident is evicted beyond it.");
+
+    public static final ConfigOption<Float> PATTERN_CONFIDENCE_THRESHOLD =
+            ConfigOptions.key("sona.bank.confidence-threshold")
+                    .floatType().defaultValue(ReasoningBankConfig.DEFAULT.confidenceThreshold())
+                    .withDescription("Minimum confidence for a new pattern to be stored.");
+
+    public static final ConfigOption<Float> CONSOLIDATION_THRESHOLD =
+            ConfigOptions.key("sona.bank.consolidation-threshold")
+                    .floatType().defaultValue(ReasoningBankConfig.DEFAULT.consolidationThreshold())
+                    .withDescription("Cosine similarity at which two patterns are merged.");
+
+    public static final ConfigOption<Integer> BASE_RANK = ConfigOptions.key("sona.base.rank")
+            .intType().defaultValue(BaseLoraConfig.DEFAULT.rank())
+            .withDescription("BaseLoRA rank.");
+
+    public static final ConfigOption<Float> BASE_ALPHA = ConfigOptions.key("sona.base.alpha")
+            .floatType().defaultValue(BaseLoraConfig.DEFAULT.alpha())
+            .withDescription("BaseLoRA alpha; its scale is alpha / rank.");
+
+    public static final ConfigOption<Integer> BASE_LAYERS = ConfigOptions.key("sona.base.layers")
+            .intType().defaultValue(BaseLoraConfig.DEFAULT.layers())
+            .withDescription("Stacked BaseLoRA layers.");
+
+    public static final ConfigOption<Float> BASE_LEARNING_RATE = ConfigOptions.key("sona.base.learning-rate")
+            .floatType().defaultValue(BaseLoraConfig.DEFAULT.learningRate())
+            .withDescription("BaseLoRA Adam step size.");
+
+    public static final ConfigOption<Integer> BASE_EPOCHS = ConfigOptions.key("sona.base.epochs")
+            .intType().defaultValue(BaseLoraConfig.DEFAULT.epochs())
+            .withDescription("Passes over a window's training examples.");
+
+    public static final ConfigOption<Integer> BASE_BATCH_SIZE = ConfigOptions.key("sona.base.batch-size")
+            .intType().defaultValue(BaseLoraConfig.DEFAULT.batchSize())
+            .withDescription("BaseLoRA mini-batch size.");
+
+    public static final ConfigOption<Integer> BASE_PROBE_SAMPLES = ConfigOptions.key("sona.base.probe-samples")
+            .intType().defaultValue(BaseLoraConfig.DEFAULT.probeSamples())
+            .withDescription("Examples per cycle that measure loss, batch gradient and Fisher information.");
+
+    public static final ConfigOption<Float> EWC_LAMBDA = ConfigOptions.key("sona.ewc.lambda")
+            .floatType().defaultValue(EwcConfig.DEFAULT.initialLambda())
+            .withDescription("Initial EWC++ penalty strength.");
+
+    public static final ConfigOption<Float> EWC_MIN_LAMBDA = ConfigOptions.key("sona.ewc.min-lambda")
+            .floatType().defaultValue(EwcConfig.DEFAULT.minLambda())
+            .withDescription("Lower bound of the adaptive EWC++ lambda.");
+
+    public static final ConfigOption<Float> EWC_MAX_LAMBDA = ConfigOptions.key("sona.ewc.max-lambda")
+            .floatType().defaultValue(EwcConfig.DEFAULT.maxLambda())
+            .withDescription("Upper bound of the adaptive EWC++ lambda.");
+
+    public static final ConfigOption<Float> EWC_FISHER_DECAY = ConfigOptions.key("sona.ewc.fisher-decay")
+            .floatType().defaultValue(EwcConfig.DEFAULT.fisherDecay())
+            .withDescription("Per-sample decay of the Fisher information EMA.");
+
+    public static final ConfigOption<Float> EWC_BOUNDARY_Z_SCORE = ConfigOptions.key("sona.ewc.boundary-z-score")
+            .floatType().defaultValue(EwcConfig.DEFAULT.boundaryZScore())
+            .withDescription("Batch-gradient z-score that marks a task boundary.");
+
+    public static final ConfigOption<Integer> EWC_MAX_TASKS = ConfigOptions.key("sona.ewc.max-tasks")
+            .intType().defaultValue(EwcConfig.DEFAULT.maxTasks())
+            .withDescription("Consolidated tasks remembered.");
+
+    public static final ConfigOption<Integer> EWC_GRADIENT_HISTORY = ConfigOptions.key("sona.ewc.gradient-history")
+            .intType().defaultValue(EwcConfig.DEFAULT.gradientHistory())
+            .withDescription("Batch-gradient norms kept for the task-boundary z-score.");
+
+    public static final ConfigOption<Integer> EWC_MIN_HISTORY = ConfigOptions.key("sona.ewc.min-history")
+            .intType().defaultValue(EwcConfig.DEFAULT.minHistory())
+            .withDescription("Norms needed before a task boundary can be declared.");
+
+    public static final ConfigOption<Float> EWC_RETENTION_TARGET = ConfigOptions.key("sona.ewc.retention-target")
+            .floatType().defaultValue(EwcConfig.DEFAULT.retentionTarget())
+            .withDescription("Share of an old task's learned loss reduction to keep; drives lambda.");
+
+    public static final ConfigOption<Float> EWC_BOUNDARY_LOSS_INCREASE =
+            ConfigOptions.key("sona.ewc.boundary-loss-increase")
+                    .floatType().defaultValue(EwcConfig.DEFAULT.boundaryLossIncrease())
+                    .withDescription("A task boundary also needs the loss to rise by this fraction.");
+
+    // ---- routing ------------------------------------------------------------------------------
+
+    public static final ConfigOption<Float> HIT_CONFIDENCE = ConfigOptions.key("sona.routing.hit-confidence")
+            .floatType().defaultValue(RouteAdvisor.DEFAULT.hitConfidence())
+            .withDescription("Pattern confidence above which its route is used (a pattern hit).");
+
+    public static final ConfigOption<Float> HIT_SIMILARITY = ConfigOptions.key("sona.routing.hit-similarity")
+            .floatType().defaultValue(RouteAdvisor.DEFAULT.hitSimilarity())
+            .withDescription("Minimum cosine similarity for a pattern hit.");
+
+    public static final ConfigOption<Double> EXPLORATION = ConfigOptions.key("sona.routing.exploration")
+            .doubleType().defaultValue(RouteAdvisor.DEFAULT.explorationWeight())
+            .withDescription("UCB exploration weight c.");
+
+    // ---- builders -----------------------------------------------------------------------------
+
+    public static MicroLoraConfig microLora(ReadableConfig c) {
+        return new MicroLoraConfig(c.get(MICRO_RANK), c.get(MICRO_ALPHA), c.get(MICRO_LEARNING_RATE),
+                c.get(MICRO_FLUSH_EVERY));
+    }
+
+    public static BaseLoraConfig baseLora(ReadableConfig c) {
+        return new BaseLoraConfig(c.get(BASE_RANK), c.get(BASE_ALPHA), c.get(BASE_LAYERS), c.get(BASE_LEARNING_RATE),
+                c.get(BASE_EPOCHS), c.get(BASE_BATCH_SIZE), c.get(BASE_PROBE_SAMPLES));
+    }
+
+    public static EwcConfig ewc(ReadableConfig c) {
+        return new EwcConfig(c.get(EWC_LAMBDA), c.get(EWC_MIN_LAMBDA), c.get(EWC_MAX_LAMBDA), c.get(EWC_FISHER_DECAY),
+                c.get(EWC_BOUNDARY_Z_SCORE), c.get(EWC_MAX_TASKS), c.get(EWC_GRADIENT_HISTORY), c.get(EWC_MIN_HISTORY),
+                c.get(EWC_RETENTION_TARGET), c.get(EWC_BOUNDARY_LOSS_INCREASE));
+    }
+
+    public static BackgroundConfig background(ReadableConfig c) {
+        return new BackgroundConfig(c.get(QUALITY_THRESHOLD), c.get(PATTERN_CLUSTERS), c.get(MIN_TRAJECTORIES),
+                c.get(MAX_TRAJECTORIES), new KMeansConfig(c.get(KMEANS_MAX_ITERATIONS), c.get(KMEANS_CONVERGENCE)),
+                new ReasoningBankConfig(c.get(BANK_CAPACITY), c.get(PATTERN_CONFIDENCE_THRESHOLD),
+                        c.get(CONSOLIDATION_THRESHOLD)),
+                baseLora(c), ewc(c));
+    }
+
+    public static BackgroundLoopConfig backgroundLoop(ReadableConfig c) {
+        return new BackgroundLoopConfig(c.get(EMBEDDING_DIMENSION), c.get(BACKGROUND_INTERVAL).toMillis(),
+                background(c), c.get(SEED));
+    }
+
+    public static FeedbackJoinConfig feedbackJoin(ReadableConfig c) {
+        return new FeedbackJoinConfig(c.get(FEEDBACK_HOLD).toMillis(), c.get(FEEDBACK_LATE_RETENTION).toMillis());
+    }
+
+    public static RouteAdvisor routeAdvisor(ReadableConfig c) {
+        return new RouteAdvisor(c.get(HIT_CONFIDENCE), c.get(HIT_SIMILARITY), c.get(EXPLORATION));
+    }
+
+    /** Every option declared in this class, in declaration order. */
+    public static List<ConfigOption<?>> all() {
+        List<ConfigOption<?>> options = new ArrayList<>();
+        for (Field f : SonaOptions.class.getDeclaredFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == ConfigOption.class) {
+                try {
+                    options.add((ConfigOption<?>) f.get(null));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return options;
+    }
+}

@@ -1,0 +1,53 @@
+package io.sonaflink.jobs;
+
+import io.sonaflink.state.bandit.RouteAdvisor;
+import io.sonaflink.state.cycle.BackgroundConfig;
+import io.sonaflink.state.lora.MicroLoraConfig;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SonaOptionsTest {
+
+    @Test
+    void defaultsBuildTheLearningCoreDefaults() {
+        Configuration empty = new Configuration();
+        assertThat(SonaOptions.microLora(empty)).isEqualTo(MicroLoraConfig.DEFAULT);
+        assertThat(SonaOptions.background(empty)).isEqualTo(BackgroundConfig.DEFAULT);
+        assertThat(SonaOptions.routeAdvisor(empty)).isEqualTo(RouteAdvisor.DEFAULT);
+        assertThat(SonaOptions.backgroundLoop(empty).intervalMs()).isEqualTo(Duration.ofHours(1).toMillis());
+    }
+
+    @Test
+    void settingsReachTheConfigRecords() {
+        Configuration conf = Configuration.fromMap(Map.of(
+                "sona.micro.rank", "1",
+                "sona.background.pattern-clusters", "20",
+                "sona.ewc.lambda", "500",
+                "sona.background.interval", "5 min"));
+        assertThat(SonaOptions.microLora(conf).rank()).isEqualTo(1);
+        assertThat(SonaOptions.background(conf).patternClusters()).isEqualTo(20);
+        assertThat(SonaOptions.background(conf).ewc().initialLambda()).isEqualTo(500f);
+        assertThat(SonaOptions.backgroundLoop(conf).intervalMs()).isEqualTo(300_000L);
+    }
+
+    @Test
+    void everyOptionHasAUniqueSonaKeyAndADescription() {
+        Set<String> keys = new HashSet<>();
+        for (ConfigOption<?> option : SonaOptions.all()) {
+            assertThat(option.key()).startsWith("sona.");
+            assertThat(keys.add(option.key())).as("duplicate key %s", option.key()).isTrue();
+            assertThat(option.description().toString()).isNotBlank();
+            assertThat(option.hasDefaultValue()).as(option.key()).isTrue();
+        }
+        assertThat(keys).hasSizeGreaterThan(30);
+    }
+}
