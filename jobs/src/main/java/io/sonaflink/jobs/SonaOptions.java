@@ -2,6 +2,7 @@ package io.sonaflink.jobs;
 
 import io.sonaflink.operators.background.BackgroundLoopConfig;
 import io.sonaflink.operators.feedback.FeedbackJoinConfig;
+import io.sonaflink.operators.instant.InstantLoopConfig;
 import io.sonaflink.state.bandit.RouteAdvisor;
 import io.sonaflink.state.bank.ReasoningBankConfig;
 import io.sonaflink.state.cluster.KMeansConfig;
@@ -70,6 +71,18 @@ public final class SonaOptions {
     public static final ConfigOption<Integer> MICRO_FLUSH_EVERY = ConfigOptions.key("sona.micro.flush-every")
             .intType().defaultValue(MicroLoraConfig.DEFAULT.flushEvery())
             .withDescription("Accumulated MicroLoRA gradients are applied every this many corrective events.");
+
+    public static final ConfigOption<Integer> MICRO_PUBLISH_EVERY = ConfigOptions.key("sona.micro.publish-every")
+            .intType().defaultValue(InstantLoopConfig.DEFAULT_PUBLISH_EVERY_UPDATES)
+            .withDescription("A MicroLoRA update is published every this many applied updates.");
+
+    public static final ConfigOption<Duration> MICRO_PUBLISH_INTERVAL = ConfigOptions.key("sona.micro.publish-interval")
+            .durationType().defaultValue(Duration.ofMillis(InstantLoopConfig.DEFAULT_PUBLISH_INTERVAL_MS))
+            .withDescription("...and at least this often while the adapter changes.");
+
+    public static final ConfigOption<Integer> MAX_ROUTES = ConfigOptions.key("sona.routing.max-routes")
+            .intType().defaultValue(InstantLoopConfig.DEFAULT_MAX_ARMS)
+            .withDescription("Routes tracked by each key's UCB bandit.");
 
     // ---- background loop ----------------------------------------------------------------------
 
@@ -222,6 +235,11 @@ public final class SonaOptions {
                 new ReasoningBankConfig(c.get(BANK_CAPACITY), c.get(PATTERN_CONFIDENCE_THRESHOLD),
                         c.get(CONSOLIDATION_THRESHOLD)),
                 baseLora(c), ewc(c));
+    }
+
+    public static InstantLoopConfig instantLoop(ReadableConfig c) {
+        return new InstantLoopConfig(c.get(EMBEDDING_DIMENSION), microLora(c), c.get(MAX_ROUTES),
+                c.get(MICRO_PUBLISH_EVERY), c.get(MICRO_PUBLISH_INTERVAL).toMillis(), c.get(SEED));
     }
 
     public static BackgroundLoopConfig backgroundLoop(ReadableConfig c) {

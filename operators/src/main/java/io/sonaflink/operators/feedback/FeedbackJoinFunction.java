@@ -18,6 +18,7 @@ import org.apache.flink.util.OutputTag;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Joins training signals to the trajectory they are about, keyed by trajectory id.
@@ -28,11 +29,15 @@ import java.util.List;
  * {@link FeedbackJoinConfig#lateRetentionMs()}, so that a late correction is still emitted as a
  * corrective event (the trajectory again, with the correction's target and weight); then all
  * state of the id is cleared. Nothing is held forever, and nothing is dropped silently: a signal
- * whose trajectory never arrives goes to {@link #UNMATCHED_SIGNALS}.
+ * whose trajectory never arrives goes to {@link #UNMATCHED_SIGNALS}. Run it in a {@link
+ * FeedbackJoinOperator}, which also flushes every waiting trajectory when a bounded input ends.
  */
 public class FeedbackJoinFunction extends KeyedCoProcessFunction<String, Trajectory, TrainingSignal, Trajectory> {
 
     private static final long serialVersionUID = 1L;
+
+    static final String PENDING = "pending";
+    static final String EARLY_SIGNALS = "early-signals";
 
     /** Signals whose trajectory did not arrive within the hold time, or came too late to use. */
     public static final OutputTag<TrainingSignal> UNMATCHED_SIGNALS =
@@ -54,10 +59,10 @@ public class FeedbackJoinFunction extends KeyedCoProcessFunction<String, Traject
 
     @Override
     public void open(OpenContext openContext) {
-        pending = getRuntimeContext().getState(new ValueStateDescriptor<>("pending", EventCodecs.TRAJECTORY));
+        pending = getRuntimeContext().getState(new ValueStateDescriptor<>(PENDING, EventCodecs.TRAJECTORY));
         emitted = getRuntimeContext().getState(new ValueStateDescriptor<>("emitted", EventCodecs.TRAJECTORY));
         earlySignals = getRuntimeContext().getListState(
-                new ListStateDescriptor<>("early-signals", EventCodecs.TRAINING_SIGNAL));
+                new ListStateDescriptor<>(EARLY_SIGNALS, EventCodecs.TRAINING_SIGNAL));
         timer = getRuntimeContext().getState(new ValueStateDescriptor<>("timer", Types.LONG));
         joinedSignals = getRuntimeContext().getMetricGroup().counter("joinedSignals");
         lateCorrections = getRuntimeContext().getMetricGroup().counter("lateCorrections");
@@ -122,6 +127,25 @@ public class FeedbackJoinFunction extends KeyedCoProcessFunction<String, Traject
             ctx.output(UNMATCHED_SIGNALS, s);
             unmatchedSignals.inc();
         }
+        earlySignals.clear();
+        emitted.clear();
+        timer.clear();
+    }
+
+    /**
+     * Emits the current key's waiting trajectory and reports its waiting signals, then forgets the
+     * key: for the end of a bounded input, when no processing-time timer will fire any more.
+     */
+    void flushAtEndOfInput(Collector<Trajectory> out, Consumer<TrainingSignal> unmatched) throws Exception {
+        Trajectory ready = pending.value();
+        if (ready != null) {
+            out.collect(ready);
+        }
+        for (TrainingSignal s : earlySignals.get()) {
+            unmatched.accept(s);
+            unmatchedSignals.inc();
+        }
+        pending.clear();
         earlySignals.clear();
         emitted.clear();
         timer.clear();

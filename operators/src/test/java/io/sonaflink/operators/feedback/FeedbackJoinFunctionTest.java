@@ -11,7 +11,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -110,6 +109,23 @@ class FeedbackJoinFunctionTest {
     }
 
     @Test
+    void endOfBoundedInputFlushesWaitingTrajectoriesAndReportsOrphans() throws Exception {
+        var h = harness();
+        h.setProcessingTime(0);
+        h.processElement1(new StreamRecord<>(trajectory("t-1", 0.8f)));
+        h.processElement2(new StreamRecord<>(signal("s-1", "t-1", SignalType.POSITIVE, SignalSource.HUMAN, 1f, null)));
+        h.processElement2(new StreamRecord<>(signal("s-2", "t-404", SignalType.MISTAKE, SignalSource.HUMAN, 1f, null)));
+
+        h.endAllInputs();
+
+        assertThat(h.extractOutputValues()).singleElement().satisfies(t -> assertThat(t.quality()).isEqualTo(1f));
+        assertThat(h.getSideOutput(FeedbackJoinFunction.UNMATCHED_SIGNALS))
+                .extracting(r -> r.getValue().id())
+                .containsExactly("s-2");
+        assertThat(stateEntries(h)).isZero();
+    }
+
+    @Test
     void duplicateTrajectoryIsIgnored() throws Exception {
         var h = harness();
         h.setProcessingTime(0);
@@ -147,7 +163,7 @@ class FeedbackJoinFunctionTest {
     private KeyedTwoInputStreamOperatorTestHarness<String, Trajectory, TrainingSignal, Trajectory> harness(
             OperatorSubtaskState restore) throws Exception {
         var h = new KeyedTwoInputStreamOperatorTestHarness<>(
-                new KeyedCoProcessOperator<>(new FeedbackJoinFunction(CONFIG)),
+                new FeedbackJoinOperator(new FeedbackJoinFunction(CONFIG)),
                 Trajectory::id,
                 TrainingSignal::trajectoryId,
                 Types.STRING);

@@ -1,0 +1,90 @@
+package io.sonaflink.jobs;
+
+import io.sonaflink.operators.background.BackgroundLoopOperator;
+import io.sonaflink.operators.events.AdapterUpdate;
+import io.sonaflink.operators.events.AdapterUpdateCodec;
+import io.sonaflink.operators.events.DeadLetter;
+import io.sonaflink.operators.events.EventCodecs;
+import io.sonaflink.operators.events.RawRecord;
+import io.sonaflink.operators.events.SignalType;
+import io.sonaflink.operators.events.Trajectory;
+import io.sonaflink.operators.events.TrainingSignal;
+import io.sonaflink.operators.feedback.FeedbackJoinFunction;
+import io.sonaflink.operators.feedback.FeedbackJoinOperator;
+import io.sonaflink.operators.feedback.SignalRouting;
+import io.sonaflink.operators.instant.InstantLoopConfig;
+import io.sonaflink.operators.instant.InstantLoopFunction;
+import io.sonaflink.operators.parse.ParseFunction;
+import io.sonaflink.operators.parse.ParseLimits;
+
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+
+/**
+ * Wires the job graph and nothing else: sources come in as streams of raw records, outputs leave
+ * through the given sinks, so the same graph runs against Kafka in production and against bounded
+ * inputs in tests and local runs. Every operator has a readable name and a stable uid (the uids
+ * are pinned by a test: changing one orphans the state in users' savepoints).
+ */
+public final class SonaPipeline {
+
+    public static final String UID_PREFIX = "sona.";
+
+    private SonaPipeline() {}
+
+    public static void build(
+            DataStream<RawRecord> trajectoryRecords, DataStream<RawRecord> signalRecords, SonaSinks sinks,
+            ReadableConfig conf) {
+        ParseLimits limits = new ParseLimits(conf.get(SonaOptions.EMBEDDING_DIMENSION), conf.get(SonaOptions.MAX_PAYLOAD_BYTES));
+
+        SingleOutputStreamOperator<Trajectory> trajectories = trajectoryRecords
+                .process(ParseFunction.trajectories(limits))
+                .name("parse-trajectories").uid(UID_PREFIX + "parse-trajectories");
+        SingleOutputStreamOperator<TrainingSignal> signals = signalRecords
+                .process(ParseFunction.signals(limits))
+                .name("parse-signals").uid(UID_PREFIX + "parse-signals");
+
+        DataStream<Trajectory> imports = signals
+                .filter(s -> s.type() == SignalType.IMPORT)
+                .name("imports").uid(UID_PREFIX + "imports")
+                .map(SignalRouting::importAsTrajectory).returns(EventCodecs.TRAJECTORY)
+                .name("import-as-trajectory").uid(UID_PREFIX + "import-as-trajectory");
+        SingleOutputStreamOperator<Trajectory> joined = trajectories
+                .keyBy(Trajectory::id)
+                .connect(signals
+                        .filter(s -> s.type() != SignalType.IMPORT)
+                        .name("feedback-signals").uid(UID_PREFIX + "feedback-signals")
+                        .keyBy(TrainingSignal::trajectoryId))
+                .transform("feedback-join", EventCodecs.TRAJECTORY,
+                        new FeedbackJoinOperator(new FeedbackJoinFunction(SonaOptions.feedbackJoin(conf))))
+                .uid(UID_PREFIX + "feedback-join");
+
+        InstantLoopConfig instantConfig = SonaOptions.instantLoop(conf);
+        SingleOutputStreamOperator<Trajectory> learned = joined.union(imports)
+                .keyBy(t -> t.key().asString())
+                .process(new InstantLoopFunction(instantConfig), EventCodecs.TRAJECTORY)
+                .name("instant-loop").uid(UID_PREFIX + "instant-loop");
+        DataStream<AdapterUpdate> microUpdates = learned.getSideOutput(InstantLoopFunction.MICRO_UPDATES);
+
+        SingleOutputStreamOperator<AdapterUpdate> baseCandidates = learned
+                .keyBy(t -> t.key().asString())
+                .transform("background-loop", AdapterUpdateCodec.TYPE,
+                        new BackgroundLoopOperator(SonaOptions.backgroundLoop(conf)))
+                .uid(UID_PREFIX + "background-loop");
+
+        microUpdates.union(baseCandidates)
+                .sinkTo(sinks.adapterUpdates()).name("adapter-updates").uid(UID_PREFIX + "sink.adapter-updates");
+        baseCandidates.getSideOutput(BackgroundLoopOperator.PATTERN_SNAPSHOTS)
+                .sinkTo(sinks.patternSnapshots()).name("pattern-snapshots").uid(UID_PREFIX + "sink.pattern-snapshots");
+        baseCandidates.getSideOutput(BackgroundLoopOperator.SKILL_MAPS)
+                .sinkTo(sinks.skillMaps()).name("skill-maps").uid(UID_PREFIX + "sink.skill-maps");
+
+        DataStream<DeadLetter> unmatched = joined.getSideOutput(FeedbackJoinFunction.UNMATCHED_SIGNALS)
+                .map(SignalRouting::unmatched).returns(EventCodecs.DEAD_LETTER)
+                .name("unmatched-signals").uid(UID_PREFIX + "unmatched-signals");
+        trajectories.getSideOutput(ParseFunction.DEAD_LETTERS)
+                .union(signals.getSideOutput(ParseFunction.DEAD_LETTERS), unmatched)
+                .sinkTo(sinks.deadLetters()).name("dead-letters").uid(UID_PREFIX + "sink.dead-letters");
+    }
+}

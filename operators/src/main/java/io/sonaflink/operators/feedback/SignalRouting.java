@@ -1,0 +1,70 @@
+package io.sonaflink.operators.feedback;
+
+import io.sonaflink.operators.events.DeadLetter;
+import io.sonaflink.operators.events.Trajectory;
+import io.sonaflink.operators.events.TrainingSignal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.Map;
+
+/**
+ * What becomes of signals that do not join a trajectory: imports are corrective events in their
+ * own right; signals left unmatched are dead-lettered, rendered back to JSON since their original
+ * bytes were consumed by parsing.
+ */
+public final class SignalRouting {
+
+    /** Source name of dead letters made from unmatched signals. */
+    public static final String UNMATCHED_SOURCE = "unmatched-signals";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private SignalRouting() {}
+
+    /**
+     * An imported example as a trajectory: its input, its target, its weight; quality 1 (a vetted
+     * example), no route.
+     */
+    public static Trajectory importAsTrajectory(TrainingSignal s) {
+        if (s.input() == null || s.target() == null) {
+            throw new IllegalArgumentException("import " + s.id() + " needs an input and a target");
+        }
+        return new Trajectory(s.id(), s.key(), s.timestamp(), s.input(), "", Map.of(), Map.of(), null, 1f, s.target(),
+                s.weight());
+    }
+
+    /** A signal whose trajectory was not available, with the reason. */
+    public static DeadLetter unmatched(TrainingSignal s) {
+        String reason = "trajectory '" + s.trajectoryId() + "' was not available for this " + s.type().name()
+                .toLowerCase() + " signal (it never arrived within the hold time, or it was already learned from)";
+        return new DeadLetter(toJson(s), UNMATCHED_SOURCE, -1, -1, reason);
+    }
+
+    static byte[] toJson(TrainingSignal s) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("id", s.id());
+        node.put("trajectory_id", s.trajectoryId());
+        ObjectNode key = node.putObject("key");
+        key.put("tenant", s.key().tenant());
+        key.put("persona", s.key().persona());
+        key.put("domain", s.key().domain());
+        node.put("type", s.type().name().toLowerCase());
+        node.put("source", s.source().name().toLowerCase());
+        node.put("weight", s.weight());
+        if (s.target() != null) {
+            node.set("target", JSON.valueToTree(s.target()));
+        }
+        if (s.input() != null) {
+            node.set("input", JSON.valueToTree(s.input()));
+        }
+        node.put("timestamp", s.timestamp());
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render signal " + s.id(), e);
+        }
+    }
+}

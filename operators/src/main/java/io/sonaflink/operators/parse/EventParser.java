@@ -1,0 +1,612 @@
+package io.sonaflink.operators.parse;
+
+import io.sonaflink.operators.events.AdapterKey;
+import io.sonaflink.operators.events.ExecutionMetrics;
+import io.sonaflink.operators.events.RawRecord;
+import io.sonaflink.operators.events.SignalSource;
+import io.sonaflink.operators.events.SignalType;
+import io.sonaflink.operators.events.TrainingSignal;
+import io.sonaflink.operators.events.Trajectory;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Turns JSON payloads into {@link Trajectory} and {@link TrainingSignal} events, or into a precise
+ * reason why not. Never throws on bad input: every problem is a {@link ParseResult.Rejected} whose
+ * reason starts with the offending field ({@code embedding[17]: NaN is not allowed}).
+ *
+ * <h2>Common rules</h2>
+ *
+ * <ul>
+ *   <li>The payload size is checked before parsing; the payload must be one JSON object (UTF-8),
+ *       with no duplicate fields and nothing after it.
+ *   <li>Field names are snake_case. Unknown fields are ignored, so producers can add fields before
+ *       this parser knows them. An optional field set to {@code null} counts as absent.
+ *   <li>{@code key} is an object with non-blank strings {@code tenant}, {@code persona} and
+ *       {@code domain}, none containing {@code /} (it separates the parts of the key's string form,
+ *       by which streams are keyed, so allowing it would let two keys collide).
+ *   <li>{@code timestamp} (epoch milliseconds) and the metrics counters are non-negative integers;
+ *       a whole number written with a fraction or exponent ({@code 1.7e12}) is accepted.
+ *   <li>An embedding (trajectory {@code embedding} and {@code target}, signal {@code target} and
+ *       {@code input}) is either an array of exactly {@code dimension} numbers, or a string holding
+ *       standard base64 (RFC 4648, padding optional, no line breaks) of {@code dimension}
+ *       little-endian float32 values. NaN, infinities and values beyond the float32 range are
+ *       rejected (the tokens {@code NaN} and {@code Infinity} are read so that the reason can name
+ *       them).
+ *   <li>Strings must fit the binary event format: at most 65535 bytes of modified UTF-8.
+ * </ul>
+ *
+ * <h2>Trajectory</h2>
+ *
+ * Required: {@code id}, {@code key}, {@code timestamp}, {@code embedding}. Optional: {@code route}
+ * (default ""), {@code params} (an object whose string values are discrete parameters, booleans
+ * discrete "true"/"false", numbers numeric parameters; any other value is an error),
+ * {@code metrics}, {@code quality} (in [0, 1]), {@code target}. When {@code quality} is absent it is
+ * computed from {@code metrics} ({@link ExecutionMetrics#quality()}); when both are absent the
+ * trajectory is rejected. In {@code metrics}, {@code latency_us} and {@code memory_bytes} are
+ * required (the quality formula needs them); {@code planning_us}, {@code execution_us},
+ * {@code rows_processed} default to 0 and {@code cache_hit_rate} defaults to 0 and must be in
+ * [0, 1]. A parsed trajectory has weight 1.
+ *
+ * <h2>Training signal</h2>
+ *
+ * Required: {@code id}, {@code key}, {@code type} (mistake, correction, positive or import),
+ * {@code source} (human, ai or automated), {@code timestamp}; both names case-insensitive.
+ * {@code weight} defaults to the source's ({@link SignalSource#defaultWeight()}) and must be finite
+ * and positive. By type:
+ *
+ * <ul>
+ *   <li>mistake, positive: {@code trajectory_id} required; no {@code target} or {@code input}.
+ *   <li>correction: {@code trajectory_id} and {@code target} required; no {@code input} (the
+ *       trajectory supplies it).
+ *   <li>import: {@code target} and {@code input} required; {@code trajectory_id} optional.
+ * </ul>
+ *
+ * A field that this type does not use is rejected rather than dropped, so that a producer that
+ * sends, say, a target with a mistake learns that it is not used.
+ */
+public final class EventParser {
+
+    /** {@link java.io.DataOutput#writeUTF}, which the event codecs use for strings, stops here. */
+    static final int MAX_STRING_BYTES = 65535;
+
+    static final float TRAJECTORY_WEIGHT = 1f;
+
+    /** Values quoted in a reason are cut to this length, so that a reason stays short. */
+    private static final int MAX_QUOTED_CHARS = 64;
+
+    private static final int MAX_JSON_MESSAGE_CHARS = 300;
+
+    private static final SignalType[] SIGNAL_TYPES = SignalType.values();
+    private static final SignalSource[] SIGNAL_SOURCES = SignalSource.values();
+
+    /** How Jackson cites a location inside its messages; the payload itself is never quoted. */
+    private static final Pattern SOURCE_LOCATION =
+            Pattern.compile("\\[Source: [^;\\]]*; line: (\\d+), column: (\\d+)\\]");
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    private EventParser() {}
+
+    public static ParseResult<Trajectory> parseTrajectory(RawRecord raw, ParseLimits limits) {
+        Reader r = new Reader(limits.dimension());
+        JsonNode root = r.root(raw.bytes(), limits.maxPayloadBytes());
+        if (root == null) {
+            return r.rejection();
+        }
+        String id = r.requiredText(root.get("id"), "id");
+        AdapterKey key = r.key(root.get("key"));
+        long timestamp = r.requiredCount(root.get("timestamp"), "timestamp");
+        float[] embedding = r.requiredVector(root.get("embedding"), "embedding");
+        String route = r.optionalText(root.get("route"), "route", "");
+        Map<String, String> discreteParams = new TreeMap<>();
+        Map<String, Double> numericParams = new TreeMap<>();
+        r.params(root.get("params"), discreteParams, numericParams);
+        ExecutionMetrics metrics = r.metrics(root.get("metrics"));
+        float quality = r.quality(root.get("quality"), metrics);
+        float[] target = r.optionalVector(root.get("target"), "target");
+        if (r.failed()) {
+            return r.rejection();
+        }
+        return ParseResult.parsed(new Trajectory(id, key, timestamp, embedding, route, discreteParams, numericParams,
+                metrics, quality, target, TRAJECTORY_WEIGHT));
+    }
+
+    public static ParseResult<TrainingSignal> parseSignal(RawRecord raw, ParseLimits limits) {
+        Reader r = new Reader(limits.dimension());
+        JsonNode root = r.root(raw.bytes(), limits.maxPayloadBytes());
+        if (root == null) {
+            return r.rejection();
+        }
+        String id = r.requiredText(root.get("id"), "id");
+        String trajectoryId = r.optionalText(root.get("trajectory_id"), "trajectory_id", null);
+        AdapterKey key = r.key(root.get("key"));
+        SignalType type = r.choice(root.get("type"), "type", SIGNAL_TYPES);
+        SignalSource source = r.choice(root.get("source"), "source", SIGNAL_SOURCES);
+        float weight = r.weight(root.get("weight"), source);
+        float[] target = r.optionalVector(root.get("target"), "target");
+        float[] input = r.optionalVector(root.get("input"), "input");
+        long timestamp = r.requiredCount(root.get("timestamp"), "timestamp");
+        if (type != null) {
+            r.checkSignalFields(type, trajectoryId, target, input);
+        }
+        if (r.failed()) {
+            return r.rejection();
+        }
+        return ParseResult.parsed(
+                new TrainingSignal(id, trajectoryId, key, type, source, weight, target, input, timestamp));
+    }
+
+    /**
+     * Reads the fields of one payload and keeps the first problem found. Reading goes on after a
+     * problem (reads then return placeholders) because a later problem is either a consequence of
+     * the first or no more useful to the producer than the first, and this keeps the field order
+     * of the parse methods readable.
+     */
+    private static final class Reader {
+
+        private final int dimension;
+        private String problem;
+
+        Reader(int dimension) {
+            this.dimension = dimension;
+        }
+
+        boolean failed() {
+            return problem != null;
+        }
+
+        <T> ParseResult<T> rejection() {
+            return ParseResult.rejected(problem);
+        }
+
+        void reject(String path, String why) {
+            if (problem == null) {
+                problem = path + ": " + why;
+            }
+        }
+
+        /** The payload's JSON object, or null with the problem recorded. */
+        JsonNode root(byte[] bytes, int maxPayloadBytes) {
+            if (bytes.length > maxPayloadBytes) {
+                reject("payload", bytes.length + " bytes exceeds the " + maxPayloadBytes + "-byte limit");
+                return null;
+            }
+            if (bytes.length == 0) {
+                reject("payload", "empty");
+                return null;
+            }
+            JsonNode root;
+            try {
+                root = MAPPER.readTree(bytes);
+            } catch (IOException e) {
+                problem = "malformed JSON: " + describe(e);
+                return null;
+            }
+            if (root == null || root.isMissingNode()) {
+                reject("payload", "no JSON value");
+                return null;
+            }
+            if (!root.isObject()) {
+                reject("payload", "expected a JSON object, got " + typeOf(root));
+                return null;
+            }
+            return root;
+        }
+
+        String requiredText(JsonNode node, String path) {
+            if (node == null) {
+                reject(path, "missing");
+                return null;
+            }
+            return text(node, path, false);
+        }
+
+        /** A non-blank string, or the fallback when absent; "" is accepted only where the fallback is "". */
+        String optionalText(JsonNode node, String path, String fallback) {
+            return absent(node) ? fallback : text(node, path, "".equals(fallback));
+        }
+
+        private String text(JsonNode node, String path, boolean blankAllowed) {
+            if (!node.isTextual()) {
+                reject(path, "expected a string, got " + typeOf(node));
+                return null;
+            }
+            String value = node.textValue();
+            if (!blankAllowed && value.isBlank()) {
+                reject(path, "must not be blank");
+                return null;
+            }
+            if (!fitsEventFormat(value)) {
+                reject(path, "too long (more than " + MAX_STRING_BYTES + " bytes)");
+                return null;
+            }
+            return value;
+        }
+
+        AdapterKey key(JsonNode node) {
+            if (node == null) {
+                reject("key", "missing");
+                return null;
+            }
+            if (!node.isObject()) {
+                reject("key", "expected an object, got " + typeOf(node));
+                return null;
+            }
+            String tenant = keyPart(node.get("tenant"), "key.tenant");
+            String persona = keyPart(node.get("persona"), "key.persona");
+            String domain = keyPart(node.get("domain"), "key.domain");
+            return tenant == null || persona == null || domain == null
+                    ? null
+                    : new AdapterKey(tenant, persona, domain);
+        }
+
+        private String keyPart(JsonNode node, String path) {
+            String value = requiredText(node, path);
+            if (value != null && value.indexOf('/') >= 0) {
+                reject(path, "must not contain '/', which separates the parts of a key");
+                return null;
+            }
+            return value;
+        }
+
+        <E extends Enum<E>> E choice(JsonNode node, String path, E[] values) {
+            String name = requiredText(node, path);
+            if (name == null) {
+                return null;
+            }
+            for (E value : values) {
+                if (value.name().equalsIgnoreCase(name)) {
+                    return value;
+                }
+            }
+            StringBuilder expected = new StringBuilder();
+            for (E value : values) {
+                expected.append(expected.length() == 0 ? "" : ", ").append(value.name().toLowerCase(Locale.ROOT));
+            }
+            reject(path, "unknown value " + quote(name) + " (expected one of " + expected + ")");
+            return null;
+        }
+
+        long requiredCount(JsonNode node, String path) {
+            if (node == null) {
+                reject(path, "missing");
+                return 0;
+            }
+            return count(node, path);
+        }
+
+        long optionalCount(JsonNode node, String path) {
+            return absent(node) ? 0 : count(node, path);
+        }
+
+        /** A non-negative integer. */
+        private long count(JsonNode node, String path) {
+            if (!node.isNumber()) {
+                reject(path, "expected a non-negative integer, got " + typeOf(node));
+                return 0;
+            }
+            if (node.isFloatingPointNumber()) {
+                double value = node.doubleValue();
+                if (!Double.isFinite(value)) {
+                    reject(path, nonFinite(value));
+                    return 0;
+                }
+                if (!node.canConvertToExactIntegral()) {
+                    reject(path, "expected an integer, got " + numberText(node));
+                    return 0;
+                }
+            }
+            if (!node.canConvertToLong()) {
+                reject(path, numberText(node) + " is out of range");
+                return 0;
+            }
+            long value = node.longValue();
+            if (value < 0) {
+                reject(path, "must not be negative, got " + numberText(node));
+                return 0;
+            }
+            return value;
+        }
+
+        /** A finite number that fits a float; NaN (with the problem recorded) otherwise. */
+        private float finiteFloat(JsonNode node, String path) {
+            String floatProblem = floatProblem(node);
+            if (floatProblem != null) {
+                reject(path, floatProblem);
+                return Float.NaN;
+            }
+            return (float) node.doubleValue();
+        }
+
+        private float unitInterval(JsonNode node, String path) {
+            float value = finiteFloat(node, path);
+            // Compared as written, so that 1.00000001 is rejected even though it rounds to 1f.
+            if (!Float.isNaN(value) && !(node.doubleValue() >= 0 && node.doubleValue() <= 1)) {
+                reject(path, "must be in [0, 1], got " + numberText(node));
+            }
+            return value;
+        }
+
+        float quality(JsonNode node, ExecutionMetrics metrics) {
+            if (!absent(node)) {
+                return unitInterval(node, "quality");
+            }
+            if (metrics != null) {
+                return metrics.quality();
+            }
+            // Also reached when metrics were given but invalid; that problem was recorded first.
+            reject("quality", "missing, and there are no metrics to compute it from");
+            return 0f;
+        }
+
+        float weight(JsonNode node, SignalSource source) {
+            if (absent(node)) {
+                return source == null ? 0f : source.defaultWeight();
+            }
+            float value = finiteFloat(node, "weight");
+            if (!Float.isNaN(value) && !(value > 0f)) {
+                reject("weight", "must be greater than 0, got " + numberText(node));
+            }
+            return value;
+        }
+
+        ExecutionMetrics metrics(JsonNode node) {
+            if (absent(node)) {
+                return null;
+            }
+            if (!node.isObject()) {
+                reject("metrics", "expected an object, got " + typeOf(node));
+                return null;
+            }
+            long latencyUs = requiredCount(node.get("latency_us"), "metrics.latency_us");
+            long planningUs = optionalCount(node.get("planning_us"), "metrics.planning_us");
+            long executionUs = optionalCount(node.get("execution_us"), "metrics.execution_us");
+            long rowsProcessed = optionalCount(node.get("rows_processed"), "metrics.rows_processed");
+            long memoryBytes = requiredCount(node.get("memory_bytes"), "metrics.memory_bytes");
+            JsonNode cache = node.get("cache_hit_rate");
+            float cacheHitRate = absent(cache) ? 0f : unitInterval(cache, "metrics.cache_hit_rate");
+            if (failed()) {
+                return null;
+            }
+            return new ExecutionMetrics(latencyUs, planningUs, executionUs, rowsProcessed, memoryBytes, cacheHitRate);
+        }
+
+        void params(JsonNode node, Map<String, String> discrete, Map<String, Double> numeric) {
+            if (absent(node)) {
+                return;
+            }
+            if (!node.isObject()) {
+                reject("params", "expected an object, got " + typeOf(node));
+                return;
+            }
+            for (Map.Entry<String, JsonNode> param : node.properties()) {
+                String name = param.getKey();
+                JsonNode value = param.getValue();
+                if (name.isBlank()) {
+                    reject("params", "a parameter name is blank");
+                } else if (!fitsEventFormat(name)) {
+                    reject("params", "a parameter name is too long (more than " + MAX_STRING_BYTES + " bytes)");
+                } else if (value.isTextual()) {
+                    String text = text(value, paramPath(name), true);
+                    if (text != null) {
+                        discrete.put(name, text);
+                    }
+                } else if (value.isBoolean()) {
+                    discrete.put(name, Boolean.toString(value.booleanValue()));
+                } else if (value.isNumber()) {
+                    double number = value.doubleValue();
+                    if (Double.isFinite(number)) {
+                        numeric.put(name, number);
+                    } else {
+                        reject(paramPath(name), nonFinite(number));
+                    }
+                } else {
+                    reject(paramPath(name), "expected a string, number or boolean, got " + typeOf(value));
+                }
+            }
+        }
+
+        float[] requiredVector(JsonNode node, String path) {
+            if (node == null) {
+                reject(path, "missing");
+                return null;
+            }
+            return vector(node, path);
+        }
+
+        float[] optionalVector(JsonNode node, String path) {
+            return absent(node) ? null : vector(node, path);
+        }
+
+        /** An array of numbers or base64 of little-endian float32, of the expected dimension. */
+        private float[] vector(JsonNode node, String path) {
+            if (node.isTextual()) {
+                return base64Vector(node.textValue(), path);
+            }
+            if (!node.isArray()) {
+                reject(path, "expected an array of numbers or a base64 string, got " + typeOf(node));
+                return null;
+            }
+            if (node.size() != dimension) {
+                reject(path, "expected " + dimension + " values, got " + node.size());
+                return null;
+            }
+            float[] values = new float[dimension];
+            for (int i = 0; i < dimension; i++) {
+                JsonNode element = node.get(i);
+                String floatProblem = floatProblem(element);
+                if (floatProblem != null) {
+                    reject(path + '[' + i + ']', floatProblem);
+                    return null;
+                }
+                values[i] = (float) element.doubleValue();
+            }
+            return values;
+        }
+
+        private float[] base64Vector(String text, String path) {
+            byte[] bytes;
+            try {
+                bytes = Base64.getDecoder().decode(text);
+            } catch (IllegalArgumentException e) {
+                reject(path, "invalid base64: " + oneLine(e.getMessage()));
+                return null;
+            }
+            if (bytes.length % Float.BYTES != 0) {
+                reject(path, "base64 decodes to " + bytes.length + " bytes, not a whole number of float32 values");
+                return null;
+            }
+            if (bytes.length / Float.BYTES != dimension) {
+                reject(path, "expected " + dimension + " values, got " + bytes.length / Float.BYTES
+                        + " (base64 float32)");
+                return null;
+            }
+            float[] values = new float[dimension];
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+            for (int i = 0; i < dimension; i++) {
+                if (!Float.isFinite(values[i])) {
+                    reject(path + '[' + i + ']', nonFinite(values[i]));
+                    return null;
+                }
+            }
+            return values;
+        }
+
+        void checkSignalFields(SignalType type, String trajectoryId, float[] target, float[] input) {
+            String name = type.name().toLowerCase(Locale.ROOT);
+            switch (type) {
+                case MISTAKE, POSITIVE -> {
+                    require(trajectoryId, "trajectory_id", "a " + name + " refers to a trajectory");
+                    forbid(target, "target", "only correction and import signals carry a target");
+                    forbid(input, "input", "only import signals carry an input");
+                }
+                case CORRECTION -> {
+                    require(trajectoryId, "trajectory_id", "a correction refers to a trajectory");
+                    require(target, "target", "a correction needs a target embedding");
+                    forbid(input, "input", "only import signals carry an input; a correction's input is its"
+                            + " trajectory's embedding");
+                }
+                case IMPORT -> {
+                    require(target, "target", "an import needs a target embedding");
+                    require(input, "input", "an import needs an input embedding");
+                }
+                default -> throw new IllegalStateException("unhandled signal type " + type);
+            }
+        }
+
+        private void require(Object value, String path, String why) {
+            if (value == null) {
+                reject(path, "missing (" + why + ")");
+            }
+        }
+
+        private void forbid(Object value, String path, String why) {
+            if (value != null) {
+                reject(path, "not allowed (" + why + ")");
+            }
+        }
+    }
+
+    private static boolean absent(JsonNode node) {
+        return node == null || node.isNull();
+    }
+
+    private static String typeOf(JsonNode node) {
+        return node.getNodeType().name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Why the node is not a finite number within the float32 range, or null when it is. */
+    private static String floatProblem(JsonNode node) {
+        if (!node.isNumber()) {
+            return "expected a number, got " + typeOf(node);
+        }
+        double value = node.doubleValue();
+        if (!Double.isFinite(value)) {
+            return nonFinite(value);
+        }
+        if (Math.abs(value) > Float.MAX_VALUE) {
+            return numberText(node) + " is outside the float32 range";
+        }
+        return null;
+    }
+
+    private static String nonFinite(double value) {
+        if (Double.isNaN(value)) {
+            return "NaN is not allowed";
+        }
+        return (value > 0 ? "Infinity" : "-Infinity") + " is not allowed";
+    }
+
+    private static String numberText(JsonNode node) {
+        return truncate(node.asText());
+    }
+
+    private static String paramPath(String name) {
+        return "params." + truncate(name);
+    }
+
+    private static String quote(String value) {
+        return '"' + truncate(value) + '"';
+    }
+
+    private static String truncate(String value) {
+        return value.length() <= MAX_QUOTED_CHARS ? value : value.substring(0, MAX_QUOTED_CHARS) + "...";
+    }
+
+    /** Whether {@link java.io.DataOutput#writeUTF} can write the string (modified UTF-8 length). */
+    static boolean fitsEventFormat(String value) {
+        if (value.length() <= MAX_STRING_BYTES / 3) {
+            return true;
+        }
+        long bytes = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            bytes += c >= 1 && c <= 0x7F ? 1 : c <= 0x7FF ? 2 : 3;
+        }
+        return bytes <= MAX_STRING_BYTES;
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof JsonProcessingException jsonError) {
+            String original = jsonError.getOriginalMessage();
+            String message = oneLine(
+                    original == null ? null : SOURCE_LOCATION.matcher(original).replaceAll("line $1, column $2"));
+            JsonLocation location = jsonError.getLocation();
+            if (location != null && location.getLineNr() > 0) {
+                message += " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
+            }
+            return message;
+        }
+        return oneLine(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+    }
+
+    /** The message on one line, cut to a readable length. */
+    static String oneLine(String message) {
+        if (message == null) {
+            return "no detail";
+        }
+        String line = message.replaceAll("\\s+", " ").trim();
+        return line.length() <= MAX_JSON_MESSAGE_CHARS ? line : line.substring(0, MAX_JSON_MESSAGE_CHARS) + "...";
+    }
+}

@@ -1,0 +1,138 @@
+package io.sonaflink.operators.parse;
+
+import io.sonaflink.operators.events.DeadLetter;
+import io.sonaflink.operators.events.EventCodecs;
+import io.sonaflink.operators.events.RawRecord;
+import io.sonaflink.operators.events.TrainingSignal;
+import io.sonaflink.operators.events.Trajectory;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.jobgraph.OperatorID;
+import org.apache.flink.runtime.metrics.groups.InternalOperatorMetricGroup;
+import org.apache.flink.runtime.metrics.groups.UnregisteredMetricGroups;
+import org.apache.flink.runtime.metrics.util.InterceptingOperatorMetricGroup;
+import org.apache.flink.runtime.operators.testutils.MockEnvironment;
+import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
+import org.apache.flink.streaming.api.operators.ProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.apache.flink.util.InstantiationUtil;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+
+import static io.sonaflink.operators.parse.ParseFixtures.LIMITS;
+import static io.sonaflink.operators.parse.ParseFixtures.array;
+import static io.sonaflink.operators.parse.ParseFixtures.raw;
+import static io.sonaflink.operators.parse.ParseFixtures.signal;
+import static io.sonaflink.operators.parse.ParseFixtures.target;
+import static io.sonaflink.operators.parse.ParseFixtures.trajectory;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ParseFunctionTest {
+
+    @Test
+    void validTrajectoriesGoOnAndBadRecordsBecomeDeadLettersWithoutStoppingTheStream() throws Exception {
+        RawRecord bad = new RawRecord(new byte[] {'{', '"', 'i', 'd', (byte) 0xC3}, "trajectories", 2, 41);
+        try (OneInputStreamOperatorTestHarness<RawRecord, Trajectory> harness =
+                ProcessFunctionTestHarnesses.forProcessFunction(ParseFunction.trajectories(LIMITS))) {
+            harness.processElement(raw(trajectory("t-1"), 40), 100L);
+            harness.processElement(bad, 101L);
+            harness.processElement(raw("[]", 42), 102L);
+            harness.processElement(raw(trajectory("t-2"), 43), 103L);
+
+            assertThat(harness.extractOutputValues()).extracting(Trajectory::id).containsExactly("t-1", "t-2");
+            List<DeadLetter> deadLetters = deadLetters(harness);
+            assertThat(deadLetters).hasSize(2);
+            DeadLetter first = deadLetters.get(0);
+            assertThat(first.raw()).isEqualTo(new byte[] {'{', '"', 'i', 'd', (byte) 0xC3});
+            assertThat(first.source()).isEqualTo("trajectories");
+            assertThat(first.partition()).isEqualTo(2);
+            assertThat(first.offset()).isEqualTo(41);
+            assertThat(first.reason()).startsWith("malformed JSON: ");
+            assertThat(deadLetters.get(1)).isEqualTo(
+                    new DeadLetter("[]".getBytes(), "events", 3, 42, "payload: expected a JSON object, got array"));
+        }
+    }
+
+    @Test
+    void signalsAreParsedTheSameWay() throws Exception {
+        ObjectNode correction = signal("s-1", "correction");
+        correction.set("target", array(target()));
+        try (OneInputStreamOperatorTestHarness<RawRecord, TrainingSignal> harness =
+                ProcessFunctionTestHarnesses.forProcessFunction(ParseFunction.signals(LIMITS))) {
+            harness.processElement(raw(signal("s-0", "foo"), 7), 0L);
+            harness.processElement(raw(correction, 8), 0L);
+
+            assertThat(harness.extractOutputValues()).extracting(TrainingSignal::id).containsExactly("s-1");
+            assertThat(deadLetters(harness)).singleElement().satisfies(d -> {
+                assertThat(d.offset()).isEqualTo(7);
+                assertThat(d.reason()).startsWith("type: unknown value \"foo\"");
+            });
+        }
+    }
+
+    @Test
+    void aFailingParserIsContainedAsADeadLetter() throws Exception {
+        Parser<Trajectory> broken = (raw, limits) -> {
+            throw new IllegalStateException("broken parser");
+        };
+        try (OneInputStreamOperatorTestHarness<RawRecord, Trajectory> harness = ProcessFunctionTestHarnesses
+                .forProcessFunction(new ParseFunction<>(broken, LIMITS, EventCodecs.TRAJECTORY))) {
+            harness.processElement(raw(trajectory("t-1"), 0), 0L);
+
+            assertThat(harness.extractOutputValues()).isEmpty();
+            assertThat(deadLetters(harness)).singleElement().extracting(DeadLetter::reason)
+                    .isEqualTo("parser failed: java.lang.IllegalStateException: broken parser");
+        }
+    }
+
+    @Test
+    void countsParsedRecordsAndDeadLetters() throws Exception {
+        InterceptingOperatorMetricGroup metrics = new InterceptingOperatorMetricGroup();
+        try (MockEnvironment environment = new MockEnvironmentBuilder()
+                        .setMetricGroup(new UnregisteredMetricGroups.UnregisteredTaskMetricGroup() {
+                            @Override
+                            public InternalOperatorMetricGroup getOrAddOperator(
+                                    OperatorID id, String name, Map<String, String> info) {
+                                return metrics;
+                            }
+                        })
+                        .build();
+                OneInputStreamOperatorTestHarness<RawRecord, Trajectory> harness =
+                        new OneInputStreamOperatorTestHarness<>(
+                                new ProcessOperator<>(ParseFunction.trajectories(LIMITS)), environment)) {
+            harness.open();
+            harness.processElement(raw(trajectory("t-1"), 0), 0L);
+            harness.processElement(raw("{", 1), 0L);
+            harness.processElement(raw("", 2), 0L);
+
+            assertThat(((Counter) metrics.get(ParseFunction.PARSED_COUNTER)).getCount()).isEqualTo(1);
+            assertThat(((Counter) metrics.get(ParseFunction.DEAD_LETTER_COUNTER)).getCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void survivesJavaSerializationAndDeclaresItsTypes() throws Exception {
+        ParseFunction<Trajectory> function = ParseFunction.trajectories(LIMITS);
+        ParseFunction<Trajectory> copy = InstantiationUtil.clone(function);
+
+        assertThat(function.getProducedType()).isSameAs(EventCodecs.TRAJECTORY);
+        assertThat(copy.getProducedType()).isEqualTo(EventCodecs.TRAJECTORY);
+        assertThat(ParseFunction.DEAD_LETTERS.getTypeInfo()).isSameAs(EventCodecs.DEAD_LETTER);
+        try (OneInputStreamOperatorTestHarness<RawRecord, Trajectory> harness =
+                ProcessFunctionTestHarnesses.forProcessFunction(copy)) {
+            harness.processElement(raw(trajectory("t-1"), 0), 0L);
+            assertThat(harness.extractOutputValues()).extracting(Trajectory::id).containsExactly("t-1");
+        }
+    }
+
+    private static List<DeadLetter> deadLetters(OneInputStreamOperatorTestHarness<RawRecord, ?> harness) {
+        Queue<StreamRecord<DeadLetter>> side = harness.getSideOutput(ParseFunction.DEAD_LETTERS);
+        return side == null ? List.of() : side.stream().map(StreamRecord::getValue).toList();
+    }
+}
