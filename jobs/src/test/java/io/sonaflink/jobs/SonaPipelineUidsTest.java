@@ -1,0 +1,63 @@
+package io.sonaflink.jobs;
+
+import io.sonaflink.jobs.testing.CollectingSink;
+import io.sonaflink.operators.events.EventCodecs;
+import io.sonaflink.operators.events.RawRecord;
+
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamNode;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.TreeSet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Pins every operator uid. A changed uid orphans that operator's state in every user's savepoint,
+ * and nothing else would notice: change this list only together with a state migration note.
+ */
+class SonaPipelineUidsTest {
+
+    private static final List<String> UIDS = List.of(
+            "sona.background-loop",
+            "sona.feedback-join",
+            "sona.feedback-signals",
+            "sona.import-as-trajectory",
+            "sona.imports",
+            "sona.instant-loop",
+            "sona.parse-signals",
+            "sona.parse-trajectories",
+            "sona.sink.adapter-updates",
+            "sona.sink.dead-letters",
+            "sona.sink.pattern-snapshots",
+            "sona.sink.skill-maps",
+            "sona.source.signals",
+            "sona.source.trajectories",
+            "sona.unmatched-signals");
+
+    @Test
+    void everyOperatorHasItsPinnedUid() {
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.AUTO_GENERATE_UIDS, false); // a missing uid fails here
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        RawRecord record = new RawRecord("{}".getBytes(StandardCharsets.UTF_8), "test", -1, -1);
+        SonaPipeline.build(
+                env.fromData(List.of(record), EventCodecs.RAW_RECORD).uid("sona.source.trajectories"),
+                env.fromData(List.of(record), EventCodecs.RAW_RECORD).uid("sona.source.signals"),
+                new SonaSinks(new CollectingSink<>("u1"), new CollectingSink<>("u2"), new CollectingSink<>("u3"),
+                        new CollectingSink<>("u4")),
+                conf);
+
+        TreeSet<String> uids = new TreeSet<>();
+        for (StreamNode node : env.getStreamGraph().getStreamNodes()) {
+            if (node.getTransformationUID() != null) {
+                uids.add(node.getTransformationUID());
+            }
+        }
+        assertThat(uids).containsExactlyElementsOf(UIDS);
+    }
+}
