@@ -1,5 +1,7 @@
 package io.sonaflink.operators.feedback;
 
+import java.io.Serializable;
+
 /**
  * How long the feedback join waits.
  *
@@ -7,7 +9,7 @@ package io.sonaflink.operators.feedback;
  * @param lateRetentionMs after that, its embedding is kept this long so that a late correction
  *     still becomes a corrective event; then all of its state is cleared
  */
-public record FeedbackJoinConfig(long holdMs, long lateRetentionMs) {
+public record FeedbackJoinConfig(long holdMs, long lateRetentionMs) implements Serializable {
 
     public static final FeedbackJoinConfig DEFAULT = new FeedbackJoinConfig(30_000L, 600_000L);
 

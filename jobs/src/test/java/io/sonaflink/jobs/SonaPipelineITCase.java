@@ -1,0 +1,209 @@
+package io.sonaflink.jobs;
+
+import io.sonaflink.jobs.testing.CollectingSink;
+import io.sonaflink.jobs.workload.Workload;
+import io.sonaflink.jobs.workload.WorkloadGenerator;
+import io.sonaflink.jobs.workload.WorkloadSpec;
+import io.sonaflink.operators.background.BackgroundLoopOperator;
+import io.sonaflink.operators.events.AdapterKind;
+import io.sonaflink.operators.events.AdapterUpdate;
+import io.sonaflink.operators.events.DeadLetter;
+import io.sonaflink.operators.events.EventCodecs;
+import io.sonaflink.operators.events.PatternSnapshot;
+import io.sonaflink.operators.events.RawRecord;
+import io.sonaflink.operators.events.SignalType;
+import io.sonaflink.operators.events.SkillMap;
+import io.sonaflink.operators.events.Trajectory;
+import io.sonaflink.operators.events.TrainingSignal;
+import io.sonaflink.operators.feedback.SignalRouting;
+import io.sonaflink.operators.parse.EventParser;
+import io.sonaflink.operators.parse.ParseLimits;
+import io.sonaflink.operators.parse.ParseResult;
+import io.sonaflink.state.bank.Pattern;
+import io.sonaflink.state.lora.LoraAdapter;
+import io.sonaflink.state.math.Vectors;
+import io.sonaflink.state.testing.Fixtures;
+
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The whole graph on a MiniCluster with RocksDB and checkpoints, over a generated multi-key
+ * stream (planted clusters, corrections with a task switch, about 1 % malformed lines): asserts
+ * what was learned, that versions are monotonic, and that every input is accounted for.
+ */
+class SonaPipelineITCase {
+
+    private static final int DIM = 32;
+    private static final WorkloadSpec SPEC = new WorkloadSpec(3, 800, DIM, 5, 4, 0.3, 0.01, 0.5, 21L);
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder()
+                    .setNumberTaskManagers(1)
+                    .setNumberSlotsPerTaskManager(2)
+                    .build());
+
+    @Test
+    void learnsPatternsAndAdaptersFromAGeneratedStream() throws Exception {
+        Workload workload = WorkloadGenerator.generate(SPEC);
+        Configuration conf = new Configuration();
+        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(500));
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        conf.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
+        conf.set(SonaOptions.EMBEDDING_DIMENSION, DIM);
+        conf.set(SonaOptions.PATTERN_CLUSTERS, 5);
+        conf.set(SonaOptions.MICRO_LEARNING_RATE, 0.5f); // unit-norm embeddings: the default suits N(0, 1) coordinates
+        conf.set(SonaOptions.MICRO_PUBLISH_EVERY, 20);
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(2);
+        var updates = new CollectingSink<AdapterUpdate>("it-updates");
+        var patterns = new CollectingSink<PatternSnapshot>("it-patterns");
+        var skills = new CollectingSink<SkillMap>("it-skills");
+        var deadLetters = new CollectingSink<DeadLetter>("it-dead-letters");
+        SonaPipeline.build(
+                env.fromData(records(workload.trajectories(), "trajectories"), EventCodecs.RAW_RECORD)
+                        .uid("sona.source.trajectories"),
+                env.fromData(records(workload.signals(), "signals"), EventCodecs.RAW_RECORD)
+                        .uid("sona.source.signals"),
+                new SonaSinks(updates, patterns, skills, deadLetters),
+                conf);
+        env.execute("sona-pipeline-it");
+
+        Parsed parsed = parse(workload);
+
+        // Every malformed line is dead-lettered with a reason; so is every signal about one of them.
+        List<DeadLetter> dead = deadLetters.results();
+        assertThat(dead).allSatisfy(d -> assertThat(d.reason()).isNotBlank());
+        assertThat(dead).filteredOn(d -> !d.source().equals(SignalRouting.UNMATCHED_SOURCE))
+                .hasSize(workload.malformedTrajectories() + workload.malformedSignals());
+        long orphanSignals = parsed.signals.stream()
+                .filter(s -> !workload.clusterOf().containsKey(s.trajectoryId())).count();
+        assertThat(dead).filteredOn(d -> d.source().equals(SignalRouting.UNMATCHED_SOURCE)).hasSize((int) orphanSignals);
+
+        // Nothing else is lost: every well-formed trajectory reached the background loop.
+        List<AdapterUpdate> base = updates.results().stream().filter(u -> u.kind() == AdapterKind.BASE).toList();
+        assertThat(base).hasSize(SPEC.keys());
+        assertThat(base.stream().mapToDouble(u -> u.metrics().get(BackgroundLoopOperator.METRIC_CYCLE_SAMPLES)).sum())
+                .isEqualTo(workload.clusterOf().size());
+        assertThat(base).allSatisfy(u -> assertThat(u.metrics().get(BackgroundLoopOperator.METRIC_LOSS_AFTER))
+                .isLessThan(u.metrics().get(BackgroundLoopOperator.METRIC_LOSS_BEFORE)));
+
+        // Patterns recovered per key.
+        assertThat(patterns.results()).hasSize(SPEC.keys());
+        for (PatternSnapshot snapshot : patterns.results()) {
+            String key = snapshot.key().asString();
+            List<Trajectory> ofKey = parsed.trajectories.stream().filter(t -> t.key().asString().equals(key)).toList();
+            int[] planted = new int[ofKey.size()];
+            int[] found = new int[ofKey.size()];
+            for (int i = 0; i < ofKey.size(); i++) {
+                planted[i] = workload.clusterOf().get(ofKey.get(i).id());
+                found[i] = nearestPattern(snapshot.patterns(), ofKey.get(i).embedding());
+            }
+            assertThat(Fixtures.adjustedRandIndex(planted, found)).as("ARI of %s", key).isGreaterThanOrEqualTo(0.95);
+        }
+        assertThat(skills.results()).hasSize(SPEC.keys());
+
+        // MicroLoRA versions are monotonic per key, and the last one fits the current task better.
+        Map<String, List<AdapterUpdate>> micro = new HashMap<>();
+        updates.results().stream().filter(u -> u.kind() == AdapterKind.MICRO)
+                .forEach(u -> micro.computeIfAbsent(u.key().asString(), k -> new ArrayList<>()).add(u));
+        assertThat(micro).hasSize(SPEC.keys());
+        for (Map.Entry<String, List<AdapterUpdate>> e : micro.entrySet()) {
+            List<AdapterUpdate> versions = e.getValue();
+            for (int i = 1; i < versions.size(); i++) {
+                assertThat(versions.get(i).version()).isGreaterThan(versions.get(i - 1).version());
+                assertThat(versions.get(i).parentVersion()).isEqualTo(versions.get(i - 1).version());
+            }
+            LoraAdapter last = versions.stream().max(Comparator.comparingLong(AdapterUpdate::version))
+                    .orElseThrow().toAdapter();
+            List<float[][]> recent = parsed.recentCorrections(e.getKey());
+            assertThat(recent).hasSizeGreaterThan(20);
+            assertThat(meanLoss(last, recent)).isLessThan(0.8 * meanLoss(null, recent));
+        }
+    }
+
+    private static List<RawRecord> records(List<byte[]> lines, String source) {
+        List<RawRecord> records = new ArrayList<>(lines.size());
+        for (int i = 0; i < lines.size(); i++) {
+            records.add(new RawRecord(lines.get(i), source, -1, i));
+        }
+        return records;
+    }
+
+    private static int nearestPattern(List<Pattern> patterns, float[] x) {
+        int best = 0;
+        for (int p = 1; p < patterns.size(); p++) {
+            if (Vectors.cosine(patterns.get(p).centroid(), x) > Vectors.cosine(patterns.get(best).centroid(), x)) {
+                best = p;
+            }
+        }
+        return best;
+    }
+
+    /** Mean loss of the pairs under {@code adapter}, or under the identity when it is null. */
+    private static double meanLoss(LoraAdapter adapter, List<float[][]> pairs) {
+        double sum = 0;
+        for (float[][] p : pairs) {
+            float[] out = adapter == null ? p[0] : adapter.apply(p[0]);
+            sum += 0.5 * Vectors.squaredDistance(out, p[1]);
+        }
+        return sum / pairs.size();
+    }
+
+    private static Parsed parse(Workload workload) {
+        ParseLimits limits = new ParseLimits(DIM, 1 << 20);
+        Parsed parsed = new Parsed();
+        for (byte[] line : workload.trajectories()) {
+            if (EventParser.parseTrajectory(new RawRecord(line, "t", -1, -1), limits)
+                    instanceof ParseResult.Parsed<Trajectory> p) {
+                parsed.trajectories.add(p.value());
+            }
+        }
+        for (byte[] line : workload.signals()) {
+            if (EventParser.parseSignal(new RawRecord(line, "s", -1, -1), limits)
+                    instanceof ParseResult.Parsed<TrainingSignal> p) {
+                parsed.signals.add(p.value());
+            }
+        }
+        return parsed;
+    }
+
+    private static final class Parsed {
+        final List<Trajectory> trajectories = new ArrayList<>();
+        final List<TrainingSignal> signals = new ArrayList<>();
+
+        /** (input, target) of the key's corrections in the last quarter of the stream (the second task). */
+        List<float[][]> recentCorrections(String key) {
+            Map<String, float[]> inputs = new HashMap<>();
+            trajectories.forEach(t -> inputs.put(t.id(), t.embedding()));
+            List<float[][]> pairs = new ArrayList<>();
+            List<TrainingSignal> ofKey = signals.stream()
+                    .filter(s -> s.key().asString().equals(key) && s.type() == SignalType.CORRECTION
+                            && inputs.containsKey(s.trajectoryId()))
+                    .toList();
+            for (TrainingSignal s : ofKey.subList(3 * ofKey.size() / 4, ofKey.size())) {
+                pairs.add(new float[][] {inputs.get(s.trajectoryId()), s.target()});
+            }
+            return pairs;
+        }
+    }
+}
