@@ -1,0 +1,60 @@
+package io.sonaflink.connectors.json;
+
+import io.sonaflink.operators.events.AdapterKey;
+import io.sonaflink.operators.events.AdapterKind;
+import io.sonaflink.operators.events.AdapterUpdate;
+import io.sonaflink.operators.events.DeadLetter;
+import io.sonaflink.operators.events.SkillMap;
+import io.sonaflink.state.lora.LoraAdapter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.util.Base64;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class OutputJsonTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final AdapterKey KEY = new AdapterKey("acme", "support", "billing");
+
+    @Test
+    void adapterUpdateCarriesEveryWeight() throws Exception {
+        LoraAdapter adapter = LoraAdapter.initialize(4, 2, 1, 2f, 3L);
+        adapter.bColumn(0, 1)[2] = 0.25f;
+        AdapterUpdate update = AdapterUpdate.of(KEY, AdapterKind.MICRO, 3L, 2L, adapter,
+                Map.of("meanLoss", 0.5, "undefined", Double.NaN), 1_700_000_000_000L);
+
+        JsonNode n = JSON.readTree(OutputJson.adapterUpdate(update));
+
+        assertThat(n.get("key").get("tenant").asText()).isEqualTo("acme");
+        assertThat(n.get("kind").asText()).isEqualTo("micro");
+        assertThat(n.get("version").asLong()).isEqualTo(3L);
+        assertThat(n.get("parent_version").asLong()).isEqualTo(2L);
+        assertThat(n.get("weights")).hasSize(4);
+        assertThat(n.get("weights").get(3).get(2).floatValue()).isEqualTo(0.25f);
+        assertThat(n.get("weights").get(0).get(1).floatValue()).isEqualTo(adapter.aRow(0, 0)[1]);
+        assertThat(n.get("metrics").get("meanLoss").asDouble()).isEqualTo(0.5);
+        assertThat(n.get("metrics").get("undefined").isNull()).isTrue();
+    }
+
+    @Test
+    void deadLetterKeepsTheRawBytesExactly() throws Exception {
+        byte[] raw = {'{', 0, (byte) 0xFF, '"'};
+        JsonNode n = JSON.readTree(OutputJson.deadLetter(new DeadLetter(raw, "trajectories", 2, 41L, "malformed JSON")));
+        assertThat(Base64.getDecoder().decode(n.get("raw_base64").asText())).containsExactly(raw);
+        assertThat(n.get("reason").asText()).isEqualTo("malformed JSON");
+        assertThat(n.get("offset").asLong()).isEqualTo(41L);
+    }
+
+    @Test
+    void skillMapListsRouteQualities() throws Exception {
+        JsonNode n = JSON.readTree(OutputJson.skillMap(
+                new SkillMap(KEY, 2L, 5L, 0.9, Map.of("route-1", 0.8), 3, 120L)));
+        assertThat(n.get("route_quality").get("route-1").asDouble()).isEqualTo(0.8);
+        assertThat(n.get("confidence").asDouble()).isEqualTo(0.9);
+    }
+}
