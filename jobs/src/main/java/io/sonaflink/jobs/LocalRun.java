@@ -1,0 +1,146 @@
+package io.sonaflink.jobs;
+
+import io.sonaflink.connectors.files.JsonLinesSink;
+import io.sonaflink.connectors.json.OutputJson;
+import io.sonaflink.jobs.workload.Workload;
+import io.sonaflink.jobs.workload.WorkloadGenerator;
+import io.sonaflink.jobs.workload.WorkloadSpec;
+import io.sonaflink.operators.events.EventCodecs;
+import io.sonaflink.operators.events.RawRecord;
+
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs the job on a local MiniCluster (RocksDB, checkpoints) over the built-in workload, or over
+ * JSON-lines files of trajectories and signals (replaying recorded traffic, which is also how a
+ * new deployment is backfilled), and writes every output as JSON lines to a folder, with a short
+ * summary.
+ *
+ * <pre>
+ * LocalRun [--trajectories FILE --signals FILE] [--out DIR] [--conf DIR]
+ *          [--keys N] [--events N] [--set key=value]...
+ * </pre>
+ */
+public final class LocalRun {
+
+    private LocalRun() {}
+
+    public static void main(String[] args) throws Exception {
+        Arguments a = Arguments.parse(args);
+        Configuration conf = Files.exists(a.confDir.resolve("config.yaml"))
+                ? GlobalConfiguration.loadConfiguration(a.confDir.toString())
+                : new Configuration();
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, a.out.resolve("checkpoints").toUri().toString());
+        conf.addAll(Configuration.fromMap(a.settings));
+
+        List<RawRecord> trajectories;
+        List<RawRecord> signals;
+        if (a.trajectories != null) {
+            trajectories = readLines(a.trajectories);
+            signals = a.signals == null ? List.of() : readLines(a.signals);
+        } else {
+            WorkloadSpec spec = WorkloadSpec.DEFAULT
+                    .withDimension(conf.get(SonaOptions.EMBEDDING_DIMENSION))
+                    .withTrajectoriesPerKey(a.events);
+            spec = new WorkloadSpec(a.keys, spec.trajectoriesPerKey(), spec.dimension(), spec.clustersPerKey(),
+                    spec.routes(), spec.correctionRate(), spec.malformedRate(), spec.taskSwitchAt(), spec.seed());
+            Workload workload = WorkloadGenerator.generate(spec);
+            trajectories = records(workload.trajectories(), "workload-trajectories");
+            signals = records(workload.signals(), "workload-signals");
+        }
+
+        Files.createDirectories(a.out);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        SonaPipeline.build(
+                env.fromData(trajectories, EventCodecs.RAW_RECORD).name("trajectories").uid("sona.source.trajectories"),
+                env.fromData(signals.isEmpty() ? List.of() : signals, EventCodecs.RAW_RECORD)
+                        .name("signals").uid("sona.source.signals"),
+                new SonaSinks(
+                        new JsonLinesSink<>(a.out, "adapter-updates", OutputJson::adapterUpdate),
+                        new JsonLinesSink<>(a.out, "pattern-snapshots", OutputJson::patternSnapshot),
+                        new JsonLinesSink<>(a.out, "skill-maps", OutputJson::skillMap),
+                        new JsonLinesSink<>(a.out, "dead-letters", OutputJson::deadLetter)),
+                conf);
+        long started = System.nanoTime();
+        env.execute("sona-flink local run");
+        double seconds = (System.nanoTime() - started) / 1e9;
+
+        String summary = RunSummary.of(a.out, trajectories.size(), signals.size(), seconds);
+        Files.writeString(a.out.resolve("summary.txt"), summary);
+        System.out.println(summary);
+    }
+
+    private static List<RawRecord> readLines(Path file) throws IOException {
+        List<RawRecord> records = new ArrayList<>();
+        long line = 0;
+        for (String text : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            line++;
+            if (!text.isBlank()) {
+                records.add(new RawRecord(text.getBytes(StandardCharsets.UTF_8), file.getFileName().toString(), -1, line));
+            }
+        }
+        return records;
+    }
+
+    private static List<RawRecord> records(List<byte[]> lines, String source) {
+        List<RawRecord> records = new ArrayList<>(lines.size());
+        for (int i = 0; i < lines.size(); i++) {
+            records.add(new RawRecord(lines.get(i), source, -1, i + 1));
+        }
+        return records;
+    }
+
+    /** Command-line arguments. */
+    static final class Arguments {
+        Path trajectories;
+        Path signals;
+        Path out = Paths.get("out");
+        Path confDir = Paths.get("conf");
+        int keys = WorkloadSpec.DEFAULT.keys();
+        int events = WorkloadSpec.DEFAULT.trajectoriesPerKey();
+        final Map<String, String> settings = new java.util.LinkedHashMap<>();
+
+        static Arguments parse(String[] args) {
+            Arguments a = new Arguments();
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("missing value after " + arg);
+                }
+                String value = args[++i];
+                switch (arg) {
+                    case "--trajectories" -> a.trajectories = Paths.get(value);
+                    case "--signals" -> a.signals = Paths.get(value);
+                    case "--out" -> a.out = Paths.get(value);
+                    case "--conf" -> a.confDir = Paths.get(value);
+                    case "--keys" -> a.keys = Integer.parseInt(value);
+                    case "--events" -> a.events = Integer.parseInt(value);
+                    case "--set" -> {
+                        int eq = value.indexOf('=');
+                        if (eq <= 0) {
+                            throw new IllegalArgumentException("--set expects key=value, got " + value);
+                        }
+                        a.settings.put(value.substring(0, eq).trim(), value.substring(eq + 1).trim());
+                    }
+                    default -> throw new IllegalArgumentException("unknown argument " + arg);
+                }
+            }
+            if (a.signals != null && a.trajectories == null) {
+                throw new IllegalArgumentException("--signals needs --trajectories");
+            }
+            return a;
+        }
+    }
+}
