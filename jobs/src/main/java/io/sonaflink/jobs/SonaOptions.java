@@ -78,7 +78,7 @@ public final class SonaOptions {
 
     public static final ConfigOption<Duration> MICRO_PUBLISH_INTERVAL = ConfigOptions.key("sona.micro.publish-interval")
             .durationType().defaultValue(Duration.ofMillis(InstantLoopConfig.DEFAULT_PUBLISH_INTERVAL_MS))
-            .withDescription("...and at least this often while the adapter changes.");
+            .withDescription("A MicroLoRA update is also published at least this often while the adapter changes.");
 
     public static final ConfigOption<Integer> MAX_ROUTES = ConfigOptions.key("sona.routing.max-routes")
             .intType().defaultValue(InstantLoopConfig.DEFAULT_MAX_ARMS)

@@ -6,6 +6,7 @@ import io.sonaflink.state.lora.MicroLoraConfig;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.description.HtmlFormatter;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -45,7 +46,7 @@ class SonaOptionsTest {
         for (ConfigOption<?> option : SonaOptions.all()) {
             assertThat(option.key()).startsWith("sona.");
             assertThat(keys.add(option.key())).as("duplicate key %s", option.key()).isTrue();
-            assertThat(option.description().toString()).isNotBlank();
+            assertThat(new HtmlFormatter().format(option.description())).isNotBlank();
             assertThat(option.hasDefaultValue()).as(option.key()).isTrue();
         }
         assertThat(keys).hasSizeGreaterThan(30);
