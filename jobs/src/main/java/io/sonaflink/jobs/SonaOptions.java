@@ -2,6 +2,7 @@ package io.sonaflink.jobs;
 
 import io.sonaflink.operators.background.BackgroundLoopConfig;
 import io.sonaflink.operators.feedback.FeedbackJoinConfig;
+import io.sonaflink.operators.gate.AdapterGateConfig;
 import io.sonaflink.operators.instant.InstantLoopConfig;
 import io.sonaflink.state.bandit.RouteAdvisor;
 import io.sonaflink.state.bank.ReasoningBankConfig;
@@ -211,6 +212,35 @@ public final class SonaOptions {
             .doubleType().defaultValue(RouteAdvisor.DEFAULT.explorationWeight())
             .withDescription("UCB exploration weight c.");
 
+    // ---- adapter gate -------------------------------------------------------------------------
+
+    public static final ConfigOption<Integer> GATE_HELD_OUT_SIZE = ConfigOptions.key("sona.gate.held-out-size")
+            .intType().defaultValue(AdapterGateConfig.DEFAULT_HELD_OUT_SIZE)
+            .withDescription("Recent corrected trajectories kept per key to validate candidate adapters.");
+
+    public static final ConfigOption<Integer> GATE_MIN_HELD_OUT = ConfigOptions.key("sona.gate.min-held-out")
+            .intType().defaultValue(AdapterGateConfig.DEFAULT_MIN_HELD_OUT)
+            .withDescription("With fewer held-out examples a candidate only has to be no worse than the identity.");
+
+    public static final ConfigOption<Double> GATE_RETENTION = ConfigOptions.key("sona.gate.retention")
+            .doubleType().defaultValue(AdapterGateConfig.DEFAULT_RETENTION)
+            .withDescription("Minimum quality retention of a candidate against the champion to be promoted.");
+
+    public static final ConfigOption<Double> GATE_AUTO_ROLLBACK_QUALITY =
+            ConfigOptions.key("sona.gate.auto-rollback-quality")
+                    .doubleType().defaultValue(AdapterGateConfig.DEFAULT_AUTO_ROLLBACK_QUALITY)
+                    .withDescription("Roll back when post-promotion mean quality falls below this fraction of the"
+                            + " mean before it.");
+
+    public static final ConfigOption<Integer> GATE_AUTO_ROLLBACK_WINDOW =
+            ConfigOptions.key("sona.gate.auto-rollback-window")
+                    .intType().defaultValue(AdapterGateConfig.DEFAULT_AUTO_ROLLBACK_WINDOW)
+                    .withDescription("Trajectories before and after a promotion compared for auto-rollback.");
+
+    public static final ConfigOption<Integer> GATE_HISTORY_SIZE = ConfigOptions.key("sona.gate.history-size")
+            .intType().defaultValue(AdapterGateConfig.DEFAULT_HISTORY_SIZE)
+            .withDescription("Published versions kept per key and kind for rollback.");
+
     // ---- builders -----------------------------------------------------------------------------
 
     public static MicroLoraConfig microLora(ReadableConfig c) {
@@ -249,6 +279,11 @@ public final class SonaOptions {
 
     public static FeedbackJoinConfig feedbackJoin(ReadableConfig c) {
         return new FeedbackJoinConfig(c.get(FEEDBACK_HOLD).toMillis(), c.get(FEEDBACK_LATE_RETENTION).toMillis());
+    }
+
+    public static AdapterGateConfig adapterGate(ReadableConfig c) {
+        return new AdapterGateConfig(c.get(GATE_HELD_OUT_SIZE), c.get(GATE_MIN_HELD_OUT), c.get(GATE_RETENTION),
+                c.get(GATE_AUTO_ROLLBACK_QUALITY), c.get(GATE_AUTO_ROLLBACK_WINDOW), c.get(GATE_HISTORY_SIZE));
     }
 
     public static RouteAdvisor routeAdvisor(ReadableConfig c) {

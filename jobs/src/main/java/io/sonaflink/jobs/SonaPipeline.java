@@ -3,6 +3,7 @@ package io.sonaflink.jobs;
 import io.sonaflink.operators.background.BackgroundLoopOperator;
 import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.events.AdapterUpdateCodec;
+import io.sonaflink.operators.events.Control;
 import io.sonaflink.operators.events.DeadLetter;
 import io.sonaflink.operators.events.EventCodecs;
 import io.sonaflink.operators.events.RawRecord;
@@ -12,6 +13,7 @@ import io.sonaflink.operators.events.TrainingSignal;
 import io.sonaflink.operators.feedback.FeedbackJoinFunction;
 import io.sonaflink.operators.feedback.FeedbackJoinOperator;
 import io.sonaflink.operators.feedback.SignalRouting;
+import io.sonaflink.operators.gate.AdapterGateFunction;
 import io.sonaflink.operators.instant.InstantLoopConfig;
 import io.sonaflink.operators.instant.InstantLoopFunction;
 import io.sonaflink.operators.parse.ParseFunction;
@@ -20,9 +22,11 @@ import io.sonaflink.operators.parse.ParseLimits;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.types.Either;
 
 /**
- * Wires the job graph and nothing else: sources come in as streams of raw records, outputs leave
+ * Wires the job graph and nothing else: sources come in as streams (raw records, control
+ * commands), outputs leave
  * through the given sinks, so the same graph runs against Kafka in production and against bounded
  * inputs in tests and local runs. Every operator has a readable name and a stable uid (the uids
  * are pinned by a test: changing one orphans the state in users' savepoints).
@@ -34,8 +38,8 @@ public final class SonaPipeline {
     private SonaPipeline() {}
 
     public static void build(
-            DataStream<RawRecord> trajectoryRecords, DataStream<RawRecord> signalRecords, SonaSinks sinks,
-            ReadableConfig conf) {
+            DataStream<RawRecord> trajectoryRecords, DataStream<RawRecord> signalRecords, DataStream<Control> control,
+            SonaSinks sinks, ReadableConfig conf) {
         ParseLimits limits = new ParseLimits(conf.get(SonaOptions.EMBEDDING_DIMENSION), conf.get(SonaOptions.MAX_PAYLOAD_BYTES));
 
         SingleOutputStreamOperator<Trajectory> trajectories = trajectoryRecords
@@ -73,8 +77,23 @@ public final class SonaPipeline {
                         new BackgroundLoopOperator(SonaOptions.backgroundLoop(conf)))
                 .uid(UID_PREFIX + "background-loop");
 
-        microUpdates.union(baseCandidates)
-                .sinkTo(sinks.adapterUpdates()).name("adapter-updates").uid(UID_PREFIX + "sink.adapter-updates");
+        // The gate sees the key's trajectories (held-out validation, quality watch) and both
+        // learners' candidates in one keyed stream, and the control commands as broadcast state.
+        DataStream<Either<Trajectory, AdapterUpdate>> gateInput = learned
+                .map(AdapterGateFunction::trajectory).returns(AdapterGateFunction.INPUT_TYPE)
+                .name("gate-trajectories").uid(UID_PREFIX + "gate-trajectories")
+                .union(microUpdates.union(baseCandidates)
+                        .map(AdapterGateFunction::candidate).returns(AdapterGateFunction.INPUT_TYPE)
+                        .name("gate-candidates").uid(UID_PREFIX + "gate-candidates"));
+        SingleOutputStreamOperator<AdapterUpdate> published = gateInput
+                .keyBy(new AdapterGateFunction.InputKey())
+                .connect(control.broadcast(AdapterGateFunction.broadcastStateDescriptors()))
+                .process(new AdapterGateFunction(SonaOptions.adapterGate(conf)), AdapterUpdateCodec.TYPE)
+                .name("adapter-gate").uid(UID_PREFIX + "adapter-gate");
+
+        published.sinkTo(sinks.adapterUpdates()).name("adapter-updates").uid(UID_PREFIX + "sink.adapter-updates");
+        published.getSideOutput(AdapterGateFunction.DECISIONS)
+                .sinkTo(sinks.gateDecisions()).name("gate-decisions").uid(UID_PREFIX + "sink.gate-decisions");
         baseCandidates.getSideOutput(BackgroundLoopOperator.PATTERN_SNAPSHOTS)
                 .sinkTo(sinks.patternSnapshots()).name("pattern-snapshots").uid(UID_PREFIX + "sink.pattern-snapshots");
         baseCandidates.getSideOutput(BackgroundLoopOperator.SKILL_MAPS)

@@ -2,6 +2,7 @@ package io.sonaflink.jobs;
 
 import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.events.DeadLetter;
+import io.sonaflink.operators.events.GateDecision;
 import io.sonaflink.operators.events.PatternSnapshot;
 import io.sonaflink.operators.events.SkillMap;
 
@@ -15,9 +16,11 @@ import org.apache.flink.api.connector.sink2.Sink;
  * @param patternSnapshots each key's ReasoningBank after every background cycle
  * @param skillMaps each key's confidence map after every background cycle
  * @param deadLetters every input that could not be used, with its raw bytes and the reason
+ * @param gateDecisions what the adapter gate decided about every candidate and command, and why
  */
 public record SonaSinks(
         Sink<AdapterUpdate> adapterUpdates,
         Sink<PatternSnapshot> patternSnapshots,
         Sink<SkillMap> skillMaps,
-        Sink<DeadLetter> deadLetters) {}
+        Sink<DeadLetter> deadLetters,
+        Sink<GateDecision> gateDecisions) {}

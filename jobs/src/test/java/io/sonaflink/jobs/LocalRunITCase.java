@@ -15,7 +15,8 @@ class LocalRunITCase {
     void localRunWritesEveryOutputAndASummary(@TempDir Path out) throws Exception {
         LocalRun.main(new String[] {
             "--out", out.toString(), "--conf", "../conf", "--keys", "2", "--events", "400",
-            "--set", "sona.embedding.dimension=32", "--set", "sona.background.pattern-clusters=10"
+            "--set", "sona.embedding.dimension=32", "--set", "sona.background.pattern-clusters=10",
+            "--set", "restart-strategy.type=none"
         });
 
         String summary = Files.readString(out.resolve("summary.txt"));

@@ -23,9 +23,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SonaPipelineUidsTest {
 
     private static final List<String> UIDS = List.of(
+            "sona.adapter-gate",
             "sona.background-loop",
+            "sona.control-none",
             "sona.feedback-join",
             "sona.feedback-signals",
+            "sona.gate-candidates",
+            "sona.gate-trajectories",
             "sona.import-as-trajectory",
             "sona.imports",
             "sona.instant-loop",
@@ -33,8 +37,10 @@ class SonaPipelineUidsTest {
             "sona.parse-trajectories",
             "sona.sink.adapter-updates",
             "sona.sink.dead-letters",
+            "sona.sink.gate-decisions",
             "sona.sink.pattern-snapshots",
             "sona.sink.skill-maps",
+            "sona.source.control",
             "sona.source.signals",
             "sona.source.trajectories",
             "sona.unmatched-signals");
@@ -48,8 +54,9 @@ class SonaPipelineUidsTest {
         SonaPipeline.build(
                 env.fromData(List.of(record), EventCodecs.RAW_RECORD).uid("sona.source.trajectories"),
                 env.fromData(List.of(record), EventCodecs.RAW_RECORD).uid("sona.source.signals"),
+                ControlSources.none(env),
                 new SonaSinks(new CollectingSink<>("u1"), new CollectingSink<>("u2"), new CollectingSink<>("u3"),
-                        new CollectingSink<>("u4")),
+                        new CollectingSink<>("u4"), new CollectingSink<>("u5")),
                 conf);
 
         TreeSet<String> uids = new TreeSet<>();

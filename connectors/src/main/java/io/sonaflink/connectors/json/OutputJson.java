@@ -3,6 +3,7 @@ package io.sonaflink.connectors.json;
 import io.sonaflink.operators.events.AdapterKey;
 import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.events.DeadLetter;
+import io.sonaflink.operators.events.GateDecision;
 import io.sonaflink.operators.events.PatternSnapshot;
 import io.sonaflink.operators.events.SkillMap;
 import io.sonaflink.state.bank.Pattern;
@@ -88,6 +89,28 @@ public final class OutputJson {
         n.put("offset", d.offset());
         n.put("reason", d.reason());
         n.put("raw_base64", Base64.getEncoder().encodeToString(d.raw()));
+        return bytes(n);
+    }
+
+    public static byte[] gateDecision(GateDecision g) {
+        ObjectNode n = JSON.createObjectNode();
+        if (g.key() != null) {
+            n.set("key", key(g.key()));
+        }
+        if (g.kind() != null) {
+            n.put("kind", g.kind().name().toLowerCase());
+        }
+        n.put("decision", g.decision().name().toLowerCase());
+        n.put("candidate_version", g.candidateVersion());
+        n.put("published_version", g.publishedVersion());
+        if (Double.isFinite(g.retention())) {
+            n.put("retention", g.retention());
+        }
+        n.put("reason", g.reason());
+        if (g.controlId() != null) {
+            n.put("control_id", g.controlId());
+        }
+        n.put("timestamp", g.timestamp());
         return bytes(n);
     }
 
