@@ -3,6 +3,7 @@ package io.sonaflink.state.serialization;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,18 +24,30 @@ public final class CodecIO {
 
     private CodecIO() {}
 
+    /**
+     * Length, then the values as big-endian IEEE 754 bits (what {@link DataOutput#writeFloat} would
+     * write), encoded in bulk: per-value calls dominated the cost of state access on RocksDB.
+     */
     public static void writeFloats(float[] values, DataOutput out) throws IOException {
         out.writeInt(values.length);
-        for (float v : values) {
-            out.writeFloat(v);
-        }
+        writeFloatBody(values, out);
     }
 
     public static float[] readFloats(DataInput in) throws IOException {
-        float[] values = new float[readLength(in)];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = in.readFloat();
-        }
+        return readFloatBody(readLength(in), in);
+    }
+
+    private static void writeFloatBody(float[] values, DataOutput out) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES); // big-endian by default
+        buffer.asFloatBuffer().put(values);
+        out.write(buffer.array());
+    }
+
+    private static float[] readFloatBody(int length, DataInput in) throws IOException {
+        byte[] bytes = new byte[length * Float.BYTES];
+        in.readFully(bytes);
+        float[] values = new float[length];
+        ByteBuffer.wrap(bytes).asFloatBuffer().get(values);
         return values;
     }
 
@@ -53,11 +66,7 @@ public final class CodecIO {
             return null;
         }
         checkLength(length);
-        float[] values = new float[length];
-        for (int i = 0; i < length; i++) {
-            values[i] = in.readFloat();
-        }
-        return values;
+        return readFloatBody(length, in);
     }
 
     /** Parameter blocks: row count, then each row length-prefixed. */

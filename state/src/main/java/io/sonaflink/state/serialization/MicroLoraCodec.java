@@ -7,7 +7,11 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 
-/** Format of {@link MicroLora}. v1: adapter (nested), pendingGradient, pendingEvents, eventsSeen, flushes. */
+/**
+ * Format of {@link MicroLora}. v1: adapter (nested), pendingEvents, the pending gradient only when
+ * pendingEvents &gt; 0 (it is all zeros otherwise, which is every event at {@code flushEvery = 1}),
+ * eventsSeen, flushes.
+ */
 public final class MicroLoraCodec extends VersionedCodec<MicroLora> {
 
     private static final long serialVersionUID = 1L;
@@ -21,8 +25,10 @@ public final class MicroLoraCodec extends VersionedCodec<MicroLora> {
     @Override
     public void write(MicroLora value, DataOutput out) throws IOException {
         CodecIO.writeNested(ADAPTER, value.adapter(), out);
-        CodecIO.writeBlocks(value.pendingGradient(), out);
         out.writeInt(value.pendingEvents());
+        if (value.pendingEvents() > 0) {
+            CodecIO.writeBlocks(value.pendingGradient(), out);
+        }
         out.writeLong(value.eventsSeen());
         out.writeLong(value.flushes());
     }
@@ -30,8 +36,8 @@ public final class MicroLoraCodec extends VersionedCodec<MicroLora> {
     @Override
     protected MicroLora readVersion(DataInput in, int version) throws IOException {
         LoraAdapter adapter = CodecIO.readNested(ADAPTER, in);
-        float[][] pendingGradient = CodecIO.readBlocks(in);
         int pendingEvents = in.readInt();
+        float[][] pendingGradient = pendingEvents > 0 ? CodecIO.readBlocks(in) : adapter.newBlocks();
         long eventsSeen = in.readLong();
         long flushes = in.readLong();
         return new MicroLora(adapter, pendingGradient, pendingEvents, eventsSeen, flushes);
