@@ -7,13 +7,13 @@ import io.sonaflink.operators.events.PatternSnapshot;
 import io.sonaflink.operators.events.SkillMap;
 import io.sonaflink.operators.events.Trajectory;
 import io.sonaflink.operators.testing.KeyedStateProbe;
+import io.sonaflink.operators.testing.RocksDbHarnesses;
 import io.sonaflink.state.bank.Pattern;
 import io.sonaflink.state.cycle.BackgroundConfig;
 import io.sonaflink.state.math.DeterministicRandom;
 
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -202,13 +202,7 @@ class BackgroundLoopOperatorTest {
             BackgroundLoopConfig config, OperatorSubtaskState restore) throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(
                 new BackgroundLoopOperator(config), (Trajectory t) -> t.key().asString(), Types.STRING);
-        h.setStateBackend(new EmbeddedRocksDBStateBackend());
-        h.setup();
-        if (restore != null) {
-            h.initializeState(restore);
-        }
-        h.open();
-        open.add(h);
+        open.add(RocksDbHarnesses.open(h, restore));
         return h;
     }
 }

@@ -6,10 +6,10 @@ import io.sonaflink.operators.events.SignalType;
 import io.sonaflink.operators.events.Trajectory;
 import io.sonaflink.operators.events.TrainingSignal;
 import io.sonaflink.operators.testing.KeyedStateProbe;
+import io.sonaflink.operators.testing.RocksDbHarnesses;
 
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
@@ -167,13 +167,7 @@ class FeedbackJoinFunctionTest {
                 Trajectory::id,
                 TrainingSignal::trajectoryId,
                 Types.STRING);
-        h.setStateBackend(new EmbeddedRocksDBStateBackend());
-        h.setup();
-        if (restore != null) {
-            h.initializeState(restore);
-        }
-        h.open();
-        open.add(h);
+        open.add(RocksDbHarnesses.open(h, restore));
         return h;
     }
 
