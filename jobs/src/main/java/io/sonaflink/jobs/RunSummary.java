@@ -34,6 +34,12 @@ public final class RunSummary {
         }
         s.append(String.format(Locale.ROOT, "dead letters: %d%s%n", dead.size(), dead.isEmpty() ? "" : " " + reasons));
 
+        Map<String, Integer> decisions = new TreeMap<>();
+        for (JsonNode d : read(out, "gate-decisions")) {
+            decisions.merge(d.get("decision").asText(), 1, Integer::sum);
+        }
+        s.append("gate decisions: ").append(decisions).append(System.lineSeparator());
+
         Map<String, KeyStats> keys = new TreeMap<>();
         for (JsonNode u : read(out, "adapter-updates")) {
             KeyStats k = keys.computeIfAbsent(key(u), x -> new KeyStats());
