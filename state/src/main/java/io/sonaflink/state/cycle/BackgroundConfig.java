@@ -43,9 +43,4 @@ public record BackgroundConfig(
     public BackgroundConfig withPatternClusters(int k) {
         return new BackgroundConfig(qualityThreshold, k, minTrajectories, maxTrajectories, kmeans, bank, baseLora, ewc);
     }
-
-    public BackgroundConfig withBaseLora(BaseLoraConfig config) {
-        return new BackgroundConfig(
-                qualityThreshold, patternClusters, minTrajectories, maxTrajectories, kmeans, bank, config, ewc);
-    }
 }

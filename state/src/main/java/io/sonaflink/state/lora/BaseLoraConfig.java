@@ -28,12 +28,4 @@ public record BaseLoraConfig(
             throw new IllegalArgumentException("learning rate and alpha must be positive");
         }
     }
-
-    public BaseLoraConfig withEpochs(int newEpochs) {
-        return new BaseLoraConfig(rank, alpha, layers, learningRate, newEpochs, batchSize, probeSamples);
-    }
-
-    public BaseLoraConfig withLearningRate(float newLearningRate) {
-        return new BaseLoraConfig(rank, alpha, layers, newLearningRate, epochs, batchSize, probeSamples);
-    }
 }

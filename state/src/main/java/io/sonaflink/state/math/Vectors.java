@@ -4,7 +4,7 @@ package io.sonaflink.state.math;
  * Dense {@code float[]} kernels used on the hot paths of the learning core.
  *
  * <p>Reductions use four independent accumulators so the JIT can keep several multiply-adds in
- * flight; the "one query against many rows" kernels work on a column-major (transposed) matrix so
+ * flight; the "one query against many rows" kernel works on a transposed matrix held as row arrays so
  * that the inner loop is an axpy over rows, which HotSpot auto-vectorises.
  */
 public final class Vectors {
@@ -76,13 +76,6 @@ public final class Vectors {
             return 0f;
         }
         return (float) (dot(a, b) / Math.sqrt((double) na * nb));
-    }
-
-    /** {@code y[yOff..yOff+n) += alpha * x[xOff..xOff+n)}. */
-    public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-        for (int i = 0; i < n; i++) {
-            y[yOff + i] += alpha * x[xOff + i];
-        }
     }
 
     /**
