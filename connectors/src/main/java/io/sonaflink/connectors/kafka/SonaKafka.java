@@ -1,0 +1,79 @@
+package io.sonaflink.connectors.kafka;
+
+import io.sonaflink.operators.events.RawRecord;
+
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.util.function.SerializableFunction;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Properties;
+
+/**
+ * Kafka sources and sinks of the job. Sources deliver raw records with their coordinates;
+ * sinks write JSON values keyed by adapter key (so one key's updates stay in order on one
+ * partition) exactly once, through Kafka transactions committed on checkpoints.
+ */
+public final class SonaKafka {
+
+    /** Longest a transaction may stay open; brokers cap it at 15 min by default. */
+    public static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 900_000L;
+
+    private SonaKafka() {}
+
+    /**
+     * A source of raw records from {@code topic}, starting at the group's committed offsets (the
+     * earliest for a new group).
+     *
+     * @param bounded stop at the offsets that are latest when the job starts (replays, tests)
+     */
+    public static KafkaSource<RawRecord> rawSource(
+            String bootstrapServers, String topic, String groupId, Properties clientProperties, boolean bounded) {
+        KafkaSourceBuilder<RawRecord> builder = KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setTopics(topic)
+                .setGroupId(groupId)
+                .setProperties(clientProperties)
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new RawRecordDeserializer());
+        if (bounded) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
+    }
+
+    /**
+     * An exactly-once sink of JSON values to {@code topic}.
+     *
+     * @param key the Kafka key of an element (its adapter key), or null for none
+     * @param value the element's JSON bytes
+     * @param transactionalIdPrefix unique per job and sink: transactions of a restarted job are
+     *     recovered and aborted by it
+     */
+    public static <T> KafkaSink<T> exactlyOnceSink(
+            String bootstrapServers, String topic, SerializableFunction<T, String> key,
+            SerializableFunction<T, byte[]> value, String transactionalIdPrefix, Properties clientProperties,
+            long transactionTimeoutMs) {
+        Properties producer = new Properties();
+        producer.putAll(clientProperties);
+        producer.setProperty("transaction.timeout.ms", Long.toString(transactionTimeoutMs));
+        KafkaRecordSerializationSchema<T> schema = (element, context, timestamp) -> {
+            String k = key.apply(element);
+            return new ProducerRecord<>(topic, k == null ? null : k.getBytes(StandardCharsets.UTF_8),
+                    value.apply(element));
+        };
+        return KafkaSink.<T>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setKafkaProducerConfig(producer)
+                .setRecordSerializer(schema)
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(transactionalIdPrefix)
+                .build();
+    }
+}

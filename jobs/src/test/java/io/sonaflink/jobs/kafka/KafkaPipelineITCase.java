@@ -1,0 +1,192 @@
+package io.sonaflink.jobs.kafka;
+
+import io.sonaflink.connectors.json.OutputJson;
+import io.sonaflink.connectors.kafka.SonaKafka;
+import io.sonaflink.jobs.ControlSources;
+import io.sonaflink.jobs.SonaOptions;
+import io.sonaflink.jobs.SonaPipeline;
+import io.sonaflink.jobs.SonaSinks;
+import io.sonaflink.jobs.testing.CollectingSink;
+import io.sonaflink.jobs.workload.Workload;
+import io.sonaflink.jobs.workload.WorkloadGenerator;
+import io.sonaflink.jobs.workload.WorkloadSpec;
+import io.sonaflink.operators.events.AdapterUpdate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The job between real Kafka topics on an in-JVM broker (KRaft, loopback): trajectories and
+ * signals in, adapter updates out through a transactional sink, read back with read_committed.
+ */
+class KafkaPipelineITCase {
+
+    private static final int DIM = 16;
+    private static final WorkloadSpec SPEC = new WorkloadSpec(2, 300, DIM, 4, 4, 0.3, 0.01, 0.5, 5L);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder()
+                    .setNumberTaskManagers(1)
+                    .setNumberSlotsPerTaskManager(2)
+                    .build());
+
+    private static KafkaClusterTestKit kafka;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                        .setCombined(true)
+                        .setNumBrokerNodes(1)
+                        .setNumControllerNodes(1)
+                        .build())
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("transaction.state.log.replication.factor", "1")
+                .setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .build();
+        kafka.format();
+        kafka.startup();
+        kafka.waitForReadyBrokers();
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void adapterUpdatesAreCommittedExactlyOnceAndInVersionOrder() throws Exception {
+        Workload workload = WorkloadGenerator.generate(SPEC);
+        try (Admin admin = Admin.create(clientProperties())) {
+            admin.createTopics(List.of(new NewTopic("trajectories", 1, (short) 1), new NewTopic("signals", 1, (short) 1),
+                    new NewTopic("adapter-updates", 2, (short) 1))).all().get();
+        }
+        produce("trajectories", workload.trajectories());
+        produce("signals", workload.signals());
+
+        Configuration conf = new Configuration();
+        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(300));
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        conf.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        conf.set(SonaOptions.EMBEDDING_DIMENSION, DIM);
+        conf.set(SonaOptions.PATTERN_CLUSTERS, 4);
+        conf.set(SonaOptions.MICRO_LEARNING_RATE, 0.5f);
+        conf.set(SonaOptions.MICRO_PUBLISH_EVERY, 10);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(2);
+
+        String bootstrap = kafka.bootstrapServers();
+        Properties client = new Properties();
+        SonaPipeline.build(
+                env.fromSource(SonaKafka.rawSource(bootstrap, "trajectories", "sona-it", client, true),
+                                WatermarkStrategy.noWatermarks(), "kafka-trajectories")
+                        .uid("sona.source.trajectories"),
+                env.fromSource(SonaKafka.rawSource(bootstrap, "signals", "sona-it", client, true),
+                                WatermarkStrategy.noWatermarks(), "kafka-signals")
+                        .uid("sona.source.signals"),
+                ControlSources.none(env),
+                new SonaSinks(
+                        SonaKafka.<AdapterUpdate>exactlyOnceSink(bootstrap, "adapter-updates", u -> u.key().asString(),
+                                OutputJson::adapterUpdate, "sona-it-updates", client,
+                                SonaKafka.DEFAULT_TRANSACTION_TIMEOUT_MS),
+                        new CollectingSink<>("kafka-patterns"), new CollectingSink<>("kafka-skills"),
+                        new CollectingSink<>("kafka-dead"), new CollectingSink<>("kafka-decisions")),
+                conf);
+        env.execute("sona-kafka-it");
+
+        List<JsonNode> updates = readCommitted("adapter-updates");
+        assertThat(updates).isNotEmpty();
+        Set<String> seen = new HashSet<>();
+        Map<String, Long> lastVersion = new HashMap<>();
+        for (JsonNode u : updates) {
+            String key = u.get("key").get("tenant").asText() + "/" + u.get("kind").asText();
+            long version = u.get("version").asLong();
+            assertThat(seen.add(key + "@" + version)).as("duplicate %s v%d", key, version).isTrue();
+            // one key's updates share a partition, so they are read in the order they were written
+            assertThat(version).as("version after v%d of %s", lastVersion.getOrDefault(key, 0L), key)
+                    .isEqualTo(lastVersion.getOrDefault(key, 0L) + 1);
+            lastVersion.put(key, version);
+        }
+        assertThat(lastVersion.keySet()).contains("acme/micro", "globex/micro", "acme/base", "globex/base");
+    }
+
+    private static Properties clientProperties() {
+        Properties p = new Properties();
+        p.setProperty("bootstrap.servers", kafka.bootstrapServers());
+        return p;
+    }
+
+    private static void produce(String topic, List<byte[]> lines) throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(clientProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (byte[] line : lines) {
+                producer.send(new ProducerRecord<>(topic, line));
+            }
+            producer.flush();
+        }
+    }
+
+    private static List<JsonNode> readCommitted(String topic) throws Exception {
+        Properties p = clientProperties();
+        p.setProperty("isolation.level", "read_committed");
+        p.setProperty("auto.offset.reset", "earliest");
+        List<JsonNode> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))
+                    && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    out.add(JSON.readTree(r.value()));
+                }
+            }
+        }
+        return out;
+    }
+}
