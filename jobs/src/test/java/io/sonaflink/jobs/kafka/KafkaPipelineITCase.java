@@ -11,10 +11,15 @@ import io.sonaflink.jobs.workload.Workload;
 import io.sonaflink.jobs.workload.WorkloadGenerator;
 import io.sonaflink.jobs.workload.WorkloadSpec;
 import io.sonaflink.operators.events.AdapterUpdate;
+import io.sonaflink.operators.events.EventCodecs;
+import io.sonaflink.operators.events.RawRecord;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
@@ -38,7 +43,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,12 +54,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The job between real Kafka topics on an in-JVM broker (KRaft, loopback): trajectories and
- * signals in, adapter updates out through a transactional sink, read back with read_committed.
+ * signals in, adapter updates out through a transactional sink, read back with read_committed,
+ * with and without a failover.
  */
 class KafkaPipelineITCase {
 
@@ -95,47 +104,101 @@ class KafkaPipelineITCase {
 
     @Test
     void adapterUpdatesAreCommittedExactlyOnceAndInVersionOrder() throws Exception {
+        createAndFillTopics("bounded");
+        Configuration conf = restartStrategy("none");
+        StreamExecutionEnvironment env = environment(conf);
+        buildJob(env, conf, "bounded", true, false);
+        env.execute("sona-kafka-it");
+        assertExactlyOnceInVersionOrder(readCommitted("bounded-adapter-updates"));
+    }
+
+    /**
+     * In the shape of Flink's KafkaSinkITCase: the job fails once right after a checkpoint,
+     * restarts from it, and is then stopped with a draining savepoint; the committed output still
+     * holds every adapter version exactly once, in order.
+     */
+    @Test
+    void failoverNeitherDuplicatesNorSkipsVersions(@TempDir Path savepoints) throws Exception {
+        createAndFillTopics("failover");
+        FailOnceAfterCheckpoint.reset();
+        Configuration conf = restartStrategy("fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
+        StreamExecutionEnvironment env = environment(conf);
+        buildJob(env, conf, "failover", false, true);
+        JobClient job = env.executeAsync("sona-kafka-failover-it");
+
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (FailOnceAfterCheckpoint.CHECKPOINTS_AFTER_RECOVERY.get() < 2 && System.currentTimeMillis() < deadline) {
+            LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+        }
+        assertThat(FailOnceAfterCheckpoint.FAILED).isTrue();
+        assertThat(FailOnceAfterCheckpoint.CHECKPOINTS_AFTER_RECOVERY.get()).isGreaterThanOrEqualTo(2);
+        job.stopWithSavepoint(true, savepoints.toUri().toString(), SavepointFormatType.CANONICAL).get();
+        job.getJobExecutionResult().get();
+
+        assertExactlyOnceInVersionOrder(readCommitted("failover-adapter-updates"));
+    }
+
+    private static void createAndFillTopics(String prefix) throws Exception {
         Workload workload = WorkloadGenerator.generate(SPEC);
         try (Admin admin = Admin.create(clientProperties())) {
-            admin.createTopics(List.of(new NewTopic("trajectories", 1, (short) 1), new NewTopic("signals", 1, (short) 1),
-                    new NewTopic("adapter-updates", 2, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(prefix + "-trajectories", 1, (short) 1),
+                    new NewTopic(prefix + "-signals", 1, (short) 1),
+                    new NewTopic(prefix + "-adapter-updates", 2, (short) 1))).all().get();
         }
-        produce("trajectories", workload.trajectories());
-        produce("signals", workload.signals());
+        produce(prefix + "-trajectories", workload.trajectories());
+        produce(prefix + "-signals", workload.signals());
+    }
 
+    private static Configuration restartStrategy(String strategy) {
         Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, strategy);
+        return conf;
+    }
+
+    private static StreamExecutionEnvironment environment(Configuration conf) {
         conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(300));
         conf.set(PipelineOptions.GENERIC_TYPES, false);
         conf.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         conf.set(SonaOptions.EMBEDDING_DIMENSION, DIM);
         conf.set(SonaOptions.PATTERN_CLUSTERS, 4);
         conf.set(SonaOptions.MICRO_LEARNING_RATE, 0.5f);
         conf.set(SonaOptions.MICRO_PUBLISH_EVERY, 10);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(2);
+        return env;
+    }
 
+    private static void buildJob(
+            StreamExecutionEnvironment env, Configuration conf, String prefix, boolean bounded, boolean failOnce) {
         String bootstrap = kafka.bootstrapServers();
         Properties client = new Properties();
+        DataStream<RawRecord> trajectories = env.fromSource(
+                        SonaKafka.rawSource(bootstrap, prefix + "-trajectories", prefix, client, bounded),
+                        WatermarkStrategy.noWatermarks(), "kafka-trajectories")
+                .uid("sona.source.trajectories");
+        if (failOnce) {
+            trajectories = trajectories.map(new FailOnceAfterCheckpoint()).returns(EventCodecs.RAW_RECORD)
+                    .name("fail-once").uid("test.fail-once");
+        }
         SonaPipeline.build(
-                env.fromSource(SonaKafka.rawSource(bootstrap, "trajectories", "sona-it", client, true),
-                                WatermarkStrategy.noWatermarks(), "kafka-trajectories")
-                        .uid("sona.source.trajectories"),
-                env.fromSource(SonaKafka.rawSource(bootstrap, "signals", "sona-it", client, true),
+                trajectories,
+                env.fromSource(SonaKafka.rawSource(bootstrap, prefix + "-signals", prefix, client, bounded),
                                 WatermarkStrategy.noWatermarks(), "kafka-signals")
                         .uid("sona.source.signals"),
                 ControlSources.none(env),
                 new SonaSinks(
-                        SonaKafka.<AdapterUpdate>exactlyOnceSink(bootstrap, "adapter-updates", u -> u.key().asString(),
-                                OutputJson::adapterUpdate, "sona-it-updates", client,
+                        SonaKafka.<AdapterUpdate>exactlyOnceSink(bootstrap, prefix + "-adapter-updates",
+                                u -> u.key().asString(), OutputJson::adapterUpdate, prefix + "-updates", client,
                                 SonaKafka.DEFAULT_TRANSACTION_TIMEOUT_MS),
-                        new CollectingSink<>("kafka-patterns"), new CollectingSink<>("kafka-skills"),
-                        new CollectingSink<>("kafka-dead"), new CollectingSink<>("kafka-decisions")),
+                        new CollectingSink<>(prefix + "-patterns"), new CollectingSink<>(prefix + "-skills"),
+                        new CollectingSink<>(prefix + "-dead"), new CollectingSink<>(prefix + "-decisions")),
                 conf);
-        env.execute("sona-kafka-it");
+    }
 
-        List<JsonNode> updates = readCommitted("adapter-updates");
+    private static void assertExactlyOnceInVersionOrder(List<JsonNode> updates) {
         assertThat(updates).isNotEmpty();
         Set<String> seen = new HashSet<>();
         Map<String, Long> lastVersion = new HashMap<>();
