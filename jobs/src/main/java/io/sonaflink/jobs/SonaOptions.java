@@ -21,6 +21,7 @@ import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 
 /**
  * Every setting of the job, declared once as a typed option with its default and description.
@@ -241,6 +242,71 @@ public final class SonaOptions {
             .intType().defaultValue(AdapterGateConfig.DEFAULT_HISTORY_SIZE)
             .withDescription("Published versions kept per key and kind for rollback.");
 
+    // ---- kafka --------------------------------------------------------------------------------
+
+    /** Prefix of Kafka client properties passed through to every source, sink and admin client. */
+    public static final String KAFKA_PROPERTIES_PREFIX = "sona.kafka.properties.";
+
+    public static final ConfigOption<String> KAFKA_BOOTSTRAP_SERVERS = ConfigOptions.key("sona.kafka.bootstrap-servers")
+            .stringType().defaultValue("127.0.0.1:9092")
+            .withDescription("Kafka brokers to connect to (host:port, comma-separated).");
+
+    public static final ConfigOption<String> KAFKA_GROUP_ID = ConfigOptions.key("sona.kafka.group-id")
+            .stringType().defaultValue("sona-flink")
+            .withDescription("Consumer group of the sources; offsets are committed to it on checkpoints.");
+
+    public static final ConfigOption<String> TOPIC_TRAJECTORIES = ConfigOptions.key("sona.kafka.topic.trajectories")
+            .stringType().defaultValue("sona.trajectories")
+            .withDescription("Input topic of trajectories.");
+
+    public static final ConfigOption<String> TOPIC_SIGNALS = ConfigOptions.key("sona.kafka.topic.signals")
+            .stringType().defaultValue("sona.signals")
+            .withDescription("Input topic of training signals.");
+
+    public static final ConfigOption<String> TOPIC_CONTROL = ConfigOptions.key("sona.kafka.topic.control")
+            .stringType().defaultValue("sona.control")
+            .withDescription("Input topic of control commands, broadcast to the adapter gate.");
+
+    public static final ConfigOption<String> TOPIC_ADAPTER_UPDATES = ConfigOptions.key("sona.kafka.topic.adapter-updates")
+            .stringType().defaultValue("sona.adapter-updates")
+            .withDescription("Output topic of published adapter versions, keyed by adapter key.");
+
+    public static final ConfigOption<String> TOPIC_PATTERN_SNAPSHOTS =
+            ConfigOptions.key("sona.kafka.topic.pattern-snapshots")
+                    .stringType().defaultValue("sona.pattern-snapshots")
+                    .withDescription("Output topic of each key's ReasoningBank after a background cycle.");
+
+    public static final ConfigOption<String> TOPIC_SKILL_MAPS = ConfigOptions.key("sona.kafka.topic.skill-maps")
+            .stringType().defaultValue("sona.skill-maps")
+            .withDescription("Output topic of per-domain skill maps.");
+
+    public static final ConfigOption<String> TOPIC_DEAD_LETTERS = ConfigOptions.key("sona.kafka.topic.dead-letters")
+            .stringType().defaultValue("sona.dead-letters")
+            .withDescription("Output topic of rejected input with its raw bytes, coordinates and reason.");
+
+    public static final ConfigOption<String> TOPIC_GATE_DECISIONS = ConfigOptions.key("sona.kafka.topic.gate-decisions")
+            .stringType().defaultValue("sona.gate-decisions")
+            .withDescription("Output topic of the adapter gate's decisions (published, rejected, held, rolled back).");
+
+    public static final ConfigOption<Integer> KAFKA_PARTITIONS = ConfigOptions.key("sona.kafka.partitions")
+            .intType().defaultValue(4)
+            .withDescription("Partitions of the topics that the local run creates (existing topics are left as they are).");
+
+    public static final ConfigOption<Duration> KAFKA_TRANSACTION_TIMEOUT =
+            ConfigOptions.key("sona.kafka.transaction-timeout")
+                    .durationType().defaultValue(Duration.ofMinutes(15))
+                    .withDescription("transaction.timeout.ms of the exactly-once sinks; must exceed the checkpoint"
+                            + " interval and not exceed the broker's transaction.max.timeout.ms.");
+
+    public static final ConfigOption<String> KAFKA_TRANSACTIONAL_ID_PREFIX =
+            ConfigOptions.key("sona.kafka.transactional-id-prefix")
+                    .stringType().defaultValue("sona-flink")
+                    .withDescription("Prefix of the sinks' transactional ids; unique per job on a cluster.");
+
+    public static final ConfigOption<Boolean> KAFKA_BOUNDED = ConfigOptions.key("sona.kafka.bounded")
+            .booleanType().defaultValue(false)
+            .withDescription("Stop at the input offsets that are latest when the job starts (replays, backfills).");
+
     // ---- builders -----------------------------------------------------------------------------
 
     public static MicroLoraConfig microLora(ReadableConfig c) {
@@ -288,6 +354,20 @@ public final class SonaOptions {
 
     public static RouteAdvisor routeAdvisor(ReadableConfig c) {
         return new RouteAdvisor(c.get(HIT_CONFIDENCE), c.get(HIT_SIMILARITY), c.get(EXPLORATION));
+    }
+
+    /**
+     * The Kafka client properties given as {@code sona.kafka.properties.<client key>} (security,
+     * timeouts, compression), with the prefix removed.
+     */
+    public static Properties kafkaClientProperties(ReadableConfig c) {
+        Properties properties = new Properties();
+        c.toMap().forEach((key, value) -> {
+            if (key.startsWith(KAFKA_PROPERTIES_PREFIX) && key.length() > KAFKA_PROPERTIES_PREFIX.length()) {
+                properties.setProperty(key.substring(KAFKA_PROPERTIES_PREFIX.length()), value);
+            }
+        });
+        return properties;
     }
 
     /** Every option declared in this class, in declaration order. */

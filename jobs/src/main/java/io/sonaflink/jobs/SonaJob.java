@@ -1,0 +1,91 @@
+package io.sonaflink.jobs;
+
+import io.sonaflink.connectors.json.OutputJson;
+import io.sonaflink.connectors.kafka.SonaKafka;
+import io.sonaflink.operators.events.AdapterKey;
+import io.sonaflink.operators.events.RawRecord;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.ParameterTool;
+import org.apache.flink.util.function.SerializableFunction;
+
+import java.util.Properties;
+
+/**
+ * The production job: reads trajectories, signals and control commands from Kafka and writes
+ * every output to Kafka exactly once. This is the main class of the job jar; on a cluster:
+ *
+ * <pre>
+ * flink run -c io.sonaflink.jobs.SonaJob sona-flink-jobs.jar [--sona.kafka.bootstrap-servers host:9092] ...
+ * </pre>
+ *
+ * <p>Settings come from the cluster's {@code config.yaml}, overridden by {@code --key value}
+ * arguments. Every {@code sona.kafka.properties.*} setting is passed to each Kafka client.
+ */
+public final class SonaJob {
+
+    public static final String JOB_NAME = "sona-flink";
+
+    private SonaJob() {}
+
+    public static void main(String[] args) throws Exception {
+        Configuration arguments = Configuration.fromMap(ParameterTool.fromArgs(args).toMap());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(arguments);
+        Configuration conf = Configuration.fromMap(env.getConfiguration().toMap());
+        conf.addAll(arguments);
+        build(env, conf);
+        env.execute(JOB_NAME);
+    }
+
+    /** Adds the whole job, from the input topics to the output topics, to {@code env}. */
+    public static void build(StreamExecutionEnvironment env, ReadableConfig conf) {
+        Properties client = SonaOptions.kafkaClientProperties(conf);
+        String bootstrap = conf.get(SonaOptions.KAFKA_BOOTSTRAP_SERVERS);
+        String group = conf.get(SonaOptions.KAFKA_GROUP_ID);
+        boolean bounded = conf.get(SonaOptions.KAFKA_BOUNDED);
+
+        DataStream<RawRecord> trajectories = env.fromSource(
+                        SonaKafka.rawSource(bootstrap, conf.get(SonaOptions.TOPIC_TRAJECTORIES), group, client, bounded),
+                        WatermarkStrategy.noWatermarks(), "kafka-trajectories")
+                .uid(SonaPipeline.UID_PREFIX + "source.trajectories");
+        DataStream<RawRecord> signals = env.fromSource(
+                        SonaKafka.rawSource(bootstrap, conf.get(SonaOptions.TOPIC_SIGNALS), group, client, bounded),
+                        WatermarkStrategy.noWatermarks(), "kafka-signals")
+                .uid(SonaPipeline.UID_PREFIX + "source.signals");
+
+        Sinks sinks = new Sinks(conf, bootstrap, client);
+        SonaPipeline.build(trajectories, signals, ControlSources.none(env),
+                new SonaSinks(
+                        sinks.sink(SonaOptions.TOPIC_ADAPTER_UPDATES, "adapter-updates", u -> key(u.key()),
+                                OutputJson::adapterUpdate),
+                        sinks.sink(SonaOptions.TOPIC_PATTERN_SNAPSHOTS, "pattern-snapshots", s -> key(s.key()),
+                                OutputJson::patternSnapshot),
+                        sinks.sink(SonaOptions.TOPIC_SKILL_MAPS, "skill-maps", m -> key(m.key()), OutputJson::skillMap),
+                        sinks.sink(SonaOptions.TOPIC_DEAD_LETTERS, "dead-letters", d -> null, OutputJson::deadLetter),
+                        sinks.sink(SonaOptions.TOPIC_GATE_DECISIONS, "gate-decisions", d -> key(d.key()),
+                                OutputJson::gateDecision)),
+                conf);
+    }
+
+    /** Kafka keys are adapter keys, so one key's outputs stay in order on one partition. */
+    private static String key(AdapterKey key) {
+        return key == null ? null : key.asString();
+    }
+
+    /** Exactly-once sinks sharing the job's Kafka settings; each has its own transactional ids. */
+    private record Sinks(ReadableConfig conf, String bootstrap, Properties client) {
+
+        <T> KafkaSink<T> sink(
+                org.apache.flink.configuration.ConfigOption<String> topic, String name,
+                SerializableFunction<T, String> key, SerializableFunction<T, byte[]> value) {
+            return SonaKafka.exactlyOnceSink(bootstrap, conf.get(topic), key, value,
+                    conf.get(SonaOptions.KAFKA_TRANSACTIONAL_ID_PREFIX) + "-" + name, client,
+                    conf.get(SonaOptions.KAFKA_TRANSACTION_TIMEOUT).toMillis());
+        }
+    }
+}
