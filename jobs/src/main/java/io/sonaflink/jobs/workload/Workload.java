@@ -14,6 +14,8 @@ import java.util.Map;
  * @param bestRoute best route of each cluster, by key string then cluster
  * @param malformedTrajectories lines corrupted on purpose among the trajectories
  * @param malformedSignals lines corrupted on purpose among the signals
+ * @param probes held-out requests of every key (never sent), by key string, to measure what was
+ *     learned: the correction each task would give, and the best route
  */
 public record Workload(
         List<byte[]> trajectories,
@@ -22,4 +24,18 @@ public record Workload(
         Map<String, String> keyOf,
         Map<String, List<String>> bestRoute,
         int malformedTrajectories,
-        int malformedSignals) {}
+        int malformedSignals,
+        Map<String, List<Probe>> probes) {
+
+    /**
+     * A held-out request of one key.
+     *
+     * @param embedding the request
+     * @param cluster its planted cluster
+     * @param bestRoute the cluster's best route
+     * @param firstTaskTarget the correction before the task switch
+     * @param secondTaskTarget the correction after it
+     */
+    public record Probe(float[] embedding, int cluster, String bestRoute, float[] firstTaskTarget,
+            float[] secondTaskTarget) {}
+}

@@ -26,6 +26,10 @@ public final class WorkloadGenerator {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] TENANTS = {"acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne"};
 
+    /** Held-out requests per key. */
+    public static final int PROBES_PER_KEY = 200;
+    private static final long PROBE_SEED = 0x9e3779b97f4a7c15L;
+
     private WorkloadGenerator() {}
 
     public static Workload generate(WorkloadSpec spec) {
@@ -93,8 +97,21 @@ public final class WorkloadGenerator {
                 }
             }
         }
+        // Probes come from their own random stream, so the event stream does not depend on them.
+        DeterministicRandom probeRandom = new DeterministicRandom(spec.seed() ^ PROBE_SEED);
+        Map<String, List<Workload.Probe>> probes = new HashMap<>();
+        for (KeyModel model : models) {
+            List<Workload.Probe> keyProbes = new ArrayList<>();
+            for (int i = 0; i < PROBES_PER_KEY; i++) {
+                int cluster = probeRandom.nextInt(spec.clustersPerKey());
+                float[] x = model.sample(cluster, probeRandom);
+                keyProbes.add(new Workload.Probe(x, cluster, model.bestRoute.get(cluster), model.correct(x, false),
+                        model.correct(x, true)));
+            }
+            probes.put(model.keyString(), keyProbes);
+        }
         return new Workload(trajectories, signals, clusterOf, keyOf, bestRoutes, malformedTrajectories,
-                malformedSignals);
+                malformedSignals, probes);
     }
 
     /** One of several realistic ways to break a line; each must be dead-lettered by the job. */

@@ -1,0 +1,168 @@
+package io.sonaflink.local;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real single-node Kafka broker (KRaft, combined broker and controller) in its own JVM, listening
+ * on 127.0.0.1 only, with its data under a local folder. It runs from this program's classpath
+ * (the Kafka server jars from Maven Central) and is stopped when closed.
+ */
+public final class KafkaBrokerProcess implements AutoCloseable {
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Process process;
+    private final String bootstrapServers;
+    private final Path logFile;
+
+    private KafkaBrokerProcess(Process process, String bootstrapServers, Path logFile) {
+        this.process = process;
+        this.bootstrapServers = bootstrapServers;
+        this.logFile = logFile;
+    }
+
+    /**
+     * Formats {@code dataDir} (once) and starts the broker.
+     *
+     * @param port the client port, or 0 for 9092 when free and any free port otherwise
+     */
+    public static KafkaBrokerProcess start(Path dataDir, int port) throws IOException, InterruptedException {
+        Files.createDirectories(dataDir);
+        int clientPort = port > 0 ? port : freePort(9092);
+        int controllerPort = freePort(0);
+        Path config = dataDir.resolve("server.properties");
+        writeConfig(config, dataDir.resolve("logs"), clientPort, controllerPort);
+        Path logFile = dataDir.resolve("broker.log");
+
+        if (!Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) {
+            Process format = java("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(),
+                    "-c", config.toString(), "--standalone")
+                    .redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
+            if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+                format.destroyForcibly();
+                throw new IOException("formatting the broker's log folder failed; see " + logFile);
+            }
+        }
+        Process process = java("kafka.Kafka", config.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+        KafkaBrokerProcess broker = new KafkaBrokerProcess(process, "127.0.0.1:" + clientPort, logFile);
+        try {
+            broker.awaitReady();
+        } catch (IOException | RuntimeException e) {
+            broker.close();
+            throw e;
+        }
+        return broker;
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public Path logFile() {
+        return logFile;
+    }
+
+    private void awaitReady() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        Properties p = new Properties();
+        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.setProperty(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
+        p.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("the Kafka broker exited with " + process.exitValue() + "; see " + logFile);
+            }
+            try (Admin admin = Admin.create(p)) {
+                if (!admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty()) {
+                    return;
+                }
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                Thread.sleep(250);
+            }
+        }
+        throw new IOException("the Kafka broker did not come up within " + READY_TIMEOUT.toSeconds() + " s; see "
+                + logFile);
+    }
+
+    /** Stops the broker: a clean shutdown first (SIGTERM), then a forced one. */
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void writeConfig(Path config, Path logs, int clientPort, int controllerPort) throws IOException {
+        // Single node: every internal topic has one replica. Loopback only.
+        Map<String, String> settings = new java.util.LinkedHashMap<>();
+        settings.put("process.roles", "broker,controller");
+        settings.put("node.id", "1");
+        settings.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
+        settings.put("listeners", "PLAINTEXT://127.0.0.1:" + clientPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        settings.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + clientPort);
+        settings.put("controller.listener.names", "CONTROLLER");
+        settings.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        settings.put("inter.broker.listener.name", "PLAINTEXT");
+        settings.put("log.dirs", logs.toAbsolutePath().toString());
+        settings.put("num.partitions", "1");
+        settings.put("offsets.topic.replication.factor", "1");
+        settings.put("transaction.state.log.replication.factor", "1");
+        settings.put("transaction.state.log.min.isr", "1");
+        settings.put("share.coordinator.state.topic.replication.factor", "1");
+        settings.put("group.initial.rebalance.delay.ms", "0");
+        settings.put("auto.create.topics.enable", "false");
+        StringBuilder s = new StringBuilder("# Written by the local run; a single-node KRaft broker on 127.0.0.1.\n");
+        settings.forEach((k, v) -> s.append(k).append('=').append(v).append('\n'));
+        Files.writeString(config, s);
+    }
+
+    private static ProcessBuilder java(String mainClass, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx512m");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass);
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command);
+    }
+
+    /** {@code preferred} if it can be bound on 127.0.0.1, else a free ephemeral port. */
+    static int freePort(int preferred) {
+        if (preferred > 0) {
+            try (ServerSocket socket = new ServerSocket(preferred, 1, InetAddress.getLoopbackAddress())) {
+                return socket.getLocalPort();
+            } catch (IOException inUse) {
+                // fall through to an ephemeral port
+            }
+        }
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

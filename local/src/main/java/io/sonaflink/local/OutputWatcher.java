@@ -1,0 +1,224 @@
+package io.sonaflink.local;
+
+import io.sonaflink.state.bank.Pattern;
+import io.sonaflink.state.bank.ReasoningBank;
+import io.sonaflink.state.lora.LoraAdapter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Reads the job's output topics as a downstream consumer would (read_committed, so only what the
+ * job committed on a checkpoint) and keeps what was learned so far: each key's newest adapters
+ * and pattern bank, and the counts shown in the progress line. Thread-safe.
+ */
+final class OutputWatcher implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final OutputTopics topics;
+    private final Thread thread;
+    private final Properties properties;
+    private final List<TopicPartition> partitions = new ArrayList<>();
+    private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
+    private volatile boolean running = true;
+
+    private final Map<String, Map<String, LoraAdapter>> adapters = new TreeMap<>();
+    private final Map<String, Map<String, Long>> versions = new TreeMap<>();
+    private final Map<String, ReasoningBank> banks = new TreeMap<>();
+    private final Map<String, Long> bankCycles = new HashMap<>();
+    private final Map<String, Integer> gateDecisions = new TreeMap<>();
+    private final Map<String, Integer> deadLetterReasons = new TreeMap<>();
+    private long deadLetters;
+    private long records;
+    private IOException failure;
+
+    /** Names of the output topics. */
+    record OutputTopics(String adapterUpdates, String patternSnapshots, String skillMaps, String deadLetters,
+            String gateDecisions) {
+        List<String> all() {
+            return List.of(adapterUpdates, patternSnapshots, skillMaps, deadLetters, gateDecisions);
+        }
+    }
+
+    OutputWatcher(Properties client, OutputTopics topics) {
+        Properties p = new Properties();
+        p.putAll(client);
+        p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.setProperty(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(16 << 20));
+        this.properties = p;
+        this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.topics = topics;
+        for (String topic : topics.all()) {
+            consumer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        this.thread = new Thread(this::run, "output-watcher");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    accept(r.topic(), JSON.readTree(r.value()));
+                }
+                for (TopicPartition tp : partitions) {
+                    positions.put(tp, consumer.position(tp));
+                }
+            }
+        } catch (WakeupException stopping) {
+            // closed
+        } catch (IOException e) {
+            synchronized (this) {
+                failure = e;
+            }
+        }
+    }
+
+    private synchronized void accept(String topic, JsonNode event) {
+        records++;
+        if (topic.equals(topics.adapterUpdates())) {
+            String key = key(event);
+            String kind = event.get("kind").asText();
+            versions.computeIfAbsent(key, k -> new TreeMap<>()).put(kind, event.get("version").asLong());
+            adapters.computeIfAbsent(key, k -> new TreeMap<>()).put(kind, adapter(event));
+        } else if (topic.equals(topics.patternSnapshots())) {
+            String key = key(event);
+            long cycle = event.get("cycle").asLong();
+            if (cycle >= bankCycles.getOrDefault(key, Long.MIN_VALUE)) {
+                bankCycles.put(key, cycle);
+                banks.put(key, bank(event));
+            }
+        } else if (topic.equals(topics.deadLetters())) {
+            deadLetters++;
+            String reason = event.get("reason").asText();
+            int colon = reason.indexOf(':');
+            deadLetterReasons.merge(colon > 0 ? reason.substring(0, colon) : reason, 1, Integer::sum);
+        } else if (topic.equals(topics.gateDecisions())) {
+            gateDecisions.merge(event.get("decision").asText(), 1, Integer::sum);
+        }
+    }
+
+    /** Waits until everything committed so far (the topics' current ends) has been read. */
+    void catchUp(Duration timeout) throws IOException, InterruptedException {
+        Map<TopicPartition, Long> ends;
+        // the polling thread owns the main consumer; read the ends with a second one
+        try (KafkaConsumer<byte[], byte[]> probe =
+                new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            ends = probe.endOffsets(partitions);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline
+                && ends.entrySet().stream().anyMatch(e -> positions.getOrDefault(e.getKey(), 0L) < e.getValue())) {
+            Thread.sleep(50);
+        }
+        synchronized (this) {
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+
+    /** A consistent copy of what was learned so far. */
+    synchronized Snapshot snapshot() {
+        Map<String, Map<String, LoraAdapter>> a = new TreeMap<>();
+        adapters.forEach((k, v) -> a.put(k, new TreeMap<>(v)));
+        Map<String, Map<String, Long>> v = new TreeMap<>();
+        versions.forEach((k, m) -> v.put(k, new TreeMap<>(m)));
+        return new Snapshot(a, v, new TreeMap<>(banks), deadLetters, new TreeMap<>(deadLetterReasons),
+                new TreeMap<>(gateDecisions), records);
+    }
+
+    /** What the outputs said up to a moment. Adapters and banks are not copied: treat them as read-only. */
+    record Snapshot(
+            Map<String, Map<String, LoraAdapter>> adapters,
+            Map<String, Map<String, Long>> versions,
+            Map<String, ReasoningBank> banks,
+            long deadLetters,
+            Map<String, Integer> deadLetterReasons,
+            Map<String, Integer> gateDecisions,
+            long records) {
+
+        int patterns() {
+            return banks.values().stream().mapToInt(ReasoningBank::size).sum();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        consumer.wakeup();
+        thread.join(5_000);
+        consumer.close();
+    }
+
+    static String key(JsonNode event) {
+        JsonNode k = event.get("key");
+        return k.get("tenant").asText() + "/" + k.get("persona").asText() + "/" + k.get("domain").asText();
+    }
+
+    static LoraAdapter adapter(JsonNode u) {
+        JsonNode rows = u.get("weights");
+        float[][] weights = new float[rows.size()][];
+        for (int r = 0; r < weights.length; r++) {
+            weights[r] = floats(rows.get(r));
+        }
+        return new LoraAdapter(u.get("dim").asInt(), u.get("rank").asInt(), u.get("layers").asInt(),
+                (float) u.get("alpha").asDouble(), weights);
+    }
+
+    static ReasoningBank bank(JsonNode snapshot) {
+        List<Pattern> patterns = new ArrayList<>();
+        int dim = 0;
+        long nextId = 1;
+        for (JsonNode p : snapshot.get("patterns")) {
+            float[] centroid = floats(p.get("centroid"));
+            dim = centroid.length;
+            long samples = p.get("samples").asLong();
+            Map<String, String> discrete = new TreeMap<>();
+            Map<String, Double> numeric = new TreeMap<>();
+            p.get("params").fields().forEachRemaining(e -> {
+                if (e.getValue().isNumber()) {
+                    numeric.put(e.getKey(), e.getValue().asDouble());
+                } else {
+                    discrete.put(e.getKey(), e.getValue().asText());
+                }
+            });
+            long id = p.get("id").asLong();
+            nextId = Math.max(nextId, id + 1);
+            patterns.add(new Pattern(id, centroid, samples, p.get("quality_mean").asDouble(),
+                    p.get("quality_variance").asDouble() * samples, p.get("route").asText(), discrete, numeric,
+                    p.get("created_cycle").asLong(), p.get("updated_cycle").asLong()));
+        }
+        return new ReasoningBank(dim, patterns, nextId);
+    }
+
+    private static float[] floats(JsonNode array) {
+        float[] values = new float[array.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) array.get(i).asDouble();
+        }
+        return values;
+    }
+}

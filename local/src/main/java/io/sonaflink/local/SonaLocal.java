@@ -1,0 +1,402 @@
+package io.sonaflink.local;
+
+import io.sonaflink.jobs.SonaJob;
+import io.sonaflink.jobs.SonaOptions;
+import io.sonaflink.jobs.workload.Workload;
+import io.sonaflink.jobs.workload.WorkloadGenerator;
+import io.sonaflink.jobs.workload.WorkloadSpec;
+
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The one-command local run: a real Kafka broker (or an existing one), the job on a local Flink
+ * MiniCluster with RocksDB and exactly-once checkpoints, a producer replaying the built-in
+ * workload through Kafka, a live progress line, and a learning report at the end.
+ *
+ * <pre>
+ * SonaLocal [--keys N] [--events N] [--rate EVENTS_PER_S] [--max-seconds S] [--out DIR] [--conf DIR]
+ *           [--bootstrap-servers HOST:PORT] [--kafka-port PORT] [--set key=value]... [--check]
+ * </pre>
+ */
+public final class SonaLocal {
+
+    /** How often the job commits its outputs in a local run: what the progress line can see. */
+    static final Duration LOCAL_CHECKPOINT_INTERVAL = Duration.ofSeconds(2);
+    /** Background window of a local run, so that a minute shows several learning cycles. */
+    static final Duration LOCAL_BACKGROUND_INTERVAL = Duration.ofSeconds(5);
+
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(1);
+
+    private SonaLocal() {}
+
+    public static void main(String[] args) throws Exception {
+        Arguments a = Arguments.parse(args);
+        int status = run(a);
+        System.exit(status);
+    }
+
+    static int run(Arguments a) throws Exception {
+        Configuration conf = configuration(a);
+        Files.createDirectories(a.out);
+        KafkaBrokerProcess broker = null;
+        StopSignal stop = new StopSignal();
+        Thread hook = new Thread(stop::requestAndAwait, "sona-local-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            if (a.bootstrapServers == null) {
+                Path data = a.out.resolve("kafka");
+                deleteRecursively(data); // a fresh broker per run: the workload is replayed from the start
+                System.out.println("starting a Kafka broker (KRaft, 127.0.0.1) with its data in " + data);
+                broker = KafkaBrokerProcess.start(data, a.kafkaPort);
+                conf.set(SonaOptions.KAFKA_BOOTSTRAP_SERVERS, broker.bootstrapServers());
+            } else {
+                conf.set(SonaOptions.KAFKA_BOOTSTRAP_SERVERS, a.bootstrapServers);
+            }
+            return runJob(a, conf, stop);
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+            stop.finished();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it waits for finished()
+            }
+        }
+    }
+
+    private static int runJob(Arguments a, Configuration conf, StopSignal stop) throws Exception {
+        Properties client = SonaOptions.kafkaClientProperties(conf);
+        client.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, conf.get(SonaOptions.KAFKA_BOOTSTRAP_SERVERS));
+        String trajectoryTopic = conf.get(SonaOptions.TOPIC_TRAJECTORIES);
+        String signalTopic = conf.get(SonaOptions.TOPIC_SIGNALS);
+        OutputWatcher.OutputTopics outputs = new OutputWatcher.OutputTopics(
+                conf.get(SonaOptions.TOPIC_ADAPTER_UPDATES), conf.get(SonaOptions.TOPIC_PATTERN_SNAPSHOTS),
+                conf.get(SonaOptions.TOPIC_SKILL_MAPS), conf.get(SonaOptions.TOPIC_DEAD_LETTERS),
+                conf.get(SonaOptions.TOPIC_GATE_DECISIONS));
+        List<String> inputs = List.of(trajectoryTopic, signalTopic, conf.get(SonaOptions.TOPIC_CONTROL));
+
+        WorkloadSpec spec = new WorkloadSpec(a.keys, a.events, conf.get(SonaOptions.EMBEDDING_DIMENSION),
+                WorkloadSpec.DEFAULT.clustersPerKey(), WorkloadSpec.DEFAULT.routes(),
+                WorkloadSpec.DEFAULT.correctionRate(), WorkloadSpec.DEFAULT.malformedRate(),
+                WorkloadSpec.DEFAULT.taskSwitchAt(), WorkloadSpec.DEFAULT.seed());
+        Workload workload = WorkloadGenerator.generate(spec);
+        long events = workload.trajectories().size() + workload.signals().size();
+        LearningProbe probe = new LearningProbe(workload.probes(), SonaOptions.routeAdvisor(conf));
+
+        try (Admin admin = Admin.create(client)) {
+            List<String> topics = new ArrayList<>(inputs);
+            topics.addAll(outputs.all());
+            createMissingTopics(admin, topics, conf.get(SonaOptions.KAFKA_PARTITIONS));
+
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+            SonaJob.build(env, conf);
+            JobClient job = env.executeAsync(SonaJob.JOB_NAME + " local run");
+            System.out.printf(Locale.ROOT, "job %s running; Flink web UI: http://127.0.0.1:%d%n", job.getJobID(),
+                    conf.get(RestOptions.PORT));
+            System.out.printf(Locale.ROOT, "replaying %d events (%d keys, %d trajectories each) into %s at %s%n",
+                    events, spec.keys(), spec.trajectoriesPerKey(), conf.get(SonaOptions.KAFKA_BOOTSTRAP_SERVERS),
+                    a.rate > 0 ? String.format(Locale.ROOT, "%.0f events/s", a.rate) : "full speed");
+
+            List<LearningReport.Point> points = new ArrayList<>();
+            InputProgress inputProgress = new InputProgress(admin, conf.get(SonaOptions.KAFKA_GROUP_ID),
+                    List.of(trajectoryTopic, signalTopic));
+            WorkloadReplay replay = new WorkloadReplay(workload, client, trajectoryTopic, signalTopic, a.rate);
+            Thread producer = new Thread(replay, "workload-replay");
+            boolean completed;
+            long started = System.nanoTime();
+            try (OutputWatcher watcher = new OutputWatcher(client, outputs)) {
+                producer.start();
+                Progress progress = new Progress(System.console() != null);
+                long deadline = started + TimeUnit.SECONDS.toNanos(a.maxSeconds);
+                while (true) {
+                    stop.awaitRequest(PROGRESS_EVERY);
+                    InputProgress.Offsets offsets = inputProgress.read();
+                    LearningReport.Point point = point(started, offsets, watcher.snapshot(), probe);
+                    points.add(point);
+                    progress.print(point, watcher.snapshot(), replay.sent());
+                    if (replay.failure() != null) {
+                        throw new IOException("producing the workload failed", replay.failure());
+                    }
+                    completed = replay.done() && offsets.consumed() >= events && offsets.lag() == 0;
+                    if (completed || stop.requested() || System.nanoTime() > deadline) {
+                        break;
+                    }
+                }
+                progress.end();
+                replay.stop();
+                producer.join();
+                // Draining fires the last background window and commits every output with the savepoint.
+                Path savepoints = a.out.resolve("savepoints").toAbsolutePath();
+                System.out.println((completed ? "all events consumed; draining" : "stopping")
+                        + " the job with a savepoint in " + savepoints);
+                String savepoint = job.stopWithSavepoint(completed, savepoints.toUri().toString(),
+                        SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
+                System.out.println("savepoint: " + savepoint);
+                watcher.catchUp(Duration.ofSeconds(30));
+                InputProgress.Offsets offsets = inputProgress.read();
+                points.add(point(started, offsets, watcher.snapshot(), probe));
+
+                OutputWatcher.Snapshot last = watcher.snapshot();
+                String summary = summary(spec, workload, points, last, completed, savepoint);
+                Map<String, Object> facts = new LinkedHashMap<>();
+                facts.put("completed", completed);
+                facts.put("events", events);
+                facts.put("malformed", workload.malformedTrajectories() + workload.malformedSignals());
+                facts.put("savepoint", savepoint);
+                facts.put("versions", last.versions());
+                facts.put("deadLetterReasons", last.deadLetterReasons());
+                facts.put("gateDecisions", last.gateDecisions());
+                LearningReport.write(a.out, summary, points, facts);
+                System.out.print(summary);
+                System.out.println("report: " + a.out.resolve("report.html").toAbsolutePath());
+                if (a.check) {
+                    List<String> problems = LearningCheck.problems(workload, last, points.get(points.size() - 1),
+                            completed);
+                    problems.forEach(p -> System.out.println("CHECK FAILED: " + p));
+                    return problems.isEmpty() ? 0 : 1;
+                }
+                return 0;
+            }
+        }
+    }
+
+    private static LearningReport.Point point(long started, InputProgress.Offsets offsets,
+            OutputWatcher.Snapshot outputs, LearningProbe probe) {
+        long versions = outputs.versions().values().stream()
+                .flatMap(m -> m.values().stream()).mapToLong(Long::longValue).sum();
+        return new LearningReport.Point((System.nanoTime() - started) / 1e9, offsets.consumed(), offsets.lag(),
+                probe.measure(outputs), outputs.patterns(), versions, outputs.deadLetters());
+    }
+
+    static String summary(WorkloadSpec spec, Workload workload, List<LearningReport.Point> points,
+            OutputWatcher.Snapshot outputs, boolean completed, String savepoint) {
+        LearningReport.Point last = points.get(points.size() - 1);
+        LearningProbe.Measures m = last.measures();
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "sona-flink local run: %d events consumed in %.1f s (%.0f events/s)%s%n",
+                last.eventsConsumed(), last.seconds(), last.eventsConsumed() / Math.max(1e-9, last.seconds()),
+                completed ? "" : ", stopped before the end of the workload"));
+        s.append(String.format(Locale.ROOT, "workload: %d keys x %d trajectories, %d signals, %d malformed lines%n",
+                spec.keys(), spec.trajectoriesPerKey(), workload.signals().size(),
+                workload.malformedTrajectories() + workload.malformedSignals()));
+        s.append(String.format(Locale.ROOT,
+                "held-out loss, first task:  %.5f (no adapter %.5f)%nheld-out loss, second task: %.5f (no adapter %.5f)%n",
+                m.firstTaskLoss(), m.identityFirstTaskLoss(), m.secondTaskLoss(), m.identitySecondTaskLoss()));
+        s.append(String.format(Locale.ROOT, "pattern hit rate: %.1f %%, best route among hits: %.1f %%, patterns: %d%n",
+                100 * m.hitRate(), 100 * m.routeAccuracy(), last.patterns()));
+        s.append("adapter versions: ").append(outputs.versions()).append(System.lineSeparator());
+        s.append("gate decisions: ").append(outputs.gateDecisions()).append(System.lineSeparator());
+        s.append("dead letters: ").append(outputs.deadLetters()).append(' ').append(outputs.deadLetterReasons())
+                .append(System.lineSeparator());
+        s.append("savepoint: ").append(savepoint).append(System.lineSeparator());
+        return s.toString();
+    }
+
+    private static Configuration configuration(Arguments a) {
+        Configuration conf = Files.exists(a.confDir.resolve("config.yaml"))
+                ? GlobalConfiguration.loadConfiguration(a.confDir.toString())
+                : new Configuration();
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, LOCAL_CHECKPOINT_INTERVAL);
+        conf.set(SonaOptions.BACKGROUND_INTERVAL, LOCAL_BACKGROUND_INTERVAL);
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, a.out.resolve("checkpoints").toAbsolutePath().toUri().toString());
+        conf.set(RestOptions.PORT, KafkaBrokerProcess.freePort(8081));
+        conf.addAll(Configuration.fromMap(a.settings));
+        return conf;
+    }
+
+    private static void createMissingTopics(Admin admin, List<String> topics, int partitions) throws Exception {
+        Set<String> existing = admin.listTopics().names().get();
+        int brokers = admin.describeCluster().nodes().get().size();
+        List<NewTopic> missing = topics.stream().distinct().filter(t -> !existing.contains(t))
+                .map(t -> new NewTopic(t, partitions, (short) Math.min(3, brokers))).toList();
+        if (!missing.isEmpty()) {
+            admin.createTopics(missing).all().get();
+            System.out.println("created topics " + missing.stream().map(NewTopic::name).toList());
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** How far the job's consumer group has consumed the input topics (committed on checkpoints). */
+    private record InputProgress(Admin admin, String group, List<String> topics) {
+
+        record Offsets(long consumed, long lag) {}
+
+        Offsets read() throws Exception {
+            Map<TopicPartition, OffsetAndMetadata> committed =
+                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (var d : admin.describeTopics(topics).allTopicNames().get().values()) {
+                d.partitions().forEach(p -> latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest()));
+            }
+            long consumed = 0;
+            long lag = 0;
+            for (var e : admin.listOffsets(latest).all().get().entrySet()) {
+                OffsetAndMetadata c = committed.get(e.getKey());
+                long position = c == null ? 0 : c.offset();
+                consumed += position;
+                lag += Math.max(0, e.getValue().offset() - position);
+            }
+            return new Offsets(consumed, lag);
+        }
+    }
+
+    /** The live progress line: rewritten in place on a terminal, one line every few seconds otherwise. */
+    private static final class Progress {
+        private final boolean terminal;
+        private long lines;
+        private long lastConsumed;
+        private double lastSeconds;
+
+        Progress(boolean terminal) {
+            this.terminal = terminal;
+        }
+
+        void print(LearningReport.Point p, OutputWatcher.Snapshot outputs, long produced) {
+            double rate = (p.eventsConsumed() - lastConsumed) / Math.max(1e-9, p.seconds() - lastSeconds);
+            if (p.eventsConsumed() != lastConsumed) {
+                lastConsumed = p.eventsConsumed();
+                lastSeconds = p.seconds();
+            }
+            String versions = outputs.versions().entrySet().stream()
+                    .map(e -> e.getKey().substring(0, e.getKey().indexOf('/')) + " "
+                            + e.getValue().entrySet().stream().map(v -> v.getKey().charAt(0) + "" + v.getValue())
+                                    .collect(Collectors.joining("/")))
+                    .collect(Collectors.joining(", "));
+            String line = String.format(Locale.ROOT,
+                    "[%4.0f s] sent %d, consumed %d (%.0f/s, lag %d) | keys %d | patterns %d | hit %.0f%% | "
+                            + "versions %s | dead letters %d",
+                    p.seconds(), produced, p.eventsConsumed(), rate, p.consumerLag(), outputs.versions().size(),
+                    p.patterns(), 100 * p.measures().hitRate(), versions.isEmpty() ? "-" : versions,
+                    p.deadLetters());
+            if (terminal) {
+                System.out.print("\r" + line + "\u001b[K");
+            } else if (lines++ % 5 == 0) {
+                System.out.println(line);
+            }
+        }
+
+        void end() {
+            if (terminal) {
+                System.out.println();
+            }
+        }
+    }
+
+    /** Ctrl-C asks the run to stop; the hook waits until the job is stopped and the report written. */
+    private static final class StopSignal {
+        private final CountDownLatch requested = new CountDownLatch(1);
+        private final CountDownLatch finished = new CountDownLatch(1);
+
+        void requestAndAwait() {
+            requested.countDown();
+            try {
+                finished.await(3, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        boolean requested() {
+            return requested.getCount() == 0;
+        }
+
+        void awaitRequest(Duration timeout) throws InterruptedException {
+            requested.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        void finished() {
+            finished.countDown();
+        }
+    }
+
+    /** Command-line arguments. */
+    static final class Arguments {
+        int keys = WorkloadSpec.DEFAULT.keys();
+        int events = WorkloadSpec.DEFAULT.trajectoriesPerKey();
+        double rate = 2_000;
+        long maxSeconds = 600;
+        Path out = Paths.get("out", "local");
+        Path confDir = Paths.get("conf");
+        String bootstrapServers;
+        int kafkaPort;
+        boolean check;
+        final Map<String, String> settings = new LinkedHashMap<>();
+
+        static Arguments parse(String[] args) {
+            Arguments a = new Arguments();
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                if (arg.equals("--check")) {
+                    a.check = true;
+                    continue;
+                }
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("missing value after " + arg);
+                }
+                String value = args[++i];
+                switch (arg) {
+                    case "--keys" -> a.keys = Integer.parseInt(value);
+                    case "--events" -> a.events = Integer.parseInt(value);
+                    case "--rate" -> a.rate = Double.parseDouble(value);
+                    case "--max-seconds" -> a.maxSeconds = Long.parseLong(value);
+                    case "--out" -> a.out = Paths.get(value);
+                    case "--conf" -> a.confDir = Paths.get(value);
+                    case "--bootstrap-servers" -> a.bootstrapServers = value;
+                    case "--kafka-port" -> a.kafkaPort = Integer.parseInt(value);
+                    case "--set" -> {
+                        int eq = value.indexOf('=');
+                        if (eq <= 0) {
+                            throw new IllegalArgumentException("--set expects key=value, got " + value);
+                        }
+                        a.settings.put(value.substring(0, eq).trim(), value.substring(eq + 1).trim());
+                    }
+                    default -> throw new IllegalArgumentException("unknown argument " + arg);
+                }
+            }
+            return a;
+        }
+    }
+}
