@@ -112,9 +112,7 @@ final class OutputWatcher implements AutoCloseable {
             }
         } else if (topic.equals(topics.deadLetters())) {
             deadLetters++;
-            String reason = event.get("reason").asText();
-            int colon = reason.indexOf(':');
-            deadLetterReasons.merge(colon > 0 ? reason.substring(0, colon) : reason, 1, Integer::sum);
+            deadLetterReasons.merge(reasonCategory(event.get("reason").asText()), 1, Integer::sum);
         } else if (topic.equals(topics.gateDecisions())) {
             gateDecisions.merge(event.get("decision").asText(), 1, Integer::sum);
         }
@@ -171,6 +169,13 @@ final class OutputWatcher implements AutoCloseable {
         consumer.wakeup();
         thread.join(5_000);
         consumer.close();
+    }
+
+    /** A reason without its particulars (quoted values, details after a colon), to count alike ones together. */
+    static String reasonCategory(String reason) {
+        String general = reason.replaceAll("'[^']*'", "'…'");
+        int colon = general.indexOf(':');
+        return colon > 0 ? general.substring(0, colon) : general;
     }
 
     static String key(JsonNode event) {

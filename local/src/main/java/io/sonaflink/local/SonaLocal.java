@@ -6,6 +6,8 @@ import io.sonaflink.jobs.workload.Workload;
 import io.sonaflink.jobs.workload.WorkloadGenerator;
 import io.sonaflink.jobs.workload.WorkloadSpec;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
@@ -21,6 +23,10 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -56,7 +62,12 @@ public final class SonaLocal {
     /** Background window of a local run, so that a minute shows several learning cycles. */
     static final Duration LOCAL_BACKGROUND_INTERVAL = Duration.ofSeconds(5);
 
+    /** A serving fleet's feedback arrives within seconds; the default hold is sized for humans. */
+    static final Duration LOCAL_FEEDBACK_HOLD = Duration.ofSeconds(10);
+
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(1);
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private SonaLocal() {}
 
@@ -124,8 +135,11 @@ public final class SonaLocal {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
             SonaJob.build(env, conf);
             JobClient job = env.executeAsync(SonaJob.JOB_NAME + " local run");
-            System.out.printf(Locale.ROOT, "job %s running; Flink web UI: http://127.0.0.1:%d%n", job.getJobID(),
-                    conf.get(RestOptions.PORT));
+            String webUi = "http://127.0.0.1:" + conf.get(RestOptions.PORT);
+            System.out.printf(Locale.ROOT, "job %s submitted; Flink web UI: %s%n", job.getJobID(), webUi);
+            // Events sent before every task runs would pile up, and the feedback join would see a
+            // burst instead of a stream.
+            awaitAllTasksRunning(webUi, job, Duration.ofMinutes(2));
             System.out.printf(Locale.ROOT, "replaying %d events (%d keys, %d trajectories each) into %s at %s%n",
                     events, spec.keys(), spec.trajectoriesPerKey(), conf.get(SonaOptions.KAFKA_BOOTSTRAP_SERVERS),
                     a.rate > 0 ? String.format(Locale.ROOT, "%.0f events/s", a.rate) : "full speed");
@@ -231,10 +245,36 @@ public final class SonaLocal {
                 : new Configuration();
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, LOCAL_CHECKPOINT_INTERVAL);
         conf.set(SonaOptions.BACKGROUND_INTERVAL, LOCAL_BACKGROUND_INTERVAL);
+        conf.set(SonaOptions.FEEDBACK_HOLD, LOCAL_FEEDBACK_HOLD);
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, a.out.resolve("checkpoints").toAbsolutePath().toUri().toString());
         conf.set(RestOptions.PORT, KafkaBrokerProcess.freePort(8081));
         conf.addAll(Configuration.fromMap(a.settings));
         return conf;
+    }
+
+    /** Polls the job's REST endpoint until every vertex of the job is RUNNING. */
+    private static void awaitAllTasksRunning(String webUi, JobClient job, Duration timeout) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(webUi + "/jobs/" + job.getJobID())).GET().build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 200) {
+                JsonNode vertices = JSON.readTree(response.body()).path("vertices");
+                boolean running = vertices.size() > 0;
+                for (JsonNode v : vertices) {
+                    running &= "RUNNING".equals(v.path("status").asText());
+                }
+                if (running) {
+                    return;
+                }
+            }
+            if (job.getJobStatus().get().isGloballyTerminalState()) {
+                throw new IllegalStateException("the job ended before it ran: " + job.getJobStatus().get());
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("the job's tasks did not all start within " + timeout.toSeconds() + " s");
     }
 
     private static void createMissingTopics(Admin admin, List<String> topics, int partitions) throws Exception {
@@ -356,7 +396,7 @@ public final class SonaLocal {
     static final class Arguments {
         int keys = WorkloadSpec.DEFAULT.keys();
         int events = WorkloadSpec.DEFAULT.trajectoriesPerKey();
-        double rate = 2_000;
+        double rate = 1_000;
         long maxSeconds = 600;
         Path out = Paths.get("out", "local");
         Path confDir = Paths.get("conf");
