@@ -705,7 +705,9 @@ public final class EventParser {
         if (!Double.isFinite(value)) {
             return nonFinite(value);
         }
-        if (Math.abs(value) > Float.MAX_VALUE) {
+        // Rounding decides, not a comparison with Float.MAX_VALUE: 3.4028235E38, the shortest decimal
+        // of Float.MAX_VALUE that float writers print, is a little above it and rounds back to it.
+        if (Float.isInfinite((float) value)) {
             return numberText(node) + " is outside the float32 range";
         }
         return null;
