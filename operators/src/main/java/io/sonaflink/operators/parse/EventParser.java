@@ -31,8 +31,9 @@ import java.util.regex.Pattern;
 
 /**
  * Turns JSON payloads into {@link Trajectory}, {@link TrainingSignal} and {@link Control} events, or
- * into a precise reason why not. Never throws on bad input: every problem is a {@link ParseResult.Rejected} whose
- * reason starts with the offending field ({@code embedding[17]: NaN is not allowed}).
+ * into a precise reason why not. Never throws on bad input: every problem is a
+ * {@link ParseResult.Rejected} whose reason starts with the offending field
+ * ({@code embedding[17]: NaN is not allowed}).
  *
  * <h2>Common rules</h2>
  *
