@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.Base64;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -30,7 +31,7 @@ public final class OutputJson {
     public static byte[] adapterUpdate(AdapterUpdate u) {
         ObjectNode n = JSON.createObjectNode();
         n.set("key", key(u.key()));
-        n.put("kind", u.kind().name().toLowerCase());
+        n.put("kind", u.kind().name().toLowerCase(Locale.ROOT));
         n.put("version", u.version());
         n.put("parent_version", u.parentVersion());
         n.put("rank", u.rank());
@@ -98,9 +99,9 @@ public final class OutputJson {
             n.set("key", key(g.key()));
         }
         if (g.kind() != null) {
-            n.put("kind", g.kind().name().toLowerCase());
+            n.put("kind", g.kind().name().toLowerCase(Locale.ROOT));
         }
-        n.put("decision", g.decision().name().toLowerCase());
+        n.put("decision", g.decision().name().toLowerCase(Locale.ROOT));
         n.put("candidate_version", g.candidateVersion());
         n.put("published_version", g.publishedVersion());
         if (Double.isFinite(g.retention())) {

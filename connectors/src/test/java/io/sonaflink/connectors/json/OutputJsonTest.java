@@ -4,6 +4,8 @@ import io.sonaflink.operators.events.AdapterKey;
 import io.sonaflink.operators.events.AdapterKind;
 import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.events.DeadLetter;
+import io.sonaflink.operators.events.GateDecision;
+import io.sonaflink.operators.events.GateDecisionType;
 import io.sonaflink.operators.events.SkillMap;
 import io.sonaflink.state.lora.LoraAdapter;
 
@@ -12,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 import java.util.Base64;
+import java.util.Locale;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -56,5 +59,19 @@ class OutputJsonTest {
                 new SkillMap(KEY, 2L, 5L, 0.9, Map.of("route-1", 0.8), 3, 120L)));
         assertThat(n.get("route_quality").get("route-1").asDouble()).isEqualTo(0.8);
         assertThat(n.get("confidence").asDouble()).isEqualTo(0.9);
+    }
+
+    @Test
+    void enumNamesDoNotDependOnTheDefaultLocale() throws Exception {
+        Locale original = Locale.getDefault();
+        Locale.setDefault(Locale.forLanguageTag("tr-TR")); // where "I".toLowerCase() is a dotless i
+        try {
+            JsonNode n = JSON.readTree(OutputJson.gateDecision(new GateDecision(KEY, AdapterKind.MICRO, 3,
+                    GateDecisionType.PINNED, 0, "pinned by command", Double.NaN, "c-1", 5L)));
+            assertThat(n.get("kind").asText()).isEqualTo("micro");
+            assertThat(n.get("decision").asText()).isEqualTo("pinned");
+        } finally {
+            Locale.setDefault(original);
+        }
     }
 }

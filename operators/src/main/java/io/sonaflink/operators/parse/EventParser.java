@@ -1,6 +1,9 @@
 package io.sonaflink.operators.parse;
 
 import io.sonaflink.operators.events.AdapterKey;
+import io.sonaflink.operators.events.AdapterKind;
+import io.sonaflink.operators.events.Control;
+import io.sonaflink.operators.events.ControlCommand;
 import io.sonaflink.operators.events.ExecutionMetrics;
 import io.sonaflink.operators.events.RawRecord;
 import io.sonaflink.operators.events.SignalSource;
@@ -27,9 +30,10 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * Turns JSON payloads into {@link Trajectory} and {@link TrainingSignal} events, or into a precise
- * reason why not. Never throws on bad input: every problem is a {@link ParseResult.Rejected} whose
- * reason starts with the offending field ({@code embedding[17]: NaN is not allowed}).
+ * Turns JSON payloads into {@link Trajectory}, {@link TrainingSignal} and {@link Control} events, or
+ * into a precise reason why not. Never throws on bad input: every problem is a
+ * {@link ParseResult.Rejected} whose reason starts with the offending field
+ * ({@code embedding[17]: NaN is not allowed}).
  *
  * <h2>Common rules</h2>
  *
@@ -80,6 +84,30 @@ import java.util.regex.Pattern;
  *
  * A field that this type does not use is rejected rather than dropped, so that a producer that
  * sends, say, a target with a mistake learns that it is not used.
+ *
+ * <h2>Control</h2>
+ *
+ * Required: {@code id}, {@code command} (promote, rollback, pin, unpin, pause_learning,
+ * resume_learning, set_governor or set_thresholds; case-insensitive), {@code timestamp}. Optional:
+ * {@code key} (as above; absent means every key), {@code kind} (micro or base, case-insensitive),
+ * {@code version} (a non-negative integer, default 0). By command:
+ *
+ * <ul>
+ *   <li>promote, rollback: {@code kind} and {@code version} optional; a non-zero version needs a
+ *       kind, because versions are numbered per key and kind.
+ *   <li>pin: as promote, and a non-zero version also needs a key.
+ *   <li>unpin, pause_learning, resume_learning: no {@code kind} or {@code version}.
+ *   <li>set_governor: {@code toggles} required, an object of at least one boolean, whose names
+ *       are non-blank and contain no {@code @} (it separates a setting from its key in the gate's
+ *       state); no {@code kind} or {@code version}.
+ *   <li>set_thresholds: {@code thresholds} required, an object of at least one finite number
+ *       named {@value Control#THRESHOLD_RETENTION} or {@value Control#THRESHOLD_AUTO_ROLLBACK_QUALITY};
+ *       no {@code kind} or {@code version}. Whether a value is in its threshold's range is the
+ *       gate's to judge: it answers an out-of-range value with an ignored decision that says why.
+ * </ul>
+ *
+ * {@code toggles} and {@code thresholds} are rejected on every other command, like the fields a
+ * signal type does not use.
  */
 public final class EventParser {
 
@@ -95,6 +123,11 @@ public final class EventParser {
 
     private static final SignalType[] SIGNAL_TYPES = SignalType.values();
     private static final SignalSource[] SIGNAL_SOURCES = SignalSource.values();
+    private static final ControlCommand[] CONTROL_COMMANDS = ControlCommand.values();
+    private static final AdapterKind[] ADAPTER_KINDS = AdapterKind.values();
+
+    /** Separates a gate setting's name from the key it is scoped to. */
+    private static final char SETTING_SCOPE_SEPARATOR = '@';
 
     /** How Jackson cites a location inside its messages; the payload itself is never quoted. */
     private static final Pattern SOURCE_LOCATION =
@@ -155,6 +188,32 @@ public final class EventParser {
         }
         return ParseResult.parsed(
                 new TrainingSignal(id, trajectoryId, key, type, source, weight, target, input, timestamp));
+    }
+
+    public static ParseResult<Control> parseControl(RawRecord raw, ParseLimits limits) {
+        Reader r = new Reader(limits.dimension());
+        JsonNode root = r.root(raw.bytes(), limits.maxPayloadBytes());
+        if (root == null) {
+            return r.rejection();
+        }
+        String id = r.requiredText(root.get("id"), "id");
+        ControlCommand command = r.choice(root.get("command"), "command", CONTROL_COMMANDS);
+        JsonNode keyNode = root.get("key");
+        AdapterKey key = absent(keyNode) ? null : r.key(keyNode);
+        JsonNode kindNode = root.get("kind");
+        AdapterKind kind = absent(kindNode) ? null : r.choice(kindNode, "kind", ADAPTER_KINDS);
+        JsonNode versionNode = root.get("version");
+        long version = r.optionalCount(versionNode, "version");
+        Map<String, Boolean> toggles = r.toggles(root.get("toggles"));
+        Map<String, Double> thresholds = r.thresholds(root.get("thresholds"));
+        long timestamp = r.requiredCount(root.get("timestamp"), "timestamp");
+        if (command != null) {
+            r.checkControlFields(command, key, kind, !absent(versionNode), version, toggles, thresholds);
+        }
+        if (r.failed()) {
+            return r.rejection();
+        }
+        return ParseResult.parsed(new Control(id, command, key, kind, version, toggles, thresholds, timestamp));
     }
 
     /**
@@ -515,6 +574,108 @@ public final class EventParser {
             }
         }
 
+        /** Governor toggles, or null when absent. */
+        Map<String, Boolean> toggles(JsonNode node) {
+            if (absent(node)) {
+                return null;
+            }
+            if (!node.isObject()) {
+                reject("toggles", "expected an object, got " + typeOf(node));
+                return null;
+            }
+            Map<String, Boolean> toggles = new TreeMap<>();
+            for (Map.Entry<String, JsonNode> toggle : node.properties()) {
+                String name = toggle.getKey();
+                JsonNode value = toggle.getValue();
+                String path = "toggles." + truncate(name);
+                if (name.isBlank()) {
+                    reject("toggles", "a toggle name is blank");
+                } else if (!fitsEventFormat(name)) {
+                    reject("toggles", "a toggle name is too long (more than " + MAX_STRING_BYTES + " bytes)");
+                } else if (name.indexOf(SETTING_SCOPE_SEPARATOR) >= 0) {
+                    reject(path, "the name must not contain '" + SETTING_SCOPE_SEPARATOR
+                            + "', which separates a setting from its key");
+                } else if (!value.isBoolean()) {
+                    reject(path, "expected a boolean, got " + typeOf(value));
+                } else {
+                    toggles.put(name, value.booleanValue());
+                }
+            }
+            return toggles;
+        }
+
+        /** Gate thresholds by name, or null when absent. */
+        Map<String, Double> thresholds(JsonNode node) {
+            if (absent(node)) {
+                return null;
+            }
+            if (!node.isObject()) {
+                reject("thresholds", "expected an object, got " + typeOf(node));
+                return null;
+            }
+            Map<String, Double> thresholds = new TreeMap<>();
+            for (Map.Entry<String, JsonNode> threshold : node.properties()) {
+                String name = threshold.getKey();
+                JsonNode value = threshold.getValue();
+                String path = "thresholds." + truncate(name);
+                boolean known = Control.THRESHOLD_RETENTION.equals(name)
+                        || Control.THRESHOLD_AUTO_ROLLBACK_QUALITY.equals(name);
+                if (!known) {
+                    reject(path, "unknown threshold (expected one of " + Control.THRESHOLD_RETENTION + ", "
+                            + Control.THRESHOLD_AUTO_ROLLBACK_QUALITY + ")");
+                } else if (!value.isNumber()) {
+                    reject(path, "expected a number, got " + typeOf(value));
+                } else if (!Double.isFinite(value.doubleValue())) {
+                    reject(path, nonFinite(value.doubleValue()));
+                } else {
+                    thresholds.put(name, value.doubleValue());
+                }
+            }
+            return thresholds;
+        }
+
+        /** Mirrors what the adapter gate accepts of each command, so that a useless command is a dead letter. */
+        void checkControlFields(ControlCommand command, AdapterKey key, AdapterKind kind, boolean versionGiven,
+                long version, Map<String, Boolean> toggles, Map<String, Double> thresholds) {
+            String name = command.name().toLowerCase(Locale.ROOT);
+            switch (command) {
+                case PROMOTE, ROLLBACK, PIN -> {
+                    if (version > 0) {
+                        require(kind, "kind", "a " + name + " of a specific version needs a kind: versions are"
+                                + " numbered per key and kind");
+                        if (command == ControlCommand.PIN) {
+                            require(key, "key", "a pin of a specific version applies to one key");
+                        }
+                    }
+                }
+                case UNPIN, PAUSE_LEARNING, RESUME_LEARNING, SET_GOVERNOR, SET_THRESHOLDS -> {
+                    forbid(kind, "kind", "only promote, rollback and pin name an adapter kind");
+                    if (versionGiven) {
+                        reject("version", "not allowed (only promote, rollback and pin name a version)");
+                    }
+                }
+                default -> throw new IllegalStateException("unhandled control command " + command);
+            }
+            if (command == ControlCommand.SET_GOVERNOR) {
+                requireEntries(toggles, "toggles", "set_governor needs at least one toggle");
+            } else {
+                forbid(toggles, "toggles", "only set_governor carries toggles");
+            }
+            if (command == ControlCommand.SET_THRESHOLDS) {
+                requireEntries(thresholds, "thresholds", "set_thresholds needs at least one threshold");
+            } else {
+                forbid(thresholds, "thresholds", "only set_thresholds carries thresholds");
+            }
+        }
+
+        private void requireEntries(Map<String, ?> values, String path, String why) {
+            if (values == null) {
+                reject(path, "missing (" + why + ")");
+            } else if (values.isEmpty()) {
+                reject(path, "empty (" + why + ")");
+            }
+        }
+
         private void require(Object value, String path, String why) {
             if (value == null) {
                 reject(path, "missing (" + why + ")");
@@ -545,7 +706,9 @@ public final class EventParser {
         if (!Double.isFinite(value)) {
             return nonFinite(value);
         }
-        if (Math.abs(value) > Float.MAX_VALUE) {
+        // Rounding decides, not a comparison with Float.MAX_VALUE: 3.4028235E38, the shortest decimal
+        // of Float.MAX_VALUE that float writers print, is a little above it and rounds back to it.
+        if (Float.isInfinite((float) value)) {
             return numberText(node) + " is outside the float32 range";
         }
         return null;

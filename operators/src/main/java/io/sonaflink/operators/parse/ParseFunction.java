@@ -1,5 +1,7 @@
 package io.sonaflink.operators.parse;
 
+import io.sonaflink.operators.events.Control;
+import io.sonaflink.operators.events.ControlCodec;
 import io.sonaflink.operators.events.DeadLetter;
 import io.sonaflink.operators.events.EventCodecs;
 import io.sonaflink.operators.events.RawRecord;
@@ -57,6 +59,11 @@ public class ParseFunction<T> extends ProcessFunction<RawRecord, T> implements R
 
     public static ParseFunction<TrainingSignal> signals(ParseLimits limits) {
         return new ParseFunction<>(EventParser::parseSignal, limits, EventCodecs.TRAINING_SIGNAL);
+    }
+
+    /** Control commands; of the limits only the payload size applies, as commands carry no embedding. */
+    public static ParseFunction<Control> controls(ParseLimits limits) {
+        return new ParseFunction<>(EventParser::parseControl, limits, ControlCodec.TYPE);
     }
 
     @Override

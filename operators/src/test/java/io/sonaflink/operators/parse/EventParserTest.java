@@ -188,6 +188,17 @@ class EventParserTest {
     }
 
     @Test
+    void theLargestFloat32AsFloatWritersPrintItIsAccepted() {
+        String json = withRawField(trajectory("t-1"), "embedding", embeddingWithToken(5, "-3.4028235E38"));
+        assertThat(parsedTrajectory(json).embedding()[5]).isEqualTo(-Float.MAX_VALUE);
+
+        // 2^128 - 2^103, halfway between Float.MAX_VALUE and 2^128, rounds to infinity
+        assertThat(trajectoryRejection(withRawField(trajectory("t-1"), "embedding",
+                embeddingWithToken(5, "3.4028235677973366E38"))))
+                .isEqualTo("embedding[5]: 3.4028235677973366E38 is outside the float32 range");
+    }
+
+    @Test
     void nonNumericEmbeddingElement() {
         assertThat(trajectoryRejection(withRawField(trajectory("t-1"), "embedding", embeddingWithToken(9, "\"x\""))))
                 .isEqualTo("embedding[9]: expected a number, got string");

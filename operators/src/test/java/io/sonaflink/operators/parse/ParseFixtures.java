@@ -75,6 +75,15 @@ final class ParseFixtures {
         return s;
     }
 
+    /** A command for every key, with no optional field. */
+    static ObjectNode control(String id, String command) {
+        ObjectNode c = JSON.createObjectNode();
+        c.put("id", id);
+        c.put("command", command);
+        c.put("timestamp", 1_700_000_001_000L);
+        return c;
+    }
+
     static ObjectNode key() {
         ObjectNode key = JSON.createObjectNode();
         key.put("tenant", KEY.tenant());

@@ -1,5 +1,8 @@
 package io.sonaflink.operators.parse;
 
+import io.sonaflink.operators.events.AdapterKind;
+import io.sonaflink.operators.events.Control;
+import io.sonaflink.operators.events.ControlCodec;
 import io.sonaflink.operators.events.DeadLetter;
 import io.sonaflink.operators.events.EventCodecs;
 import io.sonaflink.operators.events.RawRecord;
@@ -25,8 +28,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 
+import static io.sonaflink.operators.parse.ParseFixtures.KEY;
 import static io.sonaflink.operators.parse.ParseFixtures.LIMITS;
 import static io.sonaflink.operators.parse.ParseFixtures.array;
+import static io.sonaflink.operators.parse.ParseFixtures.control;
+import static io.sonaflink.operators.parse.ParseFixtures.key;
 import static io.sonaflink.operators.parse.ParseFixtures.raw;
 import static io.sonaflink.operators.parse.ParseFixtures.signal;
 import static io.sonaflink.operators.parse.ParseFixtures.target;
@@ -74,6 +80,36 @@ class ParseFunctionTest {
                 assertThat(d.reason()).startsWith("type: unknown value \"foo\"");
             });
         }
+    }
+
+    @Test
+    void controlCommandsAreParsedTheSameWay() throws Exception {
+        ObjectNode pin = control("c-1", "pin");
+        pin.set("key", key());
+        pin.put("kind", "micro");
+        pin.put("version", 3);
+        ObjectNode unknownThreshold = control("c-2", "set_thresholds");
+        unknownThreshold.putObject("thresholds").put("minQuality", 0.5);
+        RawRecord notJson = new RawRecord("pause everything".getBytes(), "control", 0, 12);
+        try (OneInputStreamOperatorTestHarness<RawRecord, Control> harness =
+                ProcessFunctionTestHarnesses.forProcessFunction(ParseFunction.controls(LIMITS))) {
+            harness.processElement(raw(pin, 10), 0L);
+            harness.processElement(raw(unknownThreshold, 11), 0L);
+            harness.processElement(notJson, 0L);
+            harness.processElement(raw(control("c-3", "resume_learning"), 13), 0L);
+
+            assertThat(harness.extractOutputValues()).containsExactly(
+                    Control.pin("c-1", KEY, AdapterKind.MICRO, 3, 1_700_000_001_000L),
+                    Control.resumeLearning("c-3", null, 1_700_000_001_000L));
+            List<DeadLetter> deadLetters = deadLetters(harness);
+            assertThat(deadLetters).extracting(DeadLetter::offset).containsExactly(11L, 12L);
+            assertThat(deadLetters.get(0).reason()).isEqualTo(
+                    "thresholds.minQuality: unknown threshold (expected one of retention, autoRollbackQuality)");
+            assertThat(deadLetters.get(1).raw()).isEqualTo("pause everything".getBytes());
+            assertThat(deadLetters.get(1).source()).isEqualTo("control");
+            assertThat(deadLetters.get(1).reason()).startsWith("malformed JSON: ");
+        }
+        assertThat(ParseFunction.controls(LIMITS).getProducedType()).isSameAs(ControlCodec.TYPE);
     }
 
     @Test
