@@ -40,7 +40,8 @@ class ClusterConfigTest {
     void stateIsRocksDbWithExactlyOnceCheckpointsRetainedOnCancellation() {
         Configuration conf = clusterConfig();
         assertThat(conf.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
-        assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE)).isEqualTo(CheckpointingMode.EXACTLY_ONCE);
+        assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE))
+                .isEqualTo(CheckpointingMode.EXACTLY_ONCE);
         assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL)).isNotNull().isGreaterThan(Duration.ZERO);
         assertThat(conf.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();
         assertThat(conf.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION))
@@ -107,7 +108,8 @@ class ClusterConfigTest {
         String servers = clusterConfig().get(bootstrap);
         Map<String, String> kafka = DockerFiles.environment(DockerFiles.service(ComposeFileTest.kafkaService()));
         String interBroker = kafka.get("KAFKA_INTER_BROKER_LISTENER_NAME");
-        assertThat(servers).isEqualTo(ComposeFileTest.listeners(kafka.get("KAFKA_ADVERTISED_LISTENERS")).get(interBroker));
+        Map<String, String> advertised = ComposeFileTest.listeners(kafka.get("KAFKA_ADVERTISED_LISTENERS"));
+        assertThat(servers).isEqualTo(advertised.get(interBroker));
     }
 
     @Test

@@ -127,7 +127,8 @@ class ClusterImageAndReadmeTest {
     @Test
     void settingsTheReadmePassesWithDashDAreOptions() {
         OptionKeys keys = new OptionKeys();
-        Matcher d = Pattern.compile("\\s-D\\s?([a-z][a-zA-Z0-9.-]*)=").matcher(String.join("\n", lines(text(README), "flink run ")));
+        String runs = String.join("\n", lines(text(README), "flink run "));
+        Matcher d = Pattern.compile("\\s-D\\s?([a-z][a-zA-Z0-9.-]*)=").matcher(runs);
         int found = 0;
         while (d.find()) {
             found++;
@@ -162,7 +163,8 @@ class ClusterImageAndReadmeTest {
         named.remove("flink_taskmanager_job_task_operator_"); // the naming rule's prefix
         assertThat(named).hasSizeGreaterThan(5);
         String taskManager = flinkServices().keySet().stream()
-                .filter(n -> "taskmanager".equals(DockerFiles.command(DockerFiles.service(n)))).findFirst().orElseThrow();
+                .filter(n -> "taskmanager".equals(DockerFiles.command(DockerFiles.service(n))))
+                .findFirst().orElseThrow();
         assertThat(MetricSurface.scrape(DockerFiles.effectiveConfig(taskManager)).names()).containsAll(named);
     }
 

@@ -169,7 +169,8 @@ class ComposeFileTest {
         JsonNode kafka = DockerFiles.service(kafkaService);
         Map<String, String> env = environment(kafka);
 
-        assertThat(List.of(env.get("KAFKA_PROCESS_ROLES").split(","))).containsExactlyInAnyOrder("broker", "controller");
+        assertThat(List.of(env.get("KAFKA_PROCESS_ROLES").split(",")))
+                .containsExactlyInAnyOrder("broker", "controller");
         Map<String, String> listeners = listeners(env.get("KAFKA_LISTENERS"));
         Map<String, String> advertised = listeners(env.get("KAFKA_ADVERTISED_LISTENERS"));
         Map<String, String> protocols = new HashMap<>();
@@ -183,7 +184,8 @@ class ComposeFileTest {
         assertThat(advertised).as("controllers are not advertised to clients").doesNotContainKey(controller);
         String voters = env.get("KAFKA_CONTROLLER_QUORUM_VOTERS");
         assertThat(voters).as("one voter: this node, on its controller listener")
-                .isEqualTo(env.get("KAFKA_NODE_ID") + "@" + hostOf(kafkaService, kafka) + ":" + port(listeners.get(controller)));
+                .isEqualTo(env.get("KAFKA_NODE_ID") + "@" + hostOf(kafkaService, kafka) + ":"
+                        + port(listeners.get(controller)));
 
         String interBroker = env.get("KAFKA_INTER_BROKER_LISTENER_NAME");
         assertThat(advertised.get(interBroker)).as("containers reach the broker by its service name")
@@ -195,7 +197,8 @@ class ComposeFileTest {
 
         // A single broker: replicated internal topics would never become available, and the job's
         // exactly-once sinks could never start a transaction.
-        for (String key : List.of("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+        for (String key : List.of("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+                "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
                 "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR",
                 "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR")) {
             assertThat(env.get(key)).as(key).isEqualTo("1");
@@ -227,7 +230,8 @@ class ComposeFileTest {
         });
         assertThat(expected).as("SonaOptions declares the sona.kafka.topic.* options").isNotEmpty();
         assertThat(new TreeSet<>(List.of(env.get("TOPICS").strip().split("\\s+")))).isEqualTo(expected);
-        assertThat(env.get("PARTITIONS")).isEqualTo(String.valueOf(keys.requireSona("sona.kafka.partitions").defaultValue()));
+        assertThat(env.get("PARTITIONS"))
+                .isEqualTo(String.valueOf(keys.requireSona("sona.kafka.partitions").defaultValue()));
 
         Configuration cluster = DockerFiles.clusterConfig();
         @SuppressWarnings("unchecked")
@@ -263,7 +267,8 @@ class ComposeFileTest {
         List<String> gpuServices = new ArrayList<>();
         services().forEach((name, s) -> {
             for (JsonNode device : s.path("deploy").path("resources").path("reservations").path("devices")) {
-                if (device.path("driver").asText().equals("nvidia") && list(device.path("capabilities")).contains("gpu")) {
+                if (device.path("driver").asText().equals("nvidia")
+                        && list(device.path("capabilities")).contains("gpu")) {
                     gpuServices.add(name);
                 }
             }
@@ -294,6 +299,16 @@ class ComposeFileTest {
     void flinkPropertiesUseExistingKeys() {
         flinkServices().forEach((name, s) -> flinkProperties(s).forEach((key, value) ->
                 assertThat(keys.problem(key)).as("FLINK_PROPERTIES of %s", name).isEmpty()));
+    }
+
+    @Test
+    void sonaKeysWrittenAnywhereInTheComposeFileAreJobOptions() {
+        // as a YAML key, a FLINK_PROPERTIES line or a -Dkey=value argument; topic names are values
+        Matcher m = Pattern.compile("(?<![\\w.-])(sona\\.[a-z0-9.-]+)\\s*[:=]")
+                .matcher(DockerFiles.text(DockerFiles.COMPOSE_FILE));
+        while (m.find()) {
+            assertThat(keys.sonaProblem(m.group(1))).as(m.group(1)).isEmpty();
+        }
     }
 
     static String kafkaService() {

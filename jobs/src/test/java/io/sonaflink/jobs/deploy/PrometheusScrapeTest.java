@@ -39,6 +39,12 @@ class PrometheusScrapeTest {
         assertThat(mounts(prometheus)).as("the config file comes from docker/prometheus")
                 .anyMatch(m -> m.target().equals(configFile)
                         && DOCKER.resolve(m.source()).normalize().equals(DockerFiles.PROMETHEUS_FILE.normalize()));
+        String storage = list(prometheus.path("command")).stream()
+                .filter(a -> a.startsWith("--storage.tsdb.path="))
+                .map(a -> a.substring("--storage.tsdb.path=".length()))
+                .findFirst().orElseThrow(() -> new AssertionError("--storage.tsdb.path is not set"));
+        assertThat(mounts(prometheus)).as("the metrics outlive the container")
+                .anyMatch(m -> m.named() && m.target().equals(storage));
     }
 
     @Test
