@@ -68,6 +68,11 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
 
     static final String RESERVOIR = "reservoir";
 
+    /** Counter of windows that ran a learning cycle. */
+    public static final String CYCLES_COUNTER = "backgroundCycles";
+    /** Counter of windows carried over into the next one for lack of trajectories. */
+    public static final String CARRIED_OVER_COUNTER = "windowsCarriedOver";
+
     /** Names of the candidate's metrics. */
     public static final String METRIC_CYCLE_SAMPLES = "cycleSamples";
     public static final String METRIC_LOSS_BEFORE = "lossBefore";
@@ -109,8 +114,8 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
         adapterKey = getPartitionedState(new ValueStateDescriptor<>(
                 "adapter-key", Types.TUPLE(Types.STRING, Types.STRING, Types.STRING)));
         timers = getInternalTimerService("background-window", VoidNamespaceSerializer.INSTANCE, this);
-        cyclesRun = getMetricGroup().counter("backgroundCycles");
-        windowsCarriedOver = getMetricGroup().counter("windowsCarriedOver");
+        cyclesRun = getMetricGroup().counter(CYCLES_COUNTER);
+        windowsCarriedOver = getMetricGroup().counter(CARRIED_OVER_COUNTER);
     }
 
     @Override

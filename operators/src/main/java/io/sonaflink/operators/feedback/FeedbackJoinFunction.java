@@ -43,6 +43,13 @@ public class FeedbackJoinFunction extends KeyedCoProcessFunction<String, Traject
     public static final OutputTag<TrainingSignal> UNMATCHED_SIGNALS =
             new OutputTag<>("unmatched-signals", EventCodecs.TRAINING_SIGNAL);
 
+    /** Counter of training signals applied to their trajectory. */
+    public static final String JOINED_SIGNALS_COUNTER = "joinedSignals";
+    /** Counter of corrections that arrived after their trajectory moved on. */
+    public static final String LATE_CORRECTIONS_COUNTER = "lateCorrections";
+    /** Counter of signals sent to {@link #UNMATCHED_SIGNALS}. */
+    public static final String UNMATCHED_SIGNALS_COUNTER = "unmatchedSignals";
+
     private final FeedbackJoinConfig config;
 
     private transient ValueState<Trajectory> pending;
@@ -64,9 +71,9 @@ public class FeedbackJoinFunction extends KeyedCoProcessFunction<String, Traject
         earlySignals = getRuntimeContext().getListState(
                 new ListStateDescriptor<>(EARLY_SIGNALS, EventCodecs.TRAINING_SIGNAL));
         timer = getRuntimeContext().getState(new ValueStateDescriptor<>("timer", Types.LONG));
-        joinedSignals = getRuntimeContext().getMetricGroup().counter("joinedSignals");
-        lateCorrections = getRuntimeContext().getMetricGroup().counter("lateCorrections");
-        unmatchedSignals = getRuntimeContext().getMetricGroup().counter("unmatchedSignals");
+        joinedSignals = getRuntimeContext().getMetricGroup().counter(JOINED_SIGNALS_COUNTER);
+        lateCorrections = getRuntimeContext().getMetricGroup().counter(LATE_CORRECTIONS_COUNTER);
+        unmatchedSignals = getRuntimeContext().getMetricGroup().counter(UNMATCHED_SIGNALS_COUNTER);
     }
 
     @Override

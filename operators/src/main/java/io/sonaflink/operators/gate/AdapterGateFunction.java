@@ -162,6 +162,11 @@ public class AdapterGateFunction
         }
     }
 
+    /** The counter of one decision type, e.g. {@code decisions_promoted}. */
+    public static String decisionCounter(GateDecisionType type) {
+        return "decisions_" + type.name().toLowerCase(Locale.ROOT);
+    }
+
     /** Name of the version-history state of {@code kind}. */
     static String historyStateName(AdapterKind kind) {
         return "history-" + kind.name().toLowerCase(Locale.ROOT);
@@ -185,8 +190,7 @@ public class AdapterGateFunction
                 new MapStateDescriptor<>(STATE_CHALLENGERS, Types.STRING, AdapterUpdateCodec.TYPE));
         decisionCounters = new EnumMap<>(GateDecisionType.class);
         for (GateDecisionType type : GateDecisionType.values()) {
-            String name = type.name().toLowerCase(Locale.ROOT);
-            decisionCounters.put(type, getRuntimeContext().getMetricGroup().counter("decisions_" + name));
+            decisionCounters.put(type, getRuntimeContext().getMetricGroup().counter(decisionCounter(type)));
         }
         reportsCommands = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
     }
