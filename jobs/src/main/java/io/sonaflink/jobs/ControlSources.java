@@ -1,7 +1,7 @@
 package io.sonaflink.jobs;
 
-import io.sonaflink.operators.events.Control;
-import io.sonaflink.operators.events.ControlCodec;
+import io.sonaflink.operators.events.EventCodecs;
+import io.sonaflink.operators.events.RawRecord;
 
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -17,10 +17,10 @@ public final class ControlSources {
      * run time and a zero-length generator source still asks for element 0, so one number is read
      * and turned into nothing.)
      */
-    public static DataStream<Control> none(StreamExecutionEnvironment env) {
+    public static DataStream<RawRecord> none(StreamExecutionEnvironment env) {
         return env.fromSequence(0, 0).name("no-control").uid("sona.source.control")
-                .flatMap((Long ignored, Collector<Control> out) -> { })
-                .returns(ControlCodec.TYPE)
+                .flatMap((Long ignored, Collector<RawRecord> out) -> { })
+                .returns(EventCodecs.RAW_RECORD)
                 .name("control").uid("sona.control-none");
     }
 }

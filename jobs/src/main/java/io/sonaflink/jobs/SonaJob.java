@@ -58,8 +58,13 @@ public final class SonaJob {
                         WatermarkStrategy.noWatermarks(), "kafka-signals")
                 .uid(SonaPipeline.UID_PREFIX + "source.signals");
 
+        DataStream<RawRecord> control = env.fromSource(
+                        SonaKafka.rawSource(bootstrap, conf.get(SonaOptions.TOPIC_CONTROL), group, client, bounded),
+                        WatermarkStrategy.noWatermarks(), "kafka-control")
+                .uid(SonaPipeline.UID_PREFIX + "source.control");
+
         Sinks sinks = new Sinks(conf, bootstrap, client);
-        SonaPipeline.build(trajectories, signals, ControlSources.none(env),
+        SonaPipeline.build(trajectories, signals, control,
                 new SonaSinks(
                         sinks.sink(SonaOptions.TOPIC_ADAPTER_UPDATES, "adapter-updates", u -> key(u.key()),
                                 OutputJson::adapterUpdate),

@@ -25,8 +25,8 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.types.Either;
 
 /**
- * Wires the job graph and nothing else: sources come in as streams (raw records, control
- * commands), outputs leave
+ * Wires the job graph and nothing else: sources come in as streams of raw records (trajectories,
+ * signals, control commands), outputs leave
  * through the given sinks, so the same graph runs against Kafka in production and against bounded
  * inputs in tests and local runs. Every operator has a readable name and a stable uid (the uids
  * are pinned by a test: changing one orphans the state in users' savepoints).
@@ -38,7 +38,8 @@ public final class SonaPipeline {
     private SonaPipeline() {}
 
     public static void build(
-            DataStream<RawRecord> trajectoryRecords, DataStream<RawRecord> signalRecords, DataStream<Control> control,
+            DataStream<RawRecord> trajectoryRecords, DataStream<RawRecord> signalRecords,
+            DataStream<RawRecord> controlRecords,
             SonaSinks sinks, ReadableConfig conf) {
         ParseLimits limits = new ParseLimits(conf.get(SonaOptions.EMBEDDING_DIMENSION), conf.get(SonaOptions.MAX_PAYLOAD_BYTES));
 
@@ -48,6 +49,9 @@ public final class SonaPipeline {
         SingleOutputStreamOperator<TrainingSignal> signals = signalRecords
                 .process(ParseFunction.signals(limits))
                 .name("parse-signals").uid(UID_PREFIX + "parse-signals");
+        SingleOutputStreamOperator<Control> control = controlRecords
+                .process(ParseFunction.controls(limits))
+                .name("parse-control").uid(UID_PREFIX + "parse-control");
 
         DataStream<Trajectory> imports = signals
                 .filter(s -> s.type() == SignalType.IMPORT)
@@ -103,7 +107,8 @@ public final class SonaPipeline {
                 .map(SignalRouting::unmatched).returns(EventCodecs.DEAD_LETTER)
                 .name("unmatched-signals").uid(UID_PREFIX + "unmatched-signals");
         trajectories.getSideOutput(ParseFunction.DEAD_LETTERS)
-                .union(signals.getSideOutput(ParseFunction.DEAD_LETTERS), unmatched)
+                .union(signals.getSideOutput(ParseFunction.DEAD_LETTERS),
+                        control.getSideOutput(ParseFunction.DEAD_LETTERS), unmatched)
                 .sinkTo(sinks.deadLetters()).name("dead-letters").uid(UID_PREFIX + "sink.dead-letters");
     }
 }

@@ -33,6 +33,7 @@ class SonaPipelineUidsTest {
             "sona.import-as-trajectory",
             "sona.imports",
             "sona.instant-loop",
+            "sona.parse-control",
             "sona.parse-signals",
             "sona.parse-trajectories",
             "sona.sink.adapter-updates",
@@ -59,12 +60,26 @@ class SonaPipelineUidsTest {
                         new CollectingSink<>("u4"), new CollectingSink<>("u5")),
                 conf);
 
+        assertThat(uids(env)).containsExactlyElementsOf(UIDS);
+    }
+
+    /** The Kafka job has the same operators; its control stream comes from a topic. */
+    @Test
+    void theKafkaJobHasThePinnedUids() {
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        SonaJob.build(env, conf);
+        assertThat(uids(env)).containsExactlyElementsOf(UIDS.stream().filter(u -> !u.equals("sona.control-none")).toList());
+    }
+
+    private static TreeSet<String> uids(StreamExecutionEnvironment env) {
         TreeSet<String> uids = new TreeSet<>();
         for (StreamNode node : env.getStreamGraph().getStreamNodes()) {
             if (node.getTransformationUID() != null) {
                 uids.add(node.getTransformationUID());
             }
         }
-        assertThat(uids).containsExactlyElementsOf(UIDS);
+        return uids;
     }
 }

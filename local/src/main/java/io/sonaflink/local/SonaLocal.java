@@ -72,8 +72,14 @@ public final class SonaLocal {
     private SonaLocal() {}
 
     public static void main(String[] args) throws Exception {
-        Arguments a = Arguments.parse(args);
-        int status = run(a);
+        int status;
+        try {
+            status = run(Arguments.parse(args));
+        } catch (Throwable t) {
+            t.printStackTrace();
+            status = 2;
+        }
+        // the MiniCluster's threads would keep the JVM alive after a failure
         System.exit(status);
     }
 

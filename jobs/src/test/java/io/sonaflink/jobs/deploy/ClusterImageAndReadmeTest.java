@@ -105,10 +105,10 @@ class ClusterImageAndReadmeTest {
         }
         assertThat(classes).isNotEmpty().allMatch(MAIN_CLASS::equals);
 
-        // the jar flink run names is the jobs module's jar, seen through the jobmanager's mount
+        // the jar flink run names is the jobs module's shaded job jar, seen through the jobmanager's mount
         Document jobs = xml(JOBS_POM);
-        String jarName = child(jobs.getDocumentElement(), "artifactId") + "-"
-                + child((Element) jobs.getElementsByTagName("parent").item(0), "version") + ".jar";
+        String shadedJar = jobs.getElementsByTagName("outputFile").item(0).getTextContent().trim();
+        String jarName = shadedJar.substring(shadedJar.lastIndexOf('/') + 1);
         String jobManager = DockerFiles.jobManagerService();
         Mount jarMount = mounts(DockerFiles.service(jobManager)).stream()
                 .filter(m -> DOCKER.resolve(m.source()).normalize().equals(Path.of("..", "jobs", "target").normalize()))
