@@ -1,0 +1,67 @@
+package io.sonaflink.local;
+
+import io.sonaflink.connectors.json.OutputJson;
+import io.sonaflink.operators.events.AdapterKey;
+import io.sonaflink.operators.events.AdapterKind;
+import io.sonaflink.operators.events.AdapterUpdate;
+import io.sonaflink.operators.events.PatternSnapshot;
+import io.sonaflink.state.bank.Pattern;
+import io.sonaflink.state.bank.ReasoningBank;
+import io.sonaflink.state.lora.LoraAdapter;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The watcher reads back exactly what the job's serdes write. */
+class OutputWatcherTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final AdapterKey KEY = new AdapterKey("acme", "assistant", "general");
+
+    @Test
+    void adapterUpdatesReadBackToTheSameAdapter() throws Exception {
+        LoraAdapter adapter = LoraAdapter.initialize(16, 2, 1, 2f, 7L);
+        adapter.weights()[adapter.weights().length - 1][3] = 0.25f; // B no longer zero
+        AdapterUpdate update = AdapterUpdate.of(KEY, AdapterKind.MICRO, 3, 2, adapter, Map.of("meanLoss", 0.5), 1L);
+
+        LoraAdapter read = OutputWatcher.adapter(JSON.readTree(OutputJson.adapterUpdate(update)));
+
+        assertThat(read).isEqualTo(update.toAdapter());
+        float[] x = new float[16];
+        x[3] = 1f;
+        assertThat(read.apply(x)).containsExactly(update.toAdapter().apply(x));
+    }
+
+    @Test
+    void patternSnapshotsReadBackToTheSameBank() throws Exception {
+        Pattern first = new Pattern(4, new float[] {1f, 0f, 0f}, 40, 0.85, 0.4, "route-1",
+                Map.of("strategy", "beam"), Map.of("ef_search", 64.0), 1, 2);
+        Pattern second = new Pattern(9, new float[] {0f, 1f, 0f}, 12, 0.5, 1.2, "route-3", Map.of(), Map.of(), 2, 2);
+        PatternSnapshot snapshot = new PatternSnapshot(KEY, 2, 5L, List.of(first, second));
+
+        ReasoningBank bank = OutputWatcher.bank(JSON.readTree(OutputJson.patternSnapshot(snapshot)));
+
+        assertThat(bank.patterns()).hasSize(2);
+        assertThat(bank.patterns().get(0).id()).isEqualTo(4);
+        assertThat(bank.patterns().get(0).route()).isEqualTo("route-1");
+        assertThat(bank.patterns().get(0).discreteParams()).isEqualTo(Map.of("strategy", "beam"));
+        assertThat(bank.patterns().get(0).numericParams()).isEqualTo(Map.of("ef_search", 64.0));
+        assertThat(bank.patterns().get(0).confidence()).isCloseTo(first.confidence(), org.assertj.core.data.Offset.offset(1e-6f));
+        assertThat(bank.patterns().get(1).confidence()).isCloseTo(second.confidence(), org.assertj.core.data.Offset.offset(1e-6f));
+        assertThat(bank.findBest(new float[] {0.1f, 1f, 0f}).pattern().id()).isEqualTo(9);
+        assertThat(bank.nextId()).isEqualTo(10);
+    }
+
+    @Test
+    void deadLetterReasonsAreCountedByKind() {
+        assertThat(OutputWatcher.reasonCategory("embedding: expected 256 numbers, got 255"))
+                .isEqualTo("embedding");
+        assertThat(OutputWatcher.reasonCategory("trajectory 'acme-t1' was not available"))
+                .isEqualTo(OutputWatcher.reasonCategory("trajectory 'globex-t9' was not available"));
+    }
+}
