@@ -14,6 +14,23 @@ import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.events.EventCodecs;
 import io.sonaflink.operators.events.RawRecord;
 
+import io.sonaflink.operators.instant.InstantLoopFunction;
+import io.sonaflink.state.lora.MicroLora;
+import io.sonaflink.state.serialization.StateSerializers;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.state.api.OperatorIdentifier;
+import org.apache.flink.state.api.SavepointReader;
+import org.apache.flink.state.api.functions.KeyedStateReaderFunction;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.util.CloseableIterator;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import java.util.Base64;
+import java.util.TreeMap;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -107,7 +124,7 @@ class KafkaPipelineITCase {
         createAndFillTopics("bounded");
         Configuration conf = restartStrategy("none");
         StreamExecutionEnvironment env = environment(conf);
-        buildJob(env, conf, "bounded", true, false);
+        buildJob(env, conf, "bounded", true, FailOn.NONE);
         env.execute("sona-kafka-it");
         assertExactlyOnceInVersionOrder(readCommitted("bounded-adapter-updates"));
     }
@@ -125,7 +142,7 @@ class KafkaPipelineITCase {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
         StreamExecutionEnvironment env = environment(conf);
-        buildJob(env, conf, "failover", false, true);
+        buildJob(env, conf, "failover", false, FailOn.TRAJECTORIES);
         JobClient job = env.executeAsync("sona-kafka-failover-it");
 
         long deadline = System.currentTimeMillis() + 60_000;
@@ -138,6 +155,147 @@ class KafkaPipelineITCase {
         job.getJobExecutionResult().get();
 
         assertExactlyOnceInVersionOrder(readCommitted("failover-adapter-updates"));
+    }
+
+    /**
+     * The MicroLoRA state after a failover is bit for bit the state of a failure-free run. Imports
+     * reach the instant loop in topic order (one partition, parallelism 1, no processing-time
+     * hold), so both runs see the same corrections in the same order; the failover run learns
+     * half of them, fails right after a checkpoint, restarts from it and learns the rest. Each run
+     * ends with a draining savepoint whose instant-loop state is read back.
+     */
+    @Test
+    void microLoraAfterAFailoverEqualsAFailureFreeRunBitForBit(@TempDir Path savepoints) throws Exception {
+        List<byte[]> imports = imports(WorkloadGenerator.generate(SPEC));
+        assertThat(imports).hasSizeGreaterThan(100);
+
+        Map<String, String> reference = microLoraAfterRun("imports-reference", imports, false, savepoints);
+        Map<String, String> recovered = microLoraAfterRun("imports-failover", imports, true, savepoints);
+
+        assertThat(reference).containsOnlyKeys("acme/assistant/general", "globex/assistant/general");
+        assertThat(recovered).isEqualTo(reference);
+        assertThat(FailOnceAfterCheckpoint.FAILED).isTrue();
+    }
+
+    /** Serialized MicroLoRA state per key after one run over {@code imports}. */
+    private static Map<String, String> microLoraAfterRun(
+            String prefix, List<byte[]> imports, boolean failOnce, Path savepoints) throws Exception {
+        try (Admin admin = Admin.create(clientProperties())) {
+            admin.createTopics(List.of(new NewTopic(prefix + "-trajectories", 1, (short) 1),
+                    new NewTopic(prefix + "-signals", 1, (short) 1),
+                    new NewTopic(prefix + "-adapter-updates", 1, (short) 1))).all().get();
+        }
+        int half = imports.size() / 2;
+        produce(prefix + "-signals", failOnce ? imports.subList(0, half) : imports);
+        FailOnceAfterCheckpoint.reset();
+        Configuration conf = restartStrategy(failOnce ? "fixed-delay" : "none");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
+        StreamExecutionEnvironment env = environment(conf);
+        env.setParallelism(1);
+        buildJob(env, conf, prefix, false, failOnce ? FailOn.SIGNALS : FailOn.NONE);
+        JobClient job = env.executeAsync(prefix);
+
+        if (failOnce) {
+            awaitCondition(() -> FailOnceAfterCheckpoint.CHECKPOINTS_AFTER_RECOVERY.get() >= 1, "a recovery");
+            produce(prefix + "-signals", imports.subList(half, imports.size()));
+        }
+        awaitCondition(() -> committedOffset(prefix, prefix + "-signals") == imports.size(), "every import consumed");
+        String savepoint = job.stopWithSavepoint(true, savepoints.resolve(prefix).toUri().toString(),
+                SavepointFormatType.CANONICAL).get();
+        job.getJobExecutionResult().get();
+        return microLoraState(savepoint);
+    }
+
+    private static Map<String, String> microLoraState(String savepoint) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+        env.setParallelism(1);
+        Map<String, String> state = new TreeMap<>();
+        try (CloseableIterator<String> rows = SavepointReader.read(env, savepoint, new EmbeddedRocksDBStateBackend())
+                .readKeyedState(OperatorIdentifier.forUid("sona.instant-loop"), new MicroLoraReader(),
+                        Types.STRING, Types.STRING)
+                .executeAndCollect()) {
+            rows.forEachRemaining(row -> state.put(row.substring(0, row.indexOf('=')), row.substring(row.indexOf('=') + 1)));
+        }
+        return state;
+    }
+
+    /** Each key's MicroLoRA state as {@code key=base64 of its serialized bytes}: equal strings, equal bits. */
+    private static final class MicroLoraReader extends KeyedStateReaderFunction<String, String> {
+        private transient ValueState<MicroLora> micro;
+
+        @Override
+        public void open(OpenContext context) {
+            micro = getRuntimeContext().getState(
+                    new ValueStateDescriptor<>(InstantLoopFunction.MICRO_LORA_STATE, StateSerializers.microLora()));
+        }
+
+        @Override
+        public void readKey(String key, Context context, Collector<String> out) throws Exception {
+            MicroLora value = micro.value();
+            if (value != null) {
+                DataOutputSerializer bytes = new DataOutputSerializer(4096);
+                StateSerializers.microLora().serialize(value, bytes);
+                out.collect(key + "=" + Base64.getEncoder().encodeToString(bytes.getCopyOfBuffer()));
+            }
+        }
+    }
+
+    /** The workload's corrections as import signals (input and target together). */
+    private static List<byte[]> imports(Workload workload) throws Exception {
+        Map<String, JsonNode> trajectories = new HashMap<>();
+        for (byte[] line : workload.trajectories()) {
+            try {
+                JsonNode t = JSON.readTree(line);
+                if (t.hasNonNull("id") && t.path("embedding").isArray()) {
+                    trajectories.put(t.get("id").asText(), t);
+                }
+            } catch (java.io.IOException malformed) {
+                // the workload's deliberately broken lines have no place in this test
+            }
+        }
+        List<byte[]> imports = new ArrayList<>();
+        for (byte[] line : workload.signals()) {
+            JsonNode s;
+            try {
+                s = JSON.readTree(line);
+            } catch (java.io.IOException malformed) {
+                continue;
+            }
+            JsonNode t = trajectories.get(s.path("trajectory_id").asText());
+            if (t == null || !s.path("target").isArray() || s.path("target").size() != DIM
+                    || t.get("embedding").size() != DIM || !s.has("key")) {
+                continue;
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode i = JSON.createObjectNode();
+            i.put("id", s.get("id").asText() + "-import");
+            i.set("key", s.get("key"));
+            i.put("type", "import");
+            i.put("source", "human");
+            i.set("input", t.get("embedding"));
+            i.set("target", s.get("target"));
+            i.put("timestamp", s.get("timestamp").asLong());
+            imports.add(JSON.writeValueAsBytes(i));
+        }
+        return imports;
+    }
+
+    private static long committedOffset(String group, String topic) {
+        try (Admin admin = Admin.create(clientProperties())) {
+            OffsetAndMetadata offset = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
+                    .get(new TopicPartition(topic, 0));
+            return offset == null ? -1 : offset.offset();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static void awaitCondition(java.util.function.BooleanSupplier condition, String what) {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.currentTimeMillis()).as("waiting for " + what).isLessThan(deadline);
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
     }
 
     private static void createAndFillTopics(String prefix) throws Exception {
@@ -171,23 +329,31 @@ class KafkaPipelineITCase {
         return env;
     }
 
+    /** Where the injected failure sits. */
+    private enum FailOn { NONE, TRAJECTORIES, SIGNALS }
+
     private static void buildJob(
-            StreamExecutionEnvironment env, Configuration conf, String prefix, boolean bounded, boolean failOnce) {
+            StreamExecutionEnvironment env, Configuration conf, String prefix, boolean bounded, FailOn failOn) {
         String bootstrap = kafka.bootstrapServers();
         Properties client = new Properties();
         DataStream<RawRecord> trajectories = env.fromSource(
                         SonaKafka.rawSource(bootstrap, prefix + "-trajectories", prefix, client, bounded),
                         WatermarkStrategy.noWatermarks(), "kafka-trajectories")
                 .uid("sona.source.trajectories");
-        if (failOnce) {
+        DataStream<RawRecord> signals = env.fromSource(
+                        SonaKafka.rawSource(bootstrap, prefix + "-signals", prefix, client, bounded),
+                        WatermarkStrategy.noWatermarks(), "kafka-signals")
+                .uid("sona.source.signals");
+        if (failOn == FailOn.TRAJECTORIES) {
             trajectories = trajectories.map(new FailOnceAfterCheckpoint()).returns(EventCodecs.RAW_RECORD)
+                    .name("fail-once").uid("test.fail-once");
+        } else if (failOn == FailOn.SIGNALS) {
+            signals = signals.map(new FailOnceAfterCheckpoint()).returns(EventCodecs.RAW_RECORD)
                     .name("fail-once").uid("test.fail-once");
         }
         SonaPipeline.build(
                 trajectories,
-                env.fromSource(SonaKafka.rawSource(bootstrap, prefix + "-signals", prefix, client, bounded),
-                                WatermarkStrategy.noWatermarks(), "kafka-signals")
-                        .uid("sona.source.signals"),
+                signals,
                 ControlSources.none(env),
                 new SonaSinks(
                         SonaKafka.<AdapterUpdate>exactlyOnceSink(bootstrap, prefix + "-adapter-updates",

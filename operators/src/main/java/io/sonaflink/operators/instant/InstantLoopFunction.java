@@ -48,7 +48,8 @@ public final class InstantLoopFunction extends KeyedProcessFunction<String, Traj
     public static final OutputTag<AdapterUpdate> MICRO_UPDATES =
             new OutputTag<>("micro-lora-updates", AdapterUpdateCodec.TYPE);
 
-    static final String MICRO_LORA_STATE = "micro-lora";
+    /** State names are part of the savepoint format (readable with the State Processor API). */
+    public static final String MICRO_LORA_STATE = "micro-lora";
     static final String BANDIT_STATE = "route-bandit";
     static final String COUNTERS_STATE = "instant-counters";
 
