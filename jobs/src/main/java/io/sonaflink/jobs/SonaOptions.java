@@ -54,7 +54,8 @@ public final class SonaOptions {
 
     public static final ConfigOption<Duration> FEEDBACK_LATE_RETENTION = ConfigOptions.key("sona.feedback.late-retention")
             .durationType().defaultValue(Duration.ofMillis(FeedbackJoinConfig.DEFAULT.lateRetentionMs()))
-            .withDescription("How long after that a late correction still becomes a corrective event.");
+            .withDescription("How long after that a late correction still becomes a corrective event, and how much"
+                    + " longer a signal that arrives before its trajectory waits for it.");
 
     // ---- instant loop -------------------------------------------------------------------------
 

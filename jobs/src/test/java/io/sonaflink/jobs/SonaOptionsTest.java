@@ -41,6 +41,20 @@ class SonaOptionsTest {
     }
 
     @Test
+    void kafkaClientPropertiesPassThroughWithoutTheirPrefix() {
+        Configuration conf = Configuration.fromMap(Map.of(
+                "sona.kafka.properties.security.protocol", "SASL_SSL",
+                "sona.kafka.properties.sasl.mechanism", "SCRAM-SHA-512",
+                "sona.kafka.properties.", "ignored: no client key",
+                "sona.kafka.bootstrap-servers", "broker:9093"));
+
+        assertThat(SonaOptions.kafkaClientProperties(conf)).containsOnly(
+                Map.entry("security.protocol", "SASL_SSL"), Map.entry("sasl.mechanism", "SCRAM-SHA-512"));
+        assertThat(conf.get(SonaOptions.KAFKA_BOOTSTRAP_SERVERS)).isEqualTo("broker:9093");
+        assertThat(conf.get(SonaOptions.KAFKA_TRANSACTION_TIMEOUT)).isEqualTo(Duration.ofMinutes(15));
+    }
+
+    @Test
     void everyOptionHasAUniqueSonaKeyAndADescription() {
         Set<String> keys = new HashSet<>();
         for (ConfigOption<?> option : SonaOptions.all()) {

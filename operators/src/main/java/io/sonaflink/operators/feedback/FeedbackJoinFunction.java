@@ -114,7 +114,9 @@ public class FeedbackJoinFunction extends KeyedCoProcessFunction<String, Traject
         }
         earlySignals.add(signal);
         if (timer.value() == null) {
-            reschedule(ctx, ctx.timerService().currentProcessingTime() + config.holdMs());
+            // A signal can run far ahead of its trajectory when the two topics are read at different
+            // speeds (a backlog after a restart): it waits as long as a late correction would.
+            reschedule(ctx, ctx.timerService().currentProcessingTime() + config.holdMs() + config.lateRetentionMs());
         }
     }
 

@@ -98,7 +98,9 @@ class FeedbackJoinFunctionTest {
         var h = harness();
         h.setProcessingTime(0);
         h.processElement2(new StreamRecord<>(signal("s-9", "t-missing", SignalType.MISTAKE, SignalSource.HUMAN, 1f, null)));
-        h.setProcessingTime(1_000);
+        h.setProcessingTime(5_999); // an early signal waits the hold plus the late retention
+        assertThat(h.getSideOutput(FeedbackJoinFunction.UNMATCHED_SIGNALS)).isNullOrEmpty();
+        h.setProcessingTime(6_000);
 
         assertThat(h.extractOutputValues()).isEmpty();
         assertThat(h.getSideOutput(FeedbackJoinFunction.UNMATCHED_SIGNALS))
@@ -106,6 +108,20 @@ class FeedbackJoinFunctionTest {
                 .containsExactly("s-9");
         assertThat(stateEntries(h)).isZero();
         assertThat(h.numProcessingTimeTimers()).isZero();
+    }
+
+    /** A backlog read at different speeds: the signal arrives well before its trajectory. */
+    @Test
+    void signalFarAheadOfItsTrajectoryStillJoins() throws Exception {
+        var h = harness();
+        h.setProcessingTime(0);
+        h.processElement2(new StreamRecord<>(signal("s-1", "t-1", SignalType.POSITIVE, SignalSource.HUMAN, 1f, null)));
+        h.setProcessingTime(4_000); // longer than the hold
+        h.processElement1(new StreamRecord<>(trajectory("t-1", 0.8f)));
+        h.setProcessingTime(5_000);
+
+        assertThat(h.extractOutputValues()).singleElement().satisfies(t -> assertThat(t.quality()).isEqualTo(1f));
+        assertThat(h.getSideOutput(FeedbackJoinFunction.UNMATCHED_SIGNALS)).isNullOrEmpty();
     }
 
     @Test
@@ -146,7 +162,7 @@ class FeedbackJoinFunctionTest {
         var after = harness(snapshot);
         after.setProcessingTime(0);
         after.processElement2(new StreamRecord<>(signal("s-1", "t-1", SignalType.POSITIVE, SignalSource.AI, 0.5f, null)));
-        after.setProcessingTime(1_000);
+        after.setProcessingTime(6_000);
 
         assertThat(after.extractOutputValues()).singleElement()
                 .satisfies(t -> assertThat(t.quality()).isEqualTo(0.9f)); // 0.8 + 0.5 * 0.2
