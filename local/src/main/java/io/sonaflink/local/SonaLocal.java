@@ -18,9 +18,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 
 import java.io.IOException;
 import java.net.URI;
@@ -33,7 +30,6 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -283,7 +279,7 @@ public final class SonaLocal {
         throw new IllegalStateException("the job's tasks did not all start within " + timeout.toSeconds() + " s");
     }
 
-    private static void createMissingTopics(Admin admin, List<String> topics, int partitions) throws Exception {
+    static void createMissingTopics(Admin admin, List<String> topics, int partitions) throws Exception {
         Set<String> existing = admin.listTopics().names().get();
         int brokers = admin.describeCluster().nodes().get().size();
         List<NewTopic> missing = topics.stream().distinct().filter(t -> !existing.contains(t))
@@ -302,30 +298,6 @@ public final class SonaLocal {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
-        }
-    }
-
-    /** How far the job's consumer group has consumed the input topics (committed on checkpoints). */
-    private record InputProgress(Admin admin, String group, List<String> topics) {
-
-        record Offsets(long consumed, long lag) {}
-
-        Offsets read() throws Exception {
-            Map<TopicPartition, OffsetAndMetadata> committed =
-                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (var d : admin.describeTopics(topics).allTopicNames().get().values()) {
-                d.partitions().forEach(p -> latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest()));
-            }
-            long consumed = 0;
-            long lag = 0;
-            for (var e : admin.listOffsets(latest).all().get().entrySet()) {
-                OffsetAndMetadata c = committed.get(e.getKey());
-                long position = c == null ? 0 : c.offset();
-                consumed += position;
-                lag += Math.max(0, e.getValue().offset() - position);
-            }
-            return new Offsets(consumed, lag);
         }
     }
 
