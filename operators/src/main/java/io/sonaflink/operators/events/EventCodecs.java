@@ -31,6 +31,10 @@ public final class EventCodecs {
     public static final TypeInformation<SkillMap> SKILL_MAP =
             new CodecTypeInformation<>(SkillMap.class, new SkillMapCodec());
 
+    public static final TypeInformation<Query> QUERY = new CodecTypeInformation<>(Query.class, new QueryCodec());
+    public static final TypeInformation<Response> RESPONSE =
+            new CodecTypeInformation<>(Response.class, new ResponseCodec());
+
     private EventCodecs() {}
 
     static void writeKey(AdapterKey key, DataOutput out) throws IOException {
@@ -253,6 +257,76 @@ public final class EventCodecs {
         @Override
         public SkillMap copy(SkillMap m) {
             return m; // immutable: a record of immutable values and a private sorted copy of the map
+        }
+    }
+
+    /** v1: id, key, embedding, timestamp. */
+    public static final class QueryCodec extends VersionedCodec<Query> {
+        private static final long serialVersionUID = 1L;
+
+        public QueryCodec() {
+            super(1);
+        }
+
+        @Override
+        public void write(Query q, DataOutput out) throws IOException {
+            out.writeUTF(q.id());
+            writeKey(q.key(), out);
+            CodecIO.writeFloats(q.embedding(), out);
+            out.writeLong(q.timestamp());
+        }
+
+        @Override
+        protected Query readVersion(DataInput in, int version) throws IOException {
+            return new Query(in.readUTF(), readKey(in), CodecIO.readFloats(in), in.readLong());
+        }
+
+        @Override
+        public Query copy(Query q) {
+            return new Query(q.id(), q.key(), q.embedding().clone(), q.timestamp());
+        }
+    }
+
+    /**
+     * v1: id, key, micro and base versions, adapted embedding, hit flag, pattern id, route, discrete
+     * and numeric params, confidence, similarity, timestamp.
+     */
+    public static final class ResponseCodec extends VersionedCodec<Response> {
+        private static final long serialVersionUID = 1L;
+
+        public ResponseCodec() {
+            super(1);
+        }
+
+        @Override
+        public void write(Response r, DataOutput out) throws IOException {
+            out.writeUTF(r.id());
+            writeKey(r.key(), out);
+            out.writeLong(r.microVersion());
+            out.writeLong(r.baseVersion());
+            CodecIO.writeFloats(r.adapted(), out);
+            out.writeBoolean(r.patternHit());
+            out.writeLong(r.patternId());
+            out.writeUTF(r.route());
+            CodecIO.writeStringMap(r.discreteParams(), out);
+            CodecIO.writeDoubleMap(r.numericParams(), out);
+            out.writeFloat(r.confidence());
+            out.writeFloat(r.similarity());
+            out.writeLong(r.timestamp());
+        }
+
+        @Override
+        protected Response readVersion(DataInput in, int version) throws IOException {
+            return new Response(in.readUTF(), readKey(in), in.readLong(), in.readLong(), CodecIO.readFloats(in),
+                    in.readBoolean(), in.readLong(), in.readUTF(), CodecIO.readStringMap(in), CodecIO.readDoubleMap(in),
+                    in.readFloat(), in.readFloat(), in.readLong());
+        }
+
+        @Override
+        public Response copy(Response r) {
+            return new Response(r.id(), r.key(), r.microVersion(), r.baseVersion(), r.adapted().clone(),
+                    r.patternHit(), r.patternId(), r.route(), r.discreteParams(), r.numericParams(), r.confidence(),
+                    r.similarity(), r.timestamp());
         }
     }
 }
