@@ -1,0 +1,186 @@
+package io.sonaflink.operators.inference;
+
+import io.sonaflink.operators.events.AdapterKey;
+import io.sonaflink.operators.events.AdapterKind;
+import io.sonaflink.operators.events.AdapterUpdate;
+import io.sonaflink.operators.events.EventCodecs;
+import io.sonaflink.operators.events.PatternSnapshot;
+import io.sonaflink.operators.events.Query;
+import io.sonaflink.operators.events.Response;
+import io.sonaflink.state.bandit.RouteAdvisor;
+import io.sonaflink.state.bank.Pattern;
+import io.sonaflink.state.lora.LoraAdapter;
+
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.types.Either;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class InferenceFunctionTest {
+
+    private static final int DIM = 8;
+    private static final AdapterKey KEY = new AdapterKey("acme", "support", "billing");
+    private static final float[] X = {0.5f, -0.25f, 0.75f, 0.1f, 0f, 0.3f, -0.6f, 0.2f};
+
+    private final List<Harness> open = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (Harness h : open) {
+            h.close();
+        }
+    }
+
+    @Test
+    void withNothingPublishedAQueryIsAnsweredByTheIdentity() throws Exception {
+        Harness h = harness(null);
+        Response r = ask(h, X);
+        assertThat(r.adapted()).containsExactly(X);
+        assertThat(r.microVersion()).isZero();
+        assertThat(r.baseVersion()).isZero();
+        assertThat(r.patternHit()).isFalse();
+        assertThat(r.route()).isEmpty();
+    }
+
+    @Test
+    void bothAdaptersAddTheirChange() throws Exception {
+        Harness h = harness(null);
+        LoraAdapter micro = adapter(1L, 0.4f);
+        LoraAdapter base = adapter(2L, -0.3f);
+        h.processBroadcastElement(InferenceFunction.adapter(update(AdapterKind.MICRO, 1, micro)), 1L);
+        h.processBroadcastElement(InferenceFunction.adapter(update(AdapterKind.BASE, 1, base)), 1L);
+
+        Response r = ask(h, X);
+
+        float[] m = micro.apply(X);
+        float[] b = base.apply(X);
+        for (int j = 0; j < DIM; j++) {
+            assertThat(r.adapted()[j]).isCloseTo(X[j] + (m[j] - X[j]) + (b[j] - X[j]), within(1e-6f));
+        }
+        assertThat(r.adapted()).isNotEqualTo(X);
+        assertThat(r.microVersion()).isEqualTo(1);
+        assertThat(r.baseVersion()).isEqualTo(1);
+    }
+
+    /** Broadcast order differs between tasks: a version older than the one held changes nothing. */
+    @Test
+    void anOlderVersionArrivingLateIsIgnoredAndANewerOneSwapsIn() throws Exception {
+        Harness h = harness(null);
+        LoraAdapter v1 = adapter(1L, 0.4f);
+        LoraAdapter v2 = adapter(2L, 0.8f);
+        LoraAdapter v3 = adapter(3L, -0.5f);
+        h.processBroadcastElement(InferenceFunction.adapter(update(AdapterKind.MICRO, 2, v2)), 1L);
+        h.processBroadcastElement(InferenceFunction.adapter(update(AdapterKind.MICRO, 1, v1)), 1L);
+        Response afterStale = ask(h, X);
+        h.processBroadcastElement(InferenceFunction.adapter(update(AdapterKind.MICRO, 3, v3)), 1L);
+        Response afterSwap = ask(h, X);
+
+        assertThat(afterStale.microVersion()).isEqualTo(2);
+        assertThat(afterStale.adapted()).containsExactly(v2.apply(X));
+        assertThat(afterSwap.microVersion()).isEqualTo(3);
+        assertThat(afterSwap.adapted()).containsExactly(v3.apply(X));
+    }
+
+    @Test
+    void aConfidentNearbyPatternAnswersOtherwiseUcbOverThePatternsRoutes() throws Exception {
+        Harness h = harness(null);
+        float[] centre = {1f, 0f, 0f, 0f, 0f, 0f, 0f, 0f};
+        Pattern confident = new Pattern(7, centre, 1000, 0.9, 0.0, "route-a", Map.of("strategy", "beam"),
+                Map.of("ef_search", 64.0), 1, 1);
+        Pattern unsure = new Pattern(8, new float[] {0f, 1f, 0f, 0f, 0f, 0f, 0f, 0f}, 10, 0.3, 0.9, "route-b",
+                Map.of(), Map.of(), 1, 1);
+        h.processBroadcastElement(InferenceFunction.patterns(
+                new PatternSnapshot(KEY, 2, 1L, List.of(confident, unsure))), 1L);
+        // an older cycle arriving late changes nothing
+        h.processBroadcastElement(InferenceFunction.patterns(new PatternSnapshot(KEY, 1, 1L, List.of(unsure))), 1L);
+
+        Response hit = ask(h, new float[] {0.9f, 0.1f, 0f, 0f, 0f, 0f, 0f, 0f});
+        Response miss = ask(h, new float[] {0f, 0f, 0f, 0f, 0f, 0f, 0f, 1f});
+
+        assertThat(hit.patternHit()).isTrue();
+        assertThat(hit.patternId()).isEqualTo(7);
+        assertThat(hit.route()).isEqualTo("route-a");
+        assertThat(hit.discreteParams()).containsEntry("strategy", "beam");
+        assertThat(hit.numericParams()).containsEntry("ef_search", 64.0);
+        assertThat(miss.patternHit()).isFalse();
+        assertThat(miss.patternId()).isZero();
+        // UCB: route-b's 10 samples earn it a larger exploration bonus than route-a's lead in quality
+        assertThat(miss.route()).isEqualTo("route-b");
+        assertThat(miss.confidence()).isCloseTo(0.3f, within(1e-6f));
+    }
+
+    @Test
+    void servingStateSurvivesARestore() throws Exception {
+        Harness before = harness(null);
+        LoraAdapter micro = adapter(1L, 0.4f);
+        before.processBroadcastElement(InferenceFunction.adapter(update(AdapterKind.MICRO, 4, micro)), 1L);
+        OperatorSubtaskState snapshot = before.snapshot(1L, 2L);
+
+        Harness after = harness(snapshot);
+        Response r = ask(after, X);
+
+        assertThat(r.microVersion()).isEqualTo(4);
+        assertThat(r.adapted()).containsExactly(micro.apply(X));
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private static Response ask(Harness h, float[] x) throws Exception {
+        int before = h.extractOutputValues().size();
+        h.processElement(new Query("q", KEY, x, 5L), 5L);
+        List<Response> out = h.extractOutputValues();
+        assertThat(out).hasSize(before + 1);
+        return out.get(out.size() - 1);
+    }
+
+    private static AdapterUpdate update(AdapterKind kind, long version, LoraAdapter adapter) {
+        return AdapterUpdate.of(KEY, kind, version, version - 1, adapter, Map.of(), 1L);
+    }
+
+    /** A rank-2 adapter whose B is not zero, so that it changes its input. */
+    private static LoraAdapter adapter(long seed, float b) {
+        LoraAdapter a = LoraAdapter.initialize(DIM, 2, 1, 2f, seed);
+        float[][] w = a.weights();
+        for (int r = w.length / 2; r < w.length; r++) {
+            for (int j = 0; j < DIM; j++) {
+                w[r][j] = b * (j + r) / DIM;
+            }
+        }
+        return a;
+    }
+
+    private Harness harness(OperatorSubtaskState restore) throws Exception {
+        Harness h = new Harness();
+        h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        SerializerConfigImpl serializers = (SerializerConfigImpl) h.getExecutionConfig().getSerializerConfig();
+        serializers.setGenericTypes(false);
+        h.setup(EventCodecs.RESPONSE.createSerializer(serializers));
+        if (restore != null) {
+            h.initializeState(restore);
+        }
+        h.open();
+        open.add(h);
+        return h;
+    }
+
+    static final class Harness extends KeyedBroadcastOperatorTestHarness<
+            String, Query, Either<AdapterUpdate, PatternSnapshot>, Response> {
+        Harness() throws Exception {
+            super(new CoBroadcastWithKeyedOperator<>(new InferenceFunction(RouteAdvisor.DEFAULT),
+                            List.of(InferenceFunction.ADAPTERS, InferenceFunction.PATTERNS)),
+                    q -> q.key().asString(), Types.STRING, 128, 1, 0);
+        }
+    }
+}
