@@ -66,13 +66,15 @@ public final class LocalRun {
         SonaPipeline.build(
                 env.fromData(trajectories, EventCodecs.RAW_RECORD).name("trajectories").uid("sona.source.trajectories"),
                 env.fromData(signals, EventCodecs.RAW_RECORD).name("signals").uid("sona.source.signals"),
-                ControlSources.none(env),
+                EmptyInputs.none(env, "control"),
+                EmptyInputs.none(env, "queries"),
                 new SonaSinks(
                         new JsonLinesSink<>(a.out, "adapter-updates", OutputJson::adapterUpdate),
                         new JsonLinesSink<>(a.out, "pattern-snapshots", OutputJson::patternSnapshot),
                         new JsonLinesSink<>(a.out, "skill-maps", OutputJson::skillMap),
                         new JsonLinesSink<>(a.out, "dead-letters", OutputJson::deadLetter),
-                        new JsonLinesSink<>(a.out, "gate-decisions", OutputJson::gateDecision)),
+                        new JsonLinesSink<>(a.out, "gate-decisions", OutputJson::gateDecision),
+                        new JsonLinesSink<>(a.out, "responses", OutputJson::response)),
                 conf);
         long started = System.nanoTime();
         env.execute("sona-flink local run");

@@ -17,7 +17,7 @@ import org.apache.flink.util.function.SerializableFunction;
 import java.util.Properties;
 
 /**
- * The production job: reads trajectories, signals and control commands from Kafka and writes
+ * The production job: reads trajectories, signals, control commands and queries from Kafka and writes
  * every output to Kafka exactly once. This is the main class of the job jar; on a cluster:
  *
  * <pre>
@@ -63,8 +63,13 @@ public final class SonaJob {
                         WatermarkStrategy.noWatermarks(), "kafka-control")
                 .uid(SonaPipeline.UID_PREFIX + "source.control");
 
+        DataStream<RawRecord> queries = env.fromSource(
+                        SonaKafka.rawSource(bootstrap, conf.get(SonaOptions.TOPIC_QUERIES), group, client, bounded),
+                        WatermarkStrategy.noWatermarks(), "kafka-queries")
+                .uid(SonaPipeline.UID_PREFIX + "source.queries");
+
         Sinks sinks = new Sinks(conf, bootstrap, client);
-        SonaPipeline.build(trajectories, signals, control,
+        SonaPipeline.build(trajectories, signals, control, queries,
                 new SonaSinks(
                         sinks.sink(SonaOptions.TOPIC_ADAPTER_UPDATES, "adapter-updates", u -> key(u.key()),
                                 OutputJson::adapterUpdate),
@@ -73,7 +78,8 @@ public final class SonaJob {
                         sinks.sink(SonaOptions.TOPIC_SKILL_MAPS, "skill-maps", m -> key(m.key()), OutputJson::skillMap),
                         sinks.sink(SonaOptions.TOPIC_DEAD_LETTERS, "dead-letters", d -> null, OutputJson::deadLetter),
                         sinks.sink(SonaOptions.TOPIC_GATE_DECISIONS, "gate-decisions", d -> key(d.key()),
-                                OutputJson::gateDecision)),
+                                OutputJson::gateDecision),
+                        sinks.sink(SonaOptions.TOPIC_RESPONSES, "responses", r -> key(r.key()), OutputJson::response)),
                 conf);
     }
 

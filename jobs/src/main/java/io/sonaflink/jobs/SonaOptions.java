@@ -268,6 +268,10 @@ public final class SonaOptions {
             .stringType().defaultValue("sona.control")
             .withDescription("Input topic of control commands, broadcast to the adapter gate.");
 
+    public static final ConfigOption<String> TOPIC_QUERIES = ConfigOptions.key("sona.kafka.topic.queries")
+            .stringType().defaultValue("sona.queries")
+            .withDescription("Input topic of queries to the inference operator.");
+
     public static final ConfigOption<String> TOPIC_ADAPTER_UPDATES = ConfigOptions.key("sona.kafka.topic.adapter-updates")
             .stringType().defaultValue("sona.adapter-updates")
             .withDescription("Output topic of published adapter versions, keyed by adapter key.");
@@ -288,6 +292,10 @@ public final class SonaOptions {
     public static final ConfigOption<String> TOPIC_GATE_DECISIONS = ConfigOptions.key("sona.kafka.topic.gate-decisions")
             .stringType().defaultValue("sona.gate-decisions")
             .withDescription("Output topic of the adapter gate's decisions (published, rejected, held, rolled back).");
+
+    public static final ConfigOption<String> TOPIC_RESPONSES = ConfigOptions.key("sona.kafka.topic.responses")
+            .stringType().defaultValue("sona.responses")
+            .withDescription("Output topic of the inference operator's responses, keyed by adapter key.");
 
     public static final ConfigOption<Integer> KAFKA_PARTITIONS = ConfigOptions.key("sona.kafka.partitions")
             .intType().defaultValue(4)
@@ -369,6 +377,13 @@ public final class SonaOptions {
             }
         });
         return properties;
+    }
+
+    /** Every topic the job reads or writes, inputs first. */
+    public static List<String> topics(ReadableConfig c) {
+        return List.of(c.get(TOPIC_TRAJECTORIES), c.get(TOPIC_SIGNALS), c.get(TOPIC_CONTROL), c.get(TOPIC_QUERIES),
+                c.get(TOPIC_ADAPTER_UPDATES), c.get(TOPIC_PATTERN_SNAPSHOTS), c.get(TOPIC_SKILL_MAPS),
+                c.get(TOPIC_DEAD_LETTERS), c.get(TOPIC_GATE_DECISIONS), c.get(TOPIC_RESPONSES));
     }
 
     /** Every option declared in this class, in declaration order. */

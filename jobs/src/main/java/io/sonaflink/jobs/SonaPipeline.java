@@ -6,6 +6,8 @@ import io.sonaflink.operators.events.AdapterUpdateCodec;
 import io.sonaflink.operators.events.Control;
 import io.sonaflink.operators.events.DeadLetter;
 import io.sonaflink.operators.events.EventCodecs;
+import io.sonaflink.operators.events.PatternSnapshot;
+import io.sonaflink.operators.events.Query;
 import io.sonaflink.operators.events.RawRecord;
 import io.sonaflink.operators.events.SignalType;
 import io.sonaflink.operators.events.Trajectory;
@@ -14,6 +16,7 @@ import io.sonaflink.operators.feedback.FeedbackJoinFunction;
 import io.sonaflink.operators.feedback.FeedbackJoinOperator;
 import io.sonaflink.operators.feedback.SignalRouting;
 import io.sonaflink.operators.gate.AdapterGateFunction;
+import io.sonaflink.operators.inference.InferenceFunction;
 import io.sonaflink.operators.instant.InstantLoopConfig;
 import io.sonaflink.operators.instant.InstantLoopFunction;
 import io.sonaflink.operators.parse.ParseFunction;
@@ -26,7 +29,7 @@ import org.apache.flink.types.Either;
 
 /**
  * Wires the job graph and nothing else: sources come in as streams of raw records (trajectories,
- * signals, control commands), outputs leave
+ * signals, control commands, queries), outputs leave
  * through the given sinks, so the same graph runs against Kafka in production and against bounded
  * inputs in tests and local runs. Every operator has a readable name and a stable uid (the uids
  * are pinned by a test: changing one orphans the state in users' savepoints).
@@ -39,7 +42,7 @@ public final class SonaPipeline {
 
     public static void build(
             DataStream<RawRecord> trajectoryRecords, DataStream<RawRecord> signalRecords,
-            DataStream<RawRecord> controlRecords,
+            DataStream<RawRecord> controlRecords, DataStream<RawRecord> queryRecords,
             SonaSinks sinks, ReadableConfig conf) {
         ParseLimits limits = new ParseLimits(conf.get(SonaOptions.EMBEDDING_DIMENSION), conf.get(SonaOptions.MAX_PAYLOAD_BYTES));
 
@@ -52,6 +55,9 @@ public final class SonaPipeline {
         SingleOutputStreamOperator<Control> control = controlRecords
                 .process(ParseFunction.controls(limits))
                 .name("parse-control").uid(UID_PREFIX + "parse-control");
+        SingleOutputStreamOperator<Query> queries = queryRecords
+                .process(ParseFunction.queries(limits))
+                .name("parse-queries").uid(UID_PREFIX + "parse-queries");
 
         DataStream<Trajectory> imports = signals
                 .filter(s -> s.type() == SignalType.IMPORT)
@@ -96,6 +102,19 @@ public final class SonaPipeline {
                 .name("adapter-gate").uid(UID_PREFIX + "adapter-gate");
 
         published.sinkTo(sinks.adapterUpdates()).name("adapter-updates").uid(UID_PREFIX + "sink.adapter-updates");
+
+        // Serving: published adapters and pattern snapshots reach every inference task as broadcast state.
+        DataStream<Either<AdapterUpdate, PatternSnapshot>> serving = published
+                .map(InferenceFunction::adapter).returns(InferenceFunction.SERVING_UPDATE_TYPE)
+                .name("serving-adapters").uid(UID_PREFIX + "serving-adapters")
+                .union(baseCandidates.getSideOutput(BackgroundLoopOperator.PATTERN_SNAPSHOTS)
+                        .map(InferenceFunction::patterns).returns(InferenceFunction.SERVING_UPDATE_TYPE)
+                        .name("serving-patterns").uid(UID_PREFIX + "serving-patterns"));
+        queries.keyBy(q -> q.key().asString())
+                .connect(serving.broadcast(InferenceFunction.ADAPTERS, InferenceFunction.PATTERNS))
+                .process(new InferenceFunction(SonaOptions.routeAdvisor(conf)), EventCodecs.RESPONSE)
+                .name("inference").uid(UID_PREFIX + "inference")
+                .sinkTo(sinks.responses()).name("responses").uid(UID_PREFIX + "sink.responses");
         published.getSideOutput(AdapterGateFunction.DECISIONS)
                 .sinkTo(sinks.gateDecisions()).name("gate-decisions").uid(UID_PREFIX + "sink.gate-decisions");
         baseCandidates.getSideOutput(BackgroundLoopOperator.PATTERN_SNAPSHOTS)
@@ -108,7 +127,8 @@ public final class SonaPipeline {
                 .name("unmatched-signals").uid(UID_PREFIX + "unmatched-signals");
         trajectories.getSideOutput(ParseFunction.DEAD_LETTERS)
                 .union(signals.getSideOutput(ParseFunction.DEAD_LETTERS),
-                        control.getSideOutput(ParseFunction.DEAD_LETTERS), unmatched)
+                        control.getSideOutput(ParseFunction.DEAD_LETTERS),
+                        queries.getSideOutput(ParseFunction.DEAD_LETTERS), unmatched)
                 .sinkTo(sinks.deadLetters()).name("dead-letters").uid(UID_PREFIX + "sink.dead-letters");
     }
 }

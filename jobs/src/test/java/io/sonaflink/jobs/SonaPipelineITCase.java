@@ -88,8 +88,9 @@ class SonaPipelineITCase {
                         .uid("sona.source.trajectories"),
                 env.fromData(records(workload.signals(), "signals"), EventCodecs.RAW_RECORD)
                         .uid("sona.source.signals"),
-                ControlSources.none(env),
-                new SonaSinks(updates, patterns, skills, deadLetters, decisions),
+                EmptyInputs.none(env, "control"),
+                EmptyInputs.none(env, "queries"),
+                new SonaSinks(updates, patterns, skills, deadLetters, decisions, new CollectingSink<>("responses")),
                 conf);
         env.execute("sona-pipeline-it");
 

@@ -32,16 +32,23 @@ class SonaPipelineUidsTest {
             "sona.gate-trajectories",
             "sona.import-as-trajectory",
             "sona.imports",
+            "sona.inference",
             "sona.instant-loop",
             "sona.parse-control",
+            "sona.parse-queries",
             "sona.parse-signals",
             "sona.parse-trajectories",
+            "sona.queries-none",
+            "sona.serving-adapters",
+            "sona.serving-patterns",
             "sona.sink.adapter-updates",
             "sona.sink.dead-letters",
             "sona.sink.gate-decisions",
             "sona.sink.pattern-snapshots",
+            "sona.sink.responses",
             "sona.sink.skill-maps",
             "sona.source.control",
+            "sona.source.queries",
             "sona.source.signals",
             "sona.source.trajectories",
             "sona.unmatched-signals");
@@ -55,9 +62,10 @@ class SonaPipelineUidsTest {
         SonaPipeline.build(
                 env.fromData(List.of(record), EventCodecs.RAW_RECORD).uid("sona.source.trajectories"),
                 env.fromData(List.of(record), EventCodecs.RAW_RECORD).uid("sona.source.signals"),
-                ControlSources.none(env),
+                EmptyInputs.none(env, "control"),
+                EmptyInputs.none(env, "queries"),
                 new SonaSinks(new CollectingSink<>("u1"), new CollectingSink<>("u2"), new CollectingSink<>("u3"),
-                        new CollectingSink<>("u4"), new CollectingSink<>("u5")),
+                        new CollectingSink<>("u4"), new CollectingSink<>("u5"), new CollectingSink<>("u6")),
                 conf);
 
         assertThat(uids(env)).containsExactlyElementsOf(UIDS);
@@ -72,6 +80,7 @@ class SonaPipelineUidsTest {
         SonaJob.build(env, conf);
         TreeSet<String> expected = new TreeSet<>(UIDS);
         expected.remove("sona.control-none");
+        expected.remove("sona.queries-none");
         // a transactional sink's committer takes a uid derived from the sink's
         UIDS.stream().filter(u -> u.startsWith("sona.sink.")).forEach(u -> expected.add("Sink Committer: " + u));
         assertThat(uids(env)).containsExactlyElementsOf(expected);

@@ -55,17 +55,13 @@ public final class ClusterSmokeClient {
 
     private static int produce(Properties client, Configuration conf, int keys, int events, int dim) throws Exception {
         try (Admin admin = Admin.create(client)) {
-            SonaLocal.createMissingTopics(admin, List.of(conf.get(SonaOptions.TOPIC_TRAJECTORIES),
-                    conf.get(SonaOptions.TOPIC_SIGNALS), conf.get(SonaOptions.TOPIC_CONTROL),
-                    conf.get(SonaOptions.TOPIC_ADAPTER_UPDATES), conf.get(SonaOptions.TOPIC_PATTERN_SNAPSHOTS),
-                    conf.get(SonaOptions.TOPIC_SKILL_MAPS), conf.get(SonaOptions.TOPIC_DEAD_LETTERS),
-                    conf.get(SonaOptions.TOPIC_GATE_DECISIONS)), conf.get(SonaOptions.KAFKA_PARTITIONS));
+            SonaLocal.createMissingTopics(admin, SonaOptions.topics(conf), conf.get(SonaOptions.KAFKA_PARTITIONS));
         }
         WorkloadSpec d = WorkloadSpec.DEFAULT;
         Workload workload = WorkloadGenerator.generate(new WorkloadSpec(keys, events, dim, d.clustersPerKey(),
                 d.routes(), d.correctionRate(), d.malformedRate(), d.taskSwitchAt(), d.seed()));
         WorkloadReplay replay = new WorkloadReplay(workload, client, conf.get(SonaOptions.TOPIC_TRAJECTORIES),
-                conf.get(SonaOptions.TOPIC_SIGNALS), 0);
+                conf.get(SonaOptions.TOPIC_SIGNALS), conf.get(SonaOptions.TOPIC_QUERIES), 0);
         replay.run();
         if (replay.failure() != null) {
             throw replay.failure();

@@ -10,8 +10,8 @@ import java.util.Map;
 /**
  * The local run's self-check ({@code --check}, used by CI): did the run learn what the built-in
  * workload plants? Every key published both adapters, the adapters serve the current task better
- * than no adapter, patterns answer most requests with their best route, and every malformed line
- * reached the dead letters.
+ * than no adapter, patterns answer most requests with their best route, every query was answered
+ * exactly once, and every malformed line reached the dead letters.
  */
 final class LearningCheck {
 
@@ -47,6 +47,10 @@ final class LearningCheck {
         if (m.routeAccuracy() < MIN_ROUTE_ACCURACY) {
             problems.add(String.format(Locale.ROOT, "best route among hits %.3f < %.2f", m.routeAccuracy(),
                     MIN_ROUTE_ACCURACY));
+        }
+        long queries = (workload.trajectories().size() + WorkloadReplay.QUERY_EVERY - 1) / WorkloadReplay.QUERY_EVERY;
+        if (outputs.responses() != queries) {
+            problems.add(outputs.responses() + " committed responses for " + queries + " queries (exactly once)");
         }
         int malformed = workload.malformedTrajectories() + workload.malformedSignals();
         if (outputs.deadLetters() < malformed) {

@@ -21,7 +21,7 @@ final class LearningReport {
 
     /** One moment of the run, as measured on the committed outputs. */
     record Point(double seconds, long eventsConsumed, long consumerLag, LearningProbe.Measures measures,
-            int patterns, long adapterVersions, long deadLetters) {}
+            int patterns, long adapterVersions, long deadLetters, long responses, double servedHitRate) {}
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final int WIDTH = 640;
@@ -54,10 +54,11 @@ final class LearningReport {
                 new Series("second task", "#d62728", p -> p.measures().secondTaskLoss()),
                 new Series("first task, no adapter", "#aec7e8", p -> p.measures().identityFirstTaskLoss()),
                 new Series("second task, no adapter", "#ff9896", p -> p.measures().identitySecondTaskLoss()))));
-        s.append("<h2>Pattern hit rate and route accuracy</h2>\n");
+        s.append("<h2>Pattern hit rate and route accuracy (held-out, and as served to probe queries)</h2>\n");
         s.append(chart(points, "share", List.of(
                 new Series("hit rate", "#2ca02c", p -> p.measures().hitRate()),
-                new Series("best route among hits", "#9467bd", p -> p.measures().routeAccuracy()))));
+                new Series("best route among hits", "#9467bd", p -> p.measures().routeAccuracy()),
+                new Series("served hit rate (responses)", "#ff7f0e", Point::servedHitRate))));
         s.append("<h2>Summary</h2>\n<pre>").append(escape(summary)).append("</pre>\n</body></html>\n");
         return s.toString();
     }

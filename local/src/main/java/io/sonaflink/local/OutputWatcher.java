@@ -52,13 +52,21 @@ final class OutputWatcher implements AutoCloseable {
 
     /** Names of the output topics. */
     record OutputTopics(String adapterUpdates, String patternSnapshots, String skillMaps, String deadLetters,
-            String gateDecisions) {
+            String gateDecisions, String responses) {
         List<String> all() {
-            return List.of(adapterUpdates, patternSnapshots, skillMaps, deadLetters, gateDecisions);
+            return List.of(adapterUpdates, patternSnapshots, skillMaps, deadLetters, gateDecisions, responses);
         }
     }
 
-    OutputWatcher(Properties client, OutputTopics topics) {
+    /** Responses to the replay's probe queries, over the last {@link #SERVED_WINDOW} of them. */
+    static final int SERVED_WINDOW = 200;
+    private final Map<String, List<io.sonaflink.jobs.workload.Workload.Probe>> probes;
+    private final java.util.ArrayDeque<int[]> served = new java.util.ArrayDeque<>(); // {hit, best route}
+    private long responses;
+
+    OutputWatcher(Properties client, OutputTopics topics,
+            Map<String, List<io.sonaflink.jobs.workload.Workload.Probe>> probes) {
+        this.probes = probes;
         Properties p = new Properties();
         p.putAll(client);
         p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -113,6 +121,17 @@ final class OutputWatcher implements AutoCloseable {
         } else if (topic.equals(topics.deadLetters())) {
             deadLetters++;
             deadLetterReasons.merge(reasonCategory(event.get("reason").asText()), 1, Integer::sum);
+        } else if (topic.equals(topics.responses())) {
+            responses++;
+            var probe = WorkloadReplay.probeOf(event.get("id").asText(), probes);
+            if (probe != null) {
+                boolean hit = event.get("pattern_hit").asBoolean();
+                boolean best = hit && probe.bestRoute().equals(event.get("route").asText());
+                served.addLast(new int[] {hit ? 1 : 0, best ? 1 : 0});
+                if (served.size() > SERVED_WINDOW) {
+                    served.removeFirst();
+                }
+            }
         } else if (topic.equals(topics.gateDecisions())) {
             gateDecisions.merge(event.get("decision").asText(), 1, Integer::sum);
         }
@@ -144,11 +163,22 @@ final class OutputWatcher implements AutoCloseable {
         adapters.forEach((k, v) -> a.put(k, new TreeMap<>(v)));
         Map<String, Map<String, Long>> v = new TreeMap<>();
         versions.forEach((k, m) -> v.put(k, new TreeMap<>(m)));
+        int hits = 0;
+        int best = 0;
+        for (int[] r : served) {
+            hits += r[0];
+            best += r[1];
+        }
         return new Snapshot(a, v, new TreeMap<>(banks), deadLetters, new TreeMap<>(deadLetterReasons),
-                new TreeMap<>(gateDecisions), records);
+                new TreeMap<>(gateDecisions), records, responses,
+                served.isEmpty() ? Double.NaN : (double) hits / served.size(),
+                hits == 0 ? Double.NaN : (double) best / hits);
     }
 
-    /** What the outputs said up to a moment. Adapters and banks are not copied: treat them as read-only. */
+    /**
+     * What the outputs said up to a moment. Adapters and banks are not copied: treat them as
+     * read-only. The served rates are over the last responses to probe queries (NaN before any).
+     */
     record Snapshot(
             Map<String, Map<String, LoraAdapter>> adapters,
             Map<String, Map<String, Long>> versions,
@@ -156,7 +186,10 @@ final class OutputWatcher implements AutoCloseable {
             long deadLetters,
             Map<String, Integer> deadLetterReasons,
             Map<String, Integer> gateDecisions,
-            long records) {
+            long records,
+            long responses,
+            double servedHitRate,
+            double servedRouteAccuracy) {
 
         int patterns() {
             return banks.values().stream().mapToInt(ReasoningBank::size).sum();

@@ -118,8 +118,7 @@ public final class SonaLocal {
         OutputWatcher.OutputTopics outputs = new OutputWatcher.OutputTopics(
                 conf.get(SonaOptions.TOPIC_ADAPTER_UPDATES), conf.get(SonaOptions.TOPIC_PATTERN_SNAPSHOTS),
                 conf.get(SonaOptions.TOPIC_SKILL_MAPS), conf.get(SonaOptions.TOPIC_DEAD_LETTERS),
-                conf.get(SonaOptions.TOPIC_GATE_DECISIONS));
-        List<String> inputs = List.of(trajectoryTopic, signalTopic, conf.get(SonaOptions.TOPIC_CONTROL));
+                conf.get(SonaOptions.TOPIC_GATE_DECISIONS), conf.get(SonaOptions.TOPIC_RESPONSES));
 
         WorkloadSpec spec = new WorkloadSpec(a.keys, a.events, conf.get(SonaOptions.EMBEDDING_DIMENSION),
                 WorkloadSpec.DEFAULT.clustersPerKey(), WorkloadSpec.DEFAULT.routes(),
@@ -130,9 +129,7 @@ public final class SonaLocal {
         LearningProbe probe = new LearningProbe(workload.probes(), SonaOptions.routeAdvisor(conf));
 
         try (Admin admin = Admin.create(client)) {
-            List<String> topics = new ArrayList<>(inputs);
-            topics.addAll(outputs.all());
-            createMissingTopics(admin, topics, conf.get(SonaOptions.KAFKA_PARTITIONS));
+            createMissingTopics(admin, SonaOptions.topics(conf), conf.get(SonaOptions.KAFKA_PARTITIONS));
 
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
             SonaJob.build(env, conf);
@@ -149,11 +146,12 @@ public final class SonaLocal {
             List<LearningReport.Point> points = new ArrayList<>();
             InputProgress inputProgress = new InputProgress(admin, conf.get(SonaOptions.KAFKA_GROUP_ID),
                     List.of(trajectoryTopic, signalTopic));
-            WorkloadReplay replay = new WorkloadReplay(workload, client, trajectoryTopic, signalTopic, a.rate);
+            WorkloadReplay replay = new WorkloadReplay(workload, client, trajectoryTopic, signalTopic,
+                    conf.get(SonaOptions.TOPIC_QUERIES), a.rate);
             Thread producer = new Thread(replay, "workload-replay");
             boolean completed;
             long started = System.nanoTime();
-            try (OutputWatcher watcher = new OutputWatcher(client, outputs)) {
+            try (OutputWatcher watcher = new OutputWatcher(client, outputs, workload.probes())) {
                 producer.start();
                 Progress progress = new Progress(System.console() != null);
                 long deadline = started + TimeUnit.SECONDS.toNanos(a.maxSeconds);
@@ -214,7 +212,8 @@ public final class SonaLocal {
         long versions = outputs.versions().values().stream()
                 .flatMap(m -> m.values().stream()).mapToLong(Long::longValue).sum();
         return new LearningReport.Point((System.nanoTime() - started) / 1e9, offsets.consumed(), offsets.lag(),
-                probe.measure(outputs), outputs.patterns(), versions, outputs.deadLetters());
+                probe.measure(outputs), outputs.patterns(), versions, outputs.deadLetters(), outputs.responses(),
+                outputs.servedHitRate());
     }
 
     static String summary(WorkloadSpec spec, Workload workload, List<LearningReport.Point> points,
@@ -233,6 +232,9 @@ public final class SonaLocal {
                 m.firstTaskLoss(), m.identityFirstTaskLoss(), m.secondTaskLoss(), m.identitySecondTaskLoss()));
         s.append(String.format(Locale.ROOT, "pattern hit rate: %.1f %%, best route among hits: %.1f %%, patterns: %d%n",
                 100 * m.hitRate(), 100 * m.routeAccuracy(), last.patterns()));
+        s.append(String.format(Locale.ROOT, "served: %d responses; over the last %d, hit rate %.1f %%, best route"
+                        + " among hits %.1f %%%n", outputs.responses(), OutputWatcher.SERVED_WINDOW,
+                100 * outputs.servedHitRate(), 100 * outputs.servedRouteAccuracy()));
         s.append("adapter versions: ").append(outputs.versions()).append(System.lineSeparator());
         s.append("gate decisions: ").append(outputs.gateDecisions()).append(System.lineSeparator());
         s.append("dead letters: ").append(outputs.deadLetters()).append(' ').append(outputs.deadLetterReasons())
@@ -324,11 +326,12 @@ public final class SonaLocal {
                                     .collect(Collectors.joining("/")))
                     .collect(Collectors.joining(", "));
             String line = String.format(Locale.ROOT,
-                    "[%4.0f s] sent %d, consumed %d (%.0f/s, lag %d) | keys %d | patterns %d | hit %.0f%% | "
-                            + "versions %s | dead letters %d",
+                    "[%4.0f s] sent %d, consumed %d (%.0f/s, lag %d) | keys %d | patterns %d | hit %.0f%% "
+                            + "(served %s) | versions %s | dead letters %d",
                     p.seconds(), produced, p.eventsConsumed(), rate, p.consumerLag(), outputs.versions().size(),
-                    p.patterns(), 100 * p.measures().hitRate(), versions.isEmpty() ? "-" : versions,
-                    p.deadLetters());
+                    p.patterns(), 100 * p.measures().hitRate(),
+                    Double.isNaN(p.servedHitRate()) ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * p.servedHitRate()),
+                    versions.isEmpty() ? "-" : versions, p.deadLetters());
             if (terminal) {
                 System.out.print("\r" + line + "\u001b[K");
             } else if (lines++ % 5 == 0) {

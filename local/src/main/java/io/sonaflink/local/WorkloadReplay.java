@@ -2,26 +2,40 @@ package io.sonaflink.local;
 
 import io.sonaflink.jobs.workload.Workload;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Produces a workload into the input topics at a steady rate, as a serving fleet would: each
- * trajectory is followed by the signals generated with it, spread evenly over the stream.
+ * trajectory is followed by the signals generated with it, spread evenly over the stream, and
+ * every {@link #QUERY_EVERY}th trajectory by a query: one of the held-out probes, cycling through
+ * keys and probes, whose id {@link #probeOf} maps back to the probe.
  */
 final class WorkloadReplay implements Runnable {
+
+    static final int QUERY_EVERY = 10;
+    private static final String QUERY_ID_PREFIX = "probe:";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Workload workload;
     private final Properties client;
     private final String trajectoryTopic;
     private final String signalTopic;
+    private final String queryTopic;
+    private final List<String> probeKeys;
     private final double eventsPerSecond;
     private final AtomicLong sent = new AtomicLong();
     private volatile boolean stopped;
@@ -30,11 +44,13 @@ final class WorkloadReplay implements Runnable {
 
     /** @param eventsPerSecond target rate of trajectories plus signals; 0 or less: as fast as possible */
     WorkloadReplay(Workload workload, Properties client, String trajectoryTopic, String signalTopic,
-            double eventsPerSecond) {
+            String queryTopic, double eventsPerSecond) {
         this.workload = workload;
         this.client = client;
         this.trajectoryTopic = trajectoryTopic;
         this.signalTopic = signalTopic;
+        this.queryTopic = queryTopic;
+        this.probeKeys = new ArrayList<>(new TreeSet<>(workload.probes().keySet()));
         this.eventsPerSecond = eventsPerSecond;
     }
 
@@ -60,6 +76,10 @@ final class WorkloadReplay implements Runnable {
                     producer.send(new ProducerRecord<>(signalTopic, signals.get(nextSignal)));
                     sent.incrementAndGet();
                 }
+                if (queryTopic != null && i % QUERY_EVERY == 0 && !probeKeys.isEmpty()) {
+                    producer.send(new ProducerRecord<>(queryTopic, query(i / QUERY_EVERY)));
+                    sent.incrementAndGet();
+                }
                 pace(started);
             }
             producer.flush();
@@ -68,6 +88,37 @@ final class WorkloadReplay implements Runnable {
         } finally {
             done = true;
         }
+    }
+
+    /** The {@code n}th query: probe {@code n / keys} of key {@code n % keys}, modulo the probes. */
+    private byte[] query(int n) throws java.io.IOException {
+        String key = probeKeys.get(n % probeKeys.size());
+        List<Workload.Probe> probes = workload.probes().get(key);
+        int index = (n / probeKeys.size()) % probes.size();
+        String[] parts = key.split("/", 3);
+        ObjectNode q = JSON.createObjectNode();
+        q.put("id", QUERY_ID_PREFIX + key + ":" + index + ":" + n);
+        ObjectNode k = q.putObject("key");
+        k.put("tenant", parts[0]);
+        k.put("persona", parts[1]);
+        k.put("domain", parts[2]);
+        q.put("timestamp", System.currentTimeMillis());
+        ArrayNode embedding = q.putArray("embedding");
+        for (float v : probes.get(index).embedding()) {
+            embedding.add(v);
+        }
+        return JSON.writeValueAsBytes(q);
+    }
+
+    /** The probe a query id names, or null for another id. */
+    static Workload.Probe probeOf(String queryId, Map<String, List<Workload.Probe>> probes) {
+        if (!queryId.startsWith(QUERY_ID_PREFIX)) {
+            return null;
+        }
+        String[] parts = queryId.substring(QUERY_ID_PREFIX.length()).split(":");
+        List<Workload.Probe> keyProbes = parts.length == 3 ? probes.get(parts[0]) : null;
+        int index = keyProbes == null ? -1 : Integer.parseInt(parts[1]);
+        return index >= 0 && index < keyProbes.size() ? keyProbes.get(index) : null;
     }
 
     private void pace(long started) {

@@ -51,7 +51,8 @@ class LearningProbeTest {
         LearningProbe probe = new LearningProbe(Map.of(KEY, List.of(right, wrong, unfamiliar)), RouteAdvisor.DEFAULT);
         Pattern confident = new Pattern(1, x.clone(), 1000, 0.9, 0.0, "route-1", Map.of(), Map.of(), 1, 1);
         OutputWatcher.Snapshot outputs = new OutputWatcher.Snapshot(Map.of(), Map.of(),
-                Map.of(KEY, new ReasoningBank(4, List.of(confident), 2)), 0, Map.of(), Map.of(), 0);
+                Map.of(KEY, new ReasoningBank(4, List.of(confident), 2)), 0, Map.of(), Map.of(), 0, 0, Double.NaN,
+                Double.NaN);
 
         LearningProbe.Measures m = probe.measure(outputs);
 

@@ -4,6 +4,7 @@ import io.sonaflink.operators.background.BackgroundLoopOperator;
 import io.sonaflink.operators.events.GateDecisionType;
 import io.sonaflink.operators.feedback.FeedbackJoinFunction;
 import io.sonaflink.operators.gate.AdapterGateFunction;
+import io.sonaflink.operators.inference.InferenceFunction;
 import io.sonaflink.operators.instant.InstantLoopFunction;
 import io.sonaflink.operators.parse.ParseFunction;
 
@@ -68,7 +69,9 @@ final class MetricSurface {
                 FeedbackJoinFunction.UNMATCHED_SIGNALS_COUNTER,
                 InstantLoopFunction.METRIC_EVENTS, InstantLoopFunction.METRIC_CORRECTIONS,
                 InstantLoopFunction.METRIC_REJECTED_CORRECTIONS, InstantLoopFunction.METRIC_MICRO_UPDATES,
-                BackgroundLoopOperator.CYCLES_COUNTER, BackgroundLoopOperator.CARRIED_OVER_COUNTER));
+                BackgroundLoopOperator.CYCLES_COUNTER, BackgroundLoopOperator.CARRIED_OVER_COUNTER,
+                InferenceFunction.METRIC_QUERIES, InferenceFunction.METRIC_PATTERN_HITS,
+                InferenceFunction.METRIC_ADAPTER_SWAPS, InferenceFunction.METRIC_STALE_UPDATES));
         for (GateDecisionType type : GateDecisionType.values()) {
             names.add(AdapterGateFunction.decisionCounter(type));
         }

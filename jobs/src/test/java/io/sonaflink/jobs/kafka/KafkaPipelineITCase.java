@@ -2,7 +2,7 @@ package io.sonaflink.jobs.kafka;
 
 import io.sonaflink.connectors.json.OutputJson;
 import io.sonaflink.connectors.kafka.SonaKafka;
-import io.sonaflink.jobs.ControlSources;
+import io.sonaflink.jobs.EmptyInputs;
 import io.sonaflink.jobs.SonaOptions;
 import io.sonaflink.jobs.SonaPipeline;
 import io.sonaflink.jobs.SonaSinks;
@@ -354,13 +354,15 @@ class KafkaPipelineITCase {
         SonaPipeline.build(
                 trajectories,
                 signals,
-                ControlSources.none(env),
+                EmptyInputs.none(env, "control"),
+                EmptyInputs.none(env, "queries"),
                 new SonaSinks(
                         SonaKafka.<AdapterUpdate>exactlyOnceSink(bootstrap, prefix + "-adapter-updates",
                                 u -> u.key().asString(), OutputJson::adapterUpdate, prefix + "-updates", client,
                                 SonaKafka.DEFAULT_TRANSACTION_TIMEOUT_MS),
                         new CollectingSink<>(prefix + "-patterns"), new CollectingSink<>(prefix + "-skills"),
-                        new CollectingSink<>(prefix + "-dead"), new CollectingSink<>(prefix + "-decisions")),
+                        new CollectingSink<>(prefix + "-dead"), new CollectingSink<>(prefix + "-decisions"),
+                        new CollectingSink<>(prefix + "-responses")),
                 conf);
     }
 
