@@ -5,6 +5,7 @@ import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.events.DeadLetter;
 import io.sonaflink.operators.events.GateDecision;
 import io.sonaflink.operators.events.PatternSnapshot;
+import io.sonaflink.operators.events.Response;
 import io.sonaflink.operators.events.SkillMap;
 import io.sonaflink.state.bank.Pattern;
 
@@ -83,6 +84,30 @@ public final class OutputJson {
         return bytes(n);
     }
 
+    /**
+     * The inference operator's answer. {@code params} merges discrete and numeric parameters into one
+     * object, as a pattern snapshot's do; a confidence or similarity that is not finite is written as
+     * null (JSON has no NaN).
+     */
+    public static byte[] response(Response r) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("id", r.id());
+        n.set("key", key(r.key()));
+        n.put("micro_version", r.microVersion());
+        n.put("base_version", r.baseVersion());
+        n.set("adapted", floats(r.adapted()));
+        n.put("pattern_hit", r.patternHit());
+        n.put("pattern_id", r.patternId());
+        n.put("route", r.route());
+        ObjectNode params = n.putObject("params");
+        r.discreteParams().forEach(params::put);
+        r.numericParams().forEach(params::put);
+        putFinite(n, "confidence", r.confidence());
+        putFinite(n, "similarity", r.similarity());
+        n.put("timestamp", r.timestamp());
+        return bytes(n);
+    }
+
     public static byte[] deadLetter(DeadLetter d) {
         ObjectNode n = JSON.createObjectNode();
         n.put("source", d.source());
@@ -141,6 +166,14 @@ public final class OutputJson {
             }
         });
         return n;
+    }
+
+    private static void putFinite(ObjectNode n, String field, float value) {
+        if (Float.isFinite(value)) {
+            n.put(field, value);
+        } else {
+            n.putNull(field); // JSON has no NaN
+        }
     }
 
     static byte[] bytes(ObjectNode node) {

@@ -6,6 +6,7 @@ import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.events.DeadLetter;
 import io.sonaflink.operators.events.GateDecision;
 import io.sonaflink.operators.events.GateDecisionType;
+import io.sonaflink.operators.events.Response;
 import io.sonaflink.operators.events.SkillMap;
 import io.sonaflink.state.lora.LoraAdapter;
 
@@ -59,6 +60,48 @@ class OutputJsonTest {
                 new SkillMap(KEY, 2L, 5L, 0.9, Map.of("route-1", 0.8), 3, 120L)));
         assertThat(n.get("route_quality").get("route-1").asDouble()).isEqualTo(0.8);
         assertThat(n.get("confidence").asDouble()).isEqualTo(0.9);
+    }
+
+    @Test
+    void responseCarriesTheAdaptedEmbeddingAndMergesParams() throws Exception {
+        Response hit = new Response("q-1", KEY, 7L, 2L, new float[] {0.5f, -0.25f, 1e-20f}, true, 12L, "hnsw-rerank",
+                Map.of("strategy", "greedy", "rerank", "true"), Map.of("ef_search", 72.5), 0.81f, 0.93f, 5L);
+
+        JsonNode n = JSON.readTree(OutputJson.response(hit));
+
+        assertThat(n.get("id").asText()).isEqualTo("q-1");
+        assertThat(n.get("key").get("persona").asText()).isEqualTo("support");
+        assertThat(n.get("micro_version").asLong()).isEqualTo(7L);
+        assertThat(n.get("base_version").asLong()).isEqualTo(2L);
+        assertThat(n.get("adapted")).hasSize(3);
+        assertThat(n.get("adapted").get(2).floatValue()).isEqualTo(1e-20f);
+        assertThat(n.get("pattern_hit").isBoolean()).isTrue();
+        assertThat(n.get("pattern_hit").booleanValue()).isTrue();
+        assertThat(n.get("pattern_id").asLong()).isEqualTo(12L);
+        assertThat(n.get("route").asText()).isEqualTo("hnsw-rerank");
+        assertThat(n.get("params").get("strategy").asText()).isEqualTo("greedy");
+        assertThat(n.get("params").get("rerank").asText()).isEqualTo("true");
+        assertThat(n.get("params").get("ef_search").isNumber()).isTrue();
+        assertThat(n.get("params").get("ef_search").asDouble()).isEqualTo(72.5);
+        assertThat(n.get("confidence").floatValue()).isEqualTo(0.81f);
+        assertThat(n.get("similarity").floatValue()).isEqualTo(0.93f);
+        assertThat(n.get("timestamp").asLong()).isEqualTo(5L);
+    }
+
+    @Test
+    void responseMissWithoutPatternsAndAnUndefinedConfidence() throws Exception {
+        Response miss = new Response("q-2", KEY, 0L, 0L, new float[] {1f}, false, 0L, "", Map.of(), Map.of(),
+                Float.NaN, 0f, 6L);
+
+        JsonNode n = JSON.readTree(OutputJson.response(miss));
+
+        assertThat(n.get("pattern_hit").booleanValue()).isFalse();
+        assertThat(n.get("pattern_id").asLong()).isZero();
+        assertThat(n.get("route").asText()).isEmpty();
+        assertThat(n.get("params").isObject()).isTrue();
+        assertThat(n.get("params")).isEmpty();
+        assertThat(n.get("confidence").isNull()).isTrue();
+        assertThat(n.get("similarity").floatValue()).isZero();
     }
 
     @Test

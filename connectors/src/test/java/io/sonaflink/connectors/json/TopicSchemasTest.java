@@ -8,7 +8,9 @@ import io.sonaflink.operators.events.DeadLetter;
 import io.sonaflink.operators.events.GateDecision;
 import io.sonaflink.operators.events.GateDecisionType;
 import io.sonaflink.operators.events.PatternSnapshot;
+import io.sonaflink.operators.events.Query;
 import io.sonaflink.operators.events.RawRecord;
+import io.sonaflink.operators.events.Response;
 import io.sonaflink.operators.events.SkillMap;
 import io.sonaflink.operators.events.TrainingSignal;
 import io.sonaflink.operators.events.Trajectory;
@@ -82,7 +84,8 @@ class TopicSchemasTest {
     enum InputTopic {
         TRAJECTORY("trajectory", (Parser<Trajectory>) EventParser::parseTrajectory),
         TRAINING_SIGNAL("training-signal", (Parser<TrainingSignal>) EventParser::parseSignal),
-        CONTROL("control", (Parser<Control>) EventParser::parseControl);
+        CONTROL("control", (Parser<Control>) EventParser::parseControl),
+        QUERY("query", (Parser<Query>) EventParser::parseQuery);
 
         final String schemaName;
         final Parser<?> parser;
@@ -94,7 +97,7 @@ class TopicSchemasTest {
     }
 
     private static final List<String> OUTPUT_SCHEMAS =
-            List.of("adapter-update", "pattern-snapshot", "skill-map", "dead-letter", "gate-decision");
+            List.of("adapter-update", "pattern-snapshot", "skill-map", "dead-letter", "gate-decision", "response");
 
     private static final Map<String, JsonSchema> LOADED = new LinkedHashMap<>();
 
@@ -193,6 +196,8 @@ class TopicSchemasTest {
         }
         assertThat(examples(InputTopic.TRAJECTORY)).as("a trajectory with a base64 embedding")
                 .anySatisfy(p -> assertThat(read(p).get("embedding").isTextual()).isTrue());
+        assertThat(examples(InputTopic.QUERY)).as("a query with a base64 embedding")
+                .anySatisfy(p -> assertThat(read(p).get("embedding").isTextual()).isTrue());
     }
 
     @ParameterizedTest
@@ -211,6 +216,11 @@ class TopicSchemasTest {
 
         assertThat(imported.input()).containsExactly(full.embedding());
         assertThat(imported.target()).containsExactly(full.target());
+
+        Query fromArray = parsed(InputTopic.QUERY, "billing.json");
+        Query fromBase64 = parsed(InputTopic.QUERY, "base64-embedding.json");
+        assertThat(fromArray.embedding()).containsExactly(full.embedding());
+        assertThat(fromBase64.embedding()).containsExactly(full.embedding());
     }
 
     // ---- outputs ----
@@ -272,6 +282,18 @@ class TopicSchemasTest {
                 new GateDecision(null, null, 0, type, 0, "paused every key", Double.NaN, null, NOW)));
     }
 
+    @Test
+    void responses() {
+        float[] adapted = {0.14f, -0.48f, 0.77f, 0.05f, -0.26f, 0.39f, -0.86f, 0.51f};
+        assertOutputMatches("response", OutputJson.response(new Response("qry-5c01", KEY, 7, 2, adapted, true, 1,
+                "hnsw-rerank", Map.of("strategy", "greedy", "rerank", "true"), Map.of("ef_search", 72.5), 0.81f,
+                0.93f, NOW)));
+        assertOutputMatches("response", OutputJson.response(new Response("qry-5c02", KEY, 0, 0, adapted, false, 0,
+                "flat", Map.of(), Map.of("top_k", 10.0), 0.62f, 0f, NOW)));
+        assertOutputMatches("response", OutputJson.response(new Response("qry-5c03", KEY, 0, 0,
+                new float[EXAMPLE_DIMENSION], false, 0, "", Map.of(), Map.of(), Float.NaN, 0f, 0)));
+    }
+
     /** With {@code additionalProperties: false}, an undeclared field fails; this catches the opposite. */
     @Test
     void outputSchemasDeclareNoFieldTheSerdeNeverWrites() {
@@ -283,7 +305,9 @@ class TopicSchemasTest {
                 "skill-map", OutputJson.skillMap(new SkillMap(KEY, 1, NOW, 0, Map.of(), 0, 0)),
                 "dead-letter", OutputJson.deadLetter(new DeadLetter(new byte[1], "", -1, -1, "x")),
                 "gate-decision", OutputJson.gateDecision(new GateDecision(KEY, AdapterKind.BASE, 1,
-                        GateDecisionType.PROMOTED, 1, "x", 1.0, "c", NOW)));
+                        GateDecisionType.PROMOTED, 1, "x", 1.0, "c", NOW)),
+                "response", OutputJson.response(new Response("q", KEY, 1, 1, new float[1], true, 1, "r", Map.of(),
+                        Map.of(), 1f, 1f, NOW)));
         for (String name : OUTPUT_SCHEMAS) {
             JsonNode schema = read(SCHEMAS.resolve(name + ".schema.json"));
             JsonNode output = readTree(fullest.get(name));
@@ -477,6 +501,47 @@ class TopicSchemasTest {
         valid(cases, c, "set-thresholds.json", "an out-of-range threshold, which the gate judges",
                 n -> n.withObjectProperty("thresholds").put("autoRollbackQuality", 1.5));
         valid(cases, c, "set-thresholds.json", "unknown fields", n -> n.put("operator", "alice"));
+
+        InputTopic q = InputTopic.QUERY;
+        invalid(cases, q, "billing.json", "missing id", n -> n.remove("id"));
+        invalid(cases, q, "billing.json", "null id", n -> n.putNull("id"));
+        invalid(cases, q, "billing.json", "id of the wrong type", n -> n.put("id", 7));
+        invalid(cases, q, "billing.json", "blank id", n -> n.put("id", " \t"));
+        valid(cases, q, "billing.json", "id of a no-break space, which is not whitespace", n -> n.put("id", "\u00a0"));
+        invalid(cases, q, "billing.json", "missing key", n -> n.remove("key"));
+        invalid(cases, q, "billing.json", "null key", n -> n.putNull("key"));
+        invalid(cases, q, "billing.json", "key as a string", n -> n.put("key", "acme/support-agent/billing"));
+        invalid(cases, q, "billing.json", "key without domain", n -> n.withObjectProperty("key").remove("domain"));
+        invalid(cases, q, "billing.json", "key part with '/'", n -> n.withObjectProperty("key").put("tenant", "a/b"));
+        invalid(cases, q, "billing.json", "blank key part", n -> n.withObjectProperty("key").put("persona", ""));
+        invalid(cases, q, "billing.json", "key part of the wrong type",
+                n -> n.withObjectProperty("key").put("persona", 3));
+        valid(cases, q, "billing.json", "unknown key fields", n -> n.withObjectProperty("key").put("region", "eu"));
+        invalid(cases, q, "billing.json", "missing embedding", n -> n.remove("embedding"));
+        invalid(cases, q, "billing.json", "null embedding", n -> n.putNull("embedding"));
+        invalid(cases, q, "billing.json", "embedding as a number", n -> n.put("embedding", 0.5));
+        invalid(cases, q, "billing.json", "embedding with a string element",
+                n -> n.withArrayProperty("embedding").set(2, JSON.getNodeFactory().textNode("0.5")));
+        invalid(cases, q, "billing.json", "embedding beyond float32",
+                n -> n.withArrayProperty("embedding").set(5, JSON.getNodeFactory().numberNode(-1e39)));
+        invalid(cases, q, "billing.json", "empty embedding", n -> n.putArray("embedding"));
+        invalid(cases, q, "base64-embedding.json", "embedding not in base64", n -> n.put("embedding", "not*base64"));
+        invalid(cases, q, "base64-embedding.json", "base64 of 5 bytes", n -> n.put("embedding", "AAAAAAA="));
+        valid(cases, q, "base64-embedding.json", "base64 without padding",
+                n -> n.put("embedding", n.get("embedding").asText().replace("=", "")));
+        invalid(cases, q, "billing.json", "missing timestamp", n -> n.remove("timestamp"));
+        invalid(cases, q, "billing.json", "null timestamp", n -> n.putNull("timestamp"));
+        invalid(cases, q, "billing.json", "negative timestamp", n -> n.put("timestamp", -1));
+        invalid(cases, q, "billing.json", "fractional timestamp", n -> n.put("timestamp", 1.5));
+        invalid(cases, q, "billing.json", "timestamp as a string", n -> n.put("timestamp", "1767225610000"));
+        valid(cases, q, "billing.json", "timestamp with an exponent", n -> n.put("timestamp", 1.7e12));
+        valid(cases, q, "forecasting.json", "unknown fields", n -> {
+            n.put("route", "flat");
+            n.putObject("trace").put("span", "7d2e");
+            n.putNull("target");
+        });
+        cases.add(new Case(q, "not an object", "\"qry-5c01\"", false));
+        cases.add(new Case(q, "malformed JSON", "{\"id\": \"qry-5c01\",", false));
         return cases.stream();
     }
 
@@ -510,6 +575,16 @@ class TopicSchemasTest {
         ObjectNode nanInBase64 = example(InputTopic.TRAJECTORY, "full.json");
         nanInBase64.put("embedding", base64(withNaN));
         assertSchemaOnlyAccepts(InputTopic.TRAJECTORY, nanInBase64, "embedding[3]: NaN is not allowed");
+
+        ObjectNode longQuery = example(InputTopic.QUERY, "billing.json");
+        longQuery.withArrayProperty("embedding").add(0.5);
+        assertSchemaOnlyAccepts(InputTopic.QUERY, longQuery, "embedding: expected 8 values, got 9");
+
+        float[] withInfinity = embedding();
+        withInfinity[6] = Float.NEGATIVE_INFINITY;
+        ObjectNode infinityInBase64 = example(InputTopic.QUERY, "base64-embedding.json");
+        infinityInBase64.put("embedding", base64(withInfinity));
+        assertSchemaOnlyAccepts(InputTopic.QUERY, infinityInBase64, "embedding[6]: -Infinity is not allowed");
 
         ObjectNode upperCase = example(InputTopic.CONTROL, "promote-challenger.json");
         upperCase.put("command", "PROMOTE");

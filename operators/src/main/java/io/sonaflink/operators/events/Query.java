@@ -1,5 +1,6 @@
 package io.sonaflink.operators.events;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -17,5 +18,30 @@ public record Query(String id, AdapterKey key, float[] embedding, long timestamp
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(embedding, "embedding");
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Query)) {
+            return false;
+        }
+        Query that = (Query) o;
+        return timestamp == that.timestamp
+                && id.equals(that.id)
+                && key.equals(that.key)
+                && Arrays.equals(embedding, that.embedding);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(id, key, timestamp) * 31 + Arrays.hashCode(embedding);
+    }
+
+    @Override
+    public String toString() {
+        return "Query{id='" + id + "', key=" + key + ", dim=" + embedding.length + ", timestamp=" + timestamp + '}';
     }
 }

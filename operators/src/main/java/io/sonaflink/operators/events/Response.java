@@ -1,5 +1,6 @@
 package io.sonaflink.operators.events;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -44,5 +45,42 @@ public record Response(
         Objects.requireNonNull(route, "route");
         discreteParams = new TreeMap<>(discreteParams);
         numericParams = new TreeMap<>(numericParams);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Response)) {
+            return false;
+        }
+        Response that = (Response) o;
+        return microVersion == that.microVersion
+                && baseVersion == that.baseVersion
+                && patternHit == that.patternHit
+                && patternId == that.patternId
+                && Float.compare(confidence, that.confidence) == 0
+                && Float.compare(similarity, that.similarity) == 0
+                && timestamp == that.timestamp
+                && id.equals(that.id)
+                && key.equals(that.key)
+                && Arrays.equals(adapted, that.adapted)
+                && route.equals(that.route)
+                && discreteParams.equals(that.discreteParams)
+                && numericParams.equals(that.numericParams);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(id, key, microVersion, baseVersion, patternId, route, timestamp) * 31
+                + Arrays.hashCode(adapted);
+    }
+
+    @Override
+    public String toString() {
+        return "Response{id='" + id + "', key=" + key + ", micro=" + microVersion + ", base=" + baseVersion
+                + ", dim=" + adapted.length + ", hit=" + patternHit + ", pattern=" + patternId + ", route='" + route
+                + "', confidence=" + confidence + ", similarity=" + similarity + '}';
     }
 }

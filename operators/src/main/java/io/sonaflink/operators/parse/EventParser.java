@@ -5,6 +5,7 @@ import io.sonaflink.operators.events.AdapterKind;
 import io.sonaflink.operators.events.Control;
 import io.sonaflink.operators.events.ControlCommand;
 import io.sonaflink.operators.events.ExecutionMetrics;
+import io.sonaflink.operators.events.Query;
 import io.sonaflink.operators.events.RawRecord;
 import io.sonaflink.operators.events.SignalSource;
 import io.sonaflink.operators.events.SignalType;
@@ -30,8 +31,8 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * Turns JSON payloads into {@link Trajectory}, {@link TrainingSignal} and {@link Control} events, or
- * into a precise reason why not. Never throws on bad input: every problem is a
+ * Turns JSON payloads into {@link Trajectory}, {@link TrainingSignal}, {@link Control} and
+ * {@link Query} events, or into a precise reason why not. Never throws on bad input: every problem is a
  * {@link ParseResult.Rejected} whose reason starts with the offending field
  * ({@code embedding[17]: NaN is not allowed}).
  *
@@ -48,7 +49,7 @@ import java.util.regex.Pattern;
  *   <li>{@code timestamp} (epoch milliseconds) and the metrics counters are non-negative integers;
  *       a whole number written with a fraction or exponent ({@code 1.7e12}) is accepted.
  *   <li>An embedding (trajectory {@code embedding} and {@code target}, signal {@code target} and
- *       {@code input}) is either an array of exactly {@code dimension} numbers, or a string holding
+ *       {@code input}, query {@code embedding}) is either an array of exactly {@code dimension} numbers, or a string holding
  *       standard base64 (RFC 4648, padding optional, no line breaks) of {@code dimension}
  *       little-endian float32 values. NaN, infinities and values beyond the float32 range are
  *       rejected (the tokens {@code NaN} and {@code Infinity} are read so that the reason can name
@@ -108,6 +109,11 @@ import java.util.regex.Pattern;
  *
  * {@code toggles} and {@code thresholds} are rejected on every other command, like the fields a
  * signal type does not use.
+ *
+ * <h2>Query</h2>
+ *
+ * Required: {@code id}, {@code key}, {@code embedding}, {@code timestamp}; there are no optional
+ * fields.
  */
 public final class EventParser {
 
@@ -214,6 +220,22 @@ public final class EventParser {
             return r.rejection();
         }
         return ParseResult.parsed(new Control(id, command, key, kind, version, toggles, thresholds, timestamp));
+    }
+
+    public static ParseResult<Query> parseQuery(RawRecord raw, ParseLimits limits) {
+        Reader r = new Reader(limits.dimension());
+        JsonNode root = r.root(raw.bytes(), limits.maxPayloadBytes());
+        if (root == null) {
+            return r.rejection();
+        }
+        String id = r.requiredText(root.get("id"), "id");
+        AdapterKey key = r.key(root.get("key"));
+        float[] embedding = r.requiredVector(root.get("embedding"), "embedding");
+        long timestamp = r.requiredCount(root.get("timestamp"), "timestamp");
+        if (r.failed()) {
+            return r.rejection();
+        }
+        return ParseResult.parsed(new Query(id, key, embedding, timestamp));
     }
 
     /**

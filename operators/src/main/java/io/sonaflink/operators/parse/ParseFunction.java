@@ -4,6 +4,7 @@ import io.sonaflink.operators.events.Control;
 import io.sonaflink.operators.events.ControlCodec;
 import io.sonaflink.operators.events.DeadLetter;
 import io.sonaflink.operators.events.EventCodecs;
+import io.sonaflink.operators.events.Query;
 import io.sonaflink.operators.events.RawRecord;
 import io.sonaflink.operators.events.TrainingSignal;
 import io.sonaflink.operators.events.Trajectory;
@@ -64,6 +65,11 @@ public class ParseFunction<T> extends ProcessFunction<RawRecord, T> implements R
     /** Control commands; of the limits only the payload size applies, as commands carry no embedding. */
     public static ParseFunction<Control> controls(ParseLimits limits) {
         return new ParseFunction<>(EventParser::parseControl, limits, ControlCodec.TYPE);
+    }
+
+    /** Queries to the inference operator. */
+    public static ParseFunction<Query> queries(ParseLimits limits) {
+        return new ParseFunction<>(EventParser::parseQuery, limits, EventCodecs.QUERY);
     }
 
     @Override

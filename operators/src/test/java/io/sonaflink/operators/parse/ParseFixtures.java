@@ -84,6 +84,15 @@ final class ParseFixtures {
         return c;
     }
 
+    static ObjectNode query(String id) {
+        ObjectNode q = JSON.createObjectNode();
+        q.put("id", id);
+        q.set("key", key());
+        q.set("embedding", array(embedding()));
+        q.put("timestamp", 1_700_000_002_000L);
+        return q;
+    }
+
     static ObjectNode key() {
         ObjectNode key = JSON.createObjectNode();
         key.put("tenant", KEY.tenant());

@@ -5,6 +5,7 @@ import io.sonaflink.operators.events.Control;
 import io.sonaflink.operators.events.ControlCodec;
 import io.sonaflink.operators.events.DeadLetter;
 import io.sonaflink.operators.events.EventCodecs;
+import io.sonaflink.operators.events.Query;
 import io.sonaflink.operators.events.RawRecord;
 import io.sonaflink.operators.events.TrainingSignal;
 import io.sonaflink.operators.events.Trajectory;
@@ -31,8 +32,11 @@ import java.util.Queue;
 import static io.sonaflink.operators.parse.ParseFixtures.KEY;
 import static io.sonaflink.operators.parse.ParseFixtures.LIMITS;
 import static io.sonaflink.operators.parse.ParseFixtures.array;
+import static io.sonaflink.operators.parse.ParseFixtures.base64;
 import static io.sonaflink.operators.parse.ParseFixtures.control;
+import static io.sonaflink.operators.parse.ParseFixtures.embedding;
 import static io.sonaflink.operators.parse.ParseFixtures.key;
+import static io.sonaflink.operators.parse.ParseFixtures.query;
 import static io.sonaflink.operators.parse.ParseFixtures.raw;
 import static io.sonaflink.operators.parse.ParseFixtures.signal;
 import static io.sonaflink.operators.parse.ParseFixtures.target;
@@ -113,6 +117,38 @@ class ParseFunctionTest {
     }
 
     @Test
+    void queriesAreParsedTheSameWay() throws Exception {
+        ObjectNode base64Query = query("q-2");
+        base64Query.put("embedding", base64(embedding()));
+        ObjectNode shortEmbedding = query("q-3");
+        shortEmbedding.putArray("embedding").add(0.5f);
+        InterceptingOperatorMetricGroup metrics = new InterceptingOperatorMetricGroup();
+        try (MockEnvironment environment = environmentWith(metrics);
+                OneInputStreamOperatorTestHarness<RawRecord, Query> harness = new OneInputStreamOperatorTestHarness<>(
+                        new ProcessOperator<>(ParseFunction.queries(LIMITS)), environment)) {
+            harness.open();
+            harness.processElement(raw(query("q-1"), 20), 0L);
+            harness.processElement(raw(shortEmbedding, 21), 0L);
+            harness.processElement(raw(base64Query, 22), 0L);
+            harness.processElement(raw("{\"id\": \"q-4\"", 23), 0L);
+
+            assertThat(harness.extractOutputValues()).containsExactly(
+                    new Query("q-1", KEY, embedding(), 1_700_000_002_000L),
+                    new Query("q-2", KEY, embedding(), 1_700_000_002_000L));
+            List<DeadLetter> deadLetters = deadLetters(harness);
+            assertThat(deadLetters).extracting(DeadLetter::offset).containsExactly(21L, 23L);
+            assertThat(deadLetters.get(0)).isEqualTo(new DeadLetter(raw(shortEmbedding, 21).bytes(), "events", 3, 21,
+                    "embedding: expected 256 values, got 1"));
+            assertThat(deadLetters.get(1).reason()).startsWith("malformed JSON: Unexpected end-of-input");
+            assertThat(((Counter) metrics.get(ParseFunction.PARSED_COUNTER)).getCount()).isEqualTo(2);
+            assertThat(((Counter) metrics.get(ParseFunction.DEAD_LETTER_COUNTER)).getCount()).isEqualTo(2);
+        }
+        ParseFunction<Query> function = ParseFunction.queries(LIMITS);
+        assertThat(function.getProducedType()).isSameAs(EventCodecs.QUERY);
+        assertThat(InstantiationUtil.clone(function).getProducedType()).isEqualTo(EventCodecs.QUERY);
+    }
+
+    @Test
     void aFailingParserIsContainedAsADeadLetter() throws Exception {
         Parser<Trajectory> broken = (raw, limits) -> {
             throw new IllegalStateException("broken parser");
@@ -130,15 +166,7 @@ class ParseFunctionTest {
     @Test
     void countsParsedRecordsAndDeadLetters() throws Exception {
         InterceptingOperatorMetricGroup metrics = new InterceptingOperatorMetricGroup();
-        try (MockEnvironment environment = new MockEnvironmentBuilder()
-                        .setMetricGroup(new UnregisteredMetricGroups.UnregisteredTaskMetricGroup() {
-                            @Override
-                            public InternalOperatorMetricGroup getOrAddOperator(
-                                    OperatorID id, String name, Map<String, String> info) {
-                                return metrics;
-                            }
-                        })
-                        .build();
+        try (MockEnvironment environment = environmentWith(metrics);
                 OneInputStreamOperatorTestHarness<RawRecord, Trajectory> harness =
                         new OneInputStreamOperatorTestHarness<>(
                                 new ProcessOperator<>(ParseFunction.trajectories(LIMITS)), environment)) {
@@ -165,6 +193,19 @@ class ParseFunctionTest {
             harness.processElement(raw(trajectory("t-1"), 0), 0L);
             assertThat(harness.extractOutputValues()).extracting(Trajectory::id).containsExactly("t-1");
         }
+    }
+
+    /** An environment whose operator metric group is {@code metrics}, so that counters can be read. */
+    private static MockEnvironment environmentWith(InterceptingOperatorMetricGroup metrics) {
+        return new MockEnvironmentBuilder()
+                .setMetricGroup(new UnregisteredMetricGroups.UnregisteredTaskMetricGroup() {
+                    @Override
+                    public InternalOperatorMetricGroup getOrAddOperator(
+                            OperatorID id, String name, Map<String, String> info) {
+                        return metrics;
+                    }
+                })
+                .build();
     }
 
     private static List<DeadLetter> deadLetters(OneInputStreamOperatorTestHarness<RawRecord, ?> harness) {
