@@ -61,7 +61,7 @@ public final class ClusterSmokeClient {
         Workload workload = WorkloadGenerator.generate(new WorkloadSpec(keys, events, dim, d.clustersPerKey(),
                 d.routes(), d.correctionRate(), d.malformedRate(), d.taskSwitchAt(), d.seed()));
         WorkloadReplay replay = new WorkloadReplay(workload, client, conf.get(SonaOptions.TOPIC_TRAJECTORIES),
-                conf.get(SonaOptions.TOPIC_SIGNALS), conf.get(SonaOptions.TOPIC_QUERIES), 0);
+                conf.get(SonaOptions.TOPIC_SIGNALS), conf.get(SonaOptions.TOPIC_QUERIES), false, 0);
         replay.run();
         if (replay.failure() != null) {
             throw replay.failure();

@@ -23,7 +23,7 @@ final class LearningCheck {
     private LearningCheck() {}
 
     static List<String> problems(Workload workload, OutputWatcher.Snapshot outputs, LearningReport.Point last,
-            boolean completed) {
+            boolean completed, long queries) {
         List<String> problems = new ArrayList<>();
         if (!completed) {
             problems.add("the run stopped before the job consumed the whole workload");
@@ -48,8 +48,7 @@ final class LearningCheck {
             problems.add(String.format(Locale.ROOT, "best route among hits %.3f < %.2f", m.routeAccuracy(),
                     MIN_ROUTE_ACCURACY));
         }
-        long queries = (workload.trajectories().size() + WorkloadReplay.QUERY_EVERY - 1) / WorkloadReplay.QUERY_EVERY;
-        if (outputs.responses() != queries) {
+        if (queries == 0 || outputs.responses() != queries) {
             problems.add(outputs.responses() + " committed responses for " + queries + " queries (exactly once)");
         }
         int malformed = workload.malformedTrajectories() + workload.malformedSignals();

@@ -147,7 +147,7 @@ public final class SonaLocal {
             InputProgress inputProgress = new InputProgress(admin, conf.get(SonaOptions.KAFKA_GROUP_ID),
                     List.of(trajectoryTopic, signalTopic));
             WorkloadReplay replay = new WorkloadReplay(workload, client, trajectoryTopic, signalTopic,
-                    conf.get(SonaOptions.TOPIC_QUERIES), a.rate);
+                    conf.get(SonaOptions.TOPIC_QUERIES), true, a.rate);
             Thread producer = new Thread(replay, "workload-replay");
             boolean completed;
             long started = System.nanoTime();
@@ -164,7 +164,7 @@ public final class SonaLocal {
                     if (replay.failure() != null) {
                         throw new IOException("producing the workload failed", replay.failure());
                     }
-                    completed = replay.done() && offsets.consumed() >= events && offsets.lag() == 0;
+                    completed = replay.workloadSent() && offsets.consumed() >= events && offsets.lag() == 0;
                     if (completed || stop.requested() || System.nanoTime() > deadline) {
                         break;
                     }
@@ -172,6 +172,10 @@ public final class SonaLocal {
                 progress.end();
                 replay.stop();
                 producer.join();
+                if (completed) {
+                    awaitQueriesConsumed(new InputProgress(admin, conf.get(SonaOptions.KAFKA_GROUP_ID),
+                            List.of(conf.get(SonaOptions.TOPIC_QUERIES))), Duration.ofSeconds(60));
+                }
                 // Draining fires the last background window and commits every output with the savepoint.
                 Path savepoints = a.out.resolve("savepoints").toAbsolutePath();
                 System.out.println((completed ? "all events consumed; draining" : "stopping")
@@ -188,6 +192,7 @@ public final class SonaLocal {
                 Map<String, Object> facts = new LinkedHashMap<>();
                 facts.put("completed", completed);
                 facts.put("events", events);
+                facts.put("queries", replay.queriesSent());
                 facts.put("malformed", workload.malformedTrajectories() + workload.malformedSignals());
                 facts.put("savepoint", savepoint);
                 facts.put("versions", last.versions());
@@ -198,7 +203,7 @@ public final class SonaLocal {
                 System.out.println("report: " + a.out.resolve("report.html").toAbsolutePath());
                 if (a.check) {
                     List<String> problems = LearningCheck.problems(workload, last, points.get(points.size() - 1),
-                            completed);
+                            completed, replay.queriesSent());
                     problems.forEach(p -> System.out.println("CHECK FAILED: " + p));
                     return problems.isEmpty() ? 0 : 1;
                 }
@@ -254,6 +259,14 @@ public final class SonaLocal {
         conf.set(RestOptions.PORT, KafkaBrokerProcess.freePort(8081));
         conf.addAll(Configuration.fromMap(a.settings));
         return conf;
+    }
+
+    /** Waits until the job has consumed (and checkpointed) every query sent, so that draining answers them all. */
+    private static void awaitQueriesConsumed(InputProgress queries, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (queries.read().lag() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
     }
 
     /** Polls the job's REST endpoint until every vertex of the job is RUNNING. */

@@ -27,6 +27,7 @@ import java.util.concurrent.locks.LockSupport;
 final class WorkloadReplay implements Runnable {
 
     static final int QUERY_EVERY = 10;
+    private static final long QUERY_INTERVAL_NANOS = 50_000_000L;
     private static final String QUERY_ID_PREFIX = "probe:";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -37,14 +38,22 @@ final class WorkloadReplay implements Runnable {
     private final String queryTopic;
     private final List<String> probeKeys;
     private final double eventsPerSecond;
+    private final boolean queryUntilStopped;
     private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong queriesSent = new AtomicLong();
+    private volatile boolean workloadSent;
     private volatile boolean stopped;
     private volatile boolean done;
     private volatile Exception failure;
 
-    /** @param eventsPerSecond target rate of trajectories plus signals; 0 or less: as fast as possible */
+    /**
+     * @param queryTopic where probe queries go, or null for none
+     * @param queryUntilStopped after the workload, keep sending a query every 50 ms until stopped
+     * @param eventsPerSecond target rate of trajectories plus signals; 0 or less: as fast as possible
+     */
     WorkloadReplay(Workload workload, Properties client, String trajectoryTopic, String signalTopic,
-            String queryTopic, double eventsPerSecond) {
+            String queryTopic, boolean queryUntilStopped, double eventsPerSecond) {
+        this.queryUntilStopped = queryUntilStopped;
         this.workload = workload;
         this.client = client;
         this.trajectoryTopic = trajectoryTopic;
@@ -77,10 +86,15 @@ final class WorkloadReplay implements Runnable {
                     sent.incrementAndGet();
                 }
                 if (queryTopic != null && i % QUERY_EVERY == 0 && !probeKeys.isEmpty()) {
-                    producer.send(new ProducerRecord<>(queryTopic, query(i / QUERY_EVERY)));
-                    sent.incrementAndGet();
+                    sendQuery(producer);
                 }
                 pace(started);
+            }
+            workloadSent = true;
+            // The fleet keeps asking while the job catches up, so that serving shows what was learned.
+            while (queryUntilStopped && queryTopic != null && !probeKeys.isEmpty() && !stopped) {
+                sendQuery(producer);
+                LockSupport.parkNanos(QUERY_INTERVAL_NANOS);
             }
             producer.flush();
         } catch (Exception e) {
@@ -88,6 +102,11 @@ final class WorkloadReplay implements Runnable {
         } finally {
             done = true;
         }
+    }
+
+    private void sendQuery(KafkaProducer<byte[], byte[]> producer) throws java.io.IOException {
+        producer.send(new ProducerRecord<>(queryTopic, query((int) queriesSent.getAndIncrement())));
+        sent.incrementAndGet();
     }
 
     /** The {@code n}th query: probe {@code n / keys} of key {@code n % keys}, modulo the probes. */
@@ -134,6 +153,15 @@ final class WorkloadReplay implements Runnable {
 
     void stop() {
         stopped = true;
+    }
+
+    long queriesSent() {
+        return queriesSent.get();
+    }
+
+    /** Every trajectory and signal was sent (queries may still follow). */
+    boolean workloadSent() {
+        return workloadSent;
     }
 
     long sent() {
