@@ -1,0 +1,140 @@
+package io.sonaflink.bench;
+
+import io.sonaflink.operators.events.AdapterKey;
+import io.sonaflink.operators.events.AdapterKind;
+import io.sonaflink.operators.events.AdapterUpdate;
+import io.sonaflink.operators.events.AdapterUpdateCodec;
+import io.sonaflink.operators.events.EventCodecs;
+import io.sonaflink.operators.events.PatternSnapshot;
+import io.sonaflink.operators.events.Query;
+import io.sonaflink.operators.events.Response;
+import io.sonaflink.operators.inference.InferenceFunction;
+import io.sonaflink.state.bandit.RouteAdvisor;
+import io.sonaflink.state.bank.ReasoningBank;
+import io.sonaflink.state.lora.LoraAdapter;
+
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.types.Either;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One query through the inference operator at d = 256: a MicroLoRA (rank 2) and a BaseLoRA (rank
+ * 8) applied, and a route from a bank of 100 patterns (hit or UCB), for 64 keys held in broadcast
+ * state, driven by Flink's operator test harness. Deserialisation of the query is not included.
+ *
+ * <p>{@code main} prints the serialized size of one key's broadcast entries: every parallel task
+ * holds and checkpoints a copy of them.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class InferenceOperatorBenchmark {
+
+    static final int QUERIES = 1024;
+    static final int KEYS = 64;
+    static final int PATTERNS = 100;
+
+    private KeyedBroadcastOperatorTestHarness<String, Query, Either<AdapterUpdate, PatternSnapshot>, Response> harness;
+    private StreamRecord<Query>[] records;
+    private int cursor;
+
+    @Setup(Level.Trial)
+    @SuppressWarnings("unchecked")
+    public void prepare() throws Exception {
+        harness = new KeyedBroadcastOperatorTestHarness<>(
+                new CoBroadcastWithKeyedOperator<>(new InferenceFunction(RouteAdvisor.DEFAULT),
+                        List.of(InferenceFunction.ADAPTERS, InferenceFunction.PATTERNS)),
+                (Query q) -> q.key().asString(), Types.STRING, 128, 1, 0);
+        harness.setStateBackend(InstantLoopOperatorBenchmark.rocksDb());
+        harness.open();
+        ReasoningBank bank = BenchmarkData.patternBank(PATTERNS, BenchmarkData.DIM, BenchmarkData.SEED + 31);
+        float[][] queries = BenchmarkData.queriesNear(bank, QUERIES, BenchmarkData.SEED + 32);
+        for (int k = 0; k < KEYS; k++) {
+            AdapterKey key = key(k);
+            for (Either<AdapterUpdate, PatternSnapshot> entry : entries(key, bank, k)) {
+                harness.processBroadcastElement(entry, 0L);
+            }
+        }
+        records = new StreamRecord[QUERIES];
+        for (int i = 0; i < QUERIES; i++) {
+            records[i] = new StreamRecord<>(new Query("q-" + i, key(i % KEYS), queries[i], i));
+        }
+    }
+
+    static AdapterKey key(int k) {
+        return new AdapterKey("tenant-" + k, "persona", "domain");
+    }
+
+    /** A key's broadcast entries: both adapters, with trained-looking (non-zero) weights, and its patterns. */
+    static List<Either<AdapterUpdate, PatternSnapshot>> entries(AdapterKey key, ReasoningBank bank, long seed) {
+        LoraAdapter micro = LoraAdapter.initialize(BenchmarkData.DIM, 2, 1, 2f, seed);
+        LoraAdapter base = LoraAdapter.initialize(BenchmarkData.DIM, 8, 1, 16f, seed + 1);
+        for (LoraAdapter a : List.of(micro, base)) {
+            float[][] w = a.weights();
+            for (int r = w.length / 2; r < w.length; r++) {
+                w[r] = BenchmarkData.unitScaleVectors(1, BenchmarkData.DIM, seed + r)[0];
+            }
+        }
+        return List.of(
+                InferenceFunction.adapter(AdapterUpdate.of(key, AdapterKind.MICRO, 1, 0, micro, Map.of(), 0L)),
+                InferenceFunction.adapter(AdapterUpdate.of(key, AdapterKind.BASE, 1, 0, base, Map.of(), 0L)),
+                InferenceFunction.patterns(new PatternSnapshot(key, 1, 0L, bank.patterns())));
+    }
+
+    @Benchmark
+    public void query() throws Exception {
+        int i = cursor;
+        cursor = (i + 1) & (QUERIES - 1);
+        harness.processElement(records[i]);
+        if (i == QUERIES - 1) {
+            harness.getOutput().clear();
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void close() throws Exception {
+        harness.close();
+    }
+
+    /** Prints the serialized size of one key's broadcast entries. */
+    public static void main(String[] args) throws Exception {
+        ReasoningBank bank = BenchmarkData.patternBank(PATTERNS, BenchmarkData.DIM, BenchmarkData.SEED + 31);
+        List<Either<AdapterUpdate, PatternSnapshot>> entries = entries(key(0), bank, 0);
+        int[] bytes = new int[3];
+        for (int e = 0; e < 3; e++) {
+            DataOutputSerializer out = new DataOutputSerializer(1 << 16);
+            if (entries.get(e).isLeft()) {
+                AdapterUpdateCodec.TYPE.createSerializer(new org.apache.flink.api.common.serialization.SerializerConfigImpl())
+                        .serialize(entries.get(e).left(), out);
+            } else {
+                EventCodecs.PATTERN_SNAPSHOT.createSerializer(
+                        new org.apache.flink.api.common.serialization.SerializerConfigImpl()).serialize(entries.get(e).right(), out);
+            }
+            bytes[e] = out.length();
+        }
+        System.out.printf("per key and task at d=%d: micro rank 2 %d B, base rank 8 %d B, %d patterns %d B, total %d B%n",
+                BenchmarkData.DIM, bytes[0], bytes[1], PATTERNS, bytes[2], bytes[0] + bytes[1] + bytes[2]);
+    }
+}
