@@ -6,8 +6,10 @@ import io.sonaflink.operators.events.AdapterKey;
 import io.sonaflink.operators.events.RawRecord;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -79,7 +81,8 @@ public final class SonaJob {
                         sinks.sink(SonaOptions.TOPIC_DEAD_LETTERS, "dead-letters", d -> null, OutputJson::deadLetter),
                         sinks.sink(SonaOptions.TOPIC_GATE_DECISIONS, "gate-decisions", d -> key(d.key()),
                                 OutputJson::gateDecision),
-                        sinks.sink(SonaOptions.TOPIC_RESPONSES, "responses", r -> key(r.key()), OutputJson::response)),
+                        sinks.sink(SonaOptions.TOPIC_RESPONSES, "responses", r -> key(r.key()), OutputJson::response,
+                                conf.get(SonaOptions.RESPONSES_DELIVERY))),
                 conf);
     }
 
@@ -92,9 +95,16 @@ public final class SonaJob {
     private record Sinks(ReadableConfig conf, String bootstrap, Properties client) {
 
         <T> KafkaSink<T> sink(
-                org.apache.flink.configuration.ConfigOption<String> topic, String name,
+                ConfigOption<String> topic, String name,
                 SerializableFunction<T, String> key, SerializableFunction<T, byte[]> value) {
-            return SonaKafka.exactlyOnceSink(bootstrap, conf.get(topic), key, value,
+            return sink(topic, name, key, value, DeliveryGuarantee.EXACTLY_ONCE);
+        }
+
+        <T> KafkaSink<T> sink(
+                ConfigOption<String> topic, String name,
+                SerializableFunction<T, String> key, SerializableFunction<T, byte[]> value,
+                DeliveryGuarantee guarantee) {
+            return SonaKafka.sink(bootstrap, conf.get(topic), key, value, guarantee,
                     conf.get(SonaOptions.KAFKA_TRANSACTIONAL_ID_PREFIX) + "-" + name, client,
                     conf.get(SonaOptions.KAFKA_TRANSACTION_TIMEOUT).toMillis());
         }

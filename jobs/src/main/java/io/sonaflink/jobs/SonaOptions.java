@@ -13,6 +13,7 @@ import io.sonaflink.state.lora.BaseLoraConfig;
 import io.sonaflink.state.lora.MicroLoraConfig;
 
 import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.ReadableConfig;
 
@@ -296,6 +297,13 @@ public final class SonaOptions {
     public static final ConfigOption<String> TOPIC_RESPONSES = ConfigOptions.key("sona.kafka.topic.responses")
             .stringType().defaultValue("sona.responses")
             .withDescription("Output topic of the inference operator's responses, keyed by adapter key.");
+
+    public static final ConfigOption<DeliveryGuarantee> RESPONSES_DELIVERY =
+            ConfigOptions.key("sona.kafka.responses-delivery")
+                    .enumType(DeliveryGuarantee.class).defaultValue(DeliveryGuarantee.EXACTLY_ONCE)
+                    .withDescription("Guarantee of the responses sink: EXACTLY_ONCE makes a response visible when the"
+                            + " checkpoint after it completes; AT_LEAST_ONCE at once, with possible repeats after a"
+                            + " restart (responses carry the query id, so consumers can drop repeats).");
 
     public static final ConfigOption<Integer> KAFKA_PARTITIONS = ConfigOptions.key("sona.kafka.partitions")
             .intType().defaultValue(4)

@@ -4,12 +4,17 @@ import io.sonaflink.jobs.testing.CollectingSink;
 import io.sonaflink.operators.events.EventCodecs;
 import io.sonaflink.operators.events.RawRecord;
 
+import org.apache.flink.api.dag.Transformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamNode;
+import org.apache.flink.streaming.api.transformations.SinkTransformation;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.TreeSet;
@@ -84,6 +89,31 @@ class SonaPipelineUidsTest {
         // a transactional sink's committer takes a uid derived from the sink's
         UIDS.stream().filter(u -> u.startsWith("sona.sink.")).forEach(u -> expected.add("Sink Committer: " + u));
         assertThat(uids(env)).containsExactlyElementsOf(expected);
+    }
+
+    /** Responses may trade exactly-once for latency; every other output stays exactly once. */
+    @Test
+    void responsesCanBeWrittenAtLeastOnce() throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
+        conf.set(SonaOptions.RESPONSES_DELIVERY, DeliveryGuarantee.AT_LEAST_ONCE);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        SonaJob.build(env, conf);
+
+        assertThat(guarantee(env, "sona.sink.responses")).isEqualTo(DeliveryGuarantee.AT_LEAST_ONCE);
+        assertThat(guarantee(env, "sona.sink.adapter-updates")).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
+    }
+
+    /** The guarantee a Kafka sink was built with (the sink exposes it only to its writer). */
+    private static DeliveryGuarantee guarantee(StreamExecutionEnvironment env, String uid) throws Exception {
+        for (Transformation<?> t : env.getTransformations()) {
+            if (t instanceof SinkTransformation<?, ?> sink && uid.equals(sink.getUid())) {
+                Field field = KafkaSink.class.getDeclaredField("deliveryGuarantee");
+                field.setAccessible(true);
+                return (DeliveryGuarantee) field.get(sink.getSink());
+            }
+        }
+        throw new AssertionError("no sink with uid " + uid);
     }
 
     private static TreeSet<String> uids(StreamExecutionEnvironment env) {

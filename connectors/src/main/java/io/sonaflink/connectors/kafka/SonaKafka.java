@@ -60,6 +60,19 @@ public final class SonaKafka {
             String bootstrapServers, String topic, SerializableFunction<T, String> key,
             SerializableFunction<T, byte[]> value, String transactionalIdPrefix, Properties clientProperties,
             long transactionTimeoutMs) {
+        return sink(bootstrapServers, topic, key, value, DeliveryGuarantee.EXACTLY_ONCE, transactionalIdPrefix,
+                clientProperties, transactionTimeoutMs);
+    }
+
+    /**
+     * A sink of JSON values to {@code topic} with the given guarantee: exactly once (records become
+     * visible to read_committed consumers when the checkpoint after them completes) or at least
+     * once (visible at once; a restart may repeat records written since the last checkpoint).
+     */
+    public static <T> KafkaSink<T> sink(
+            String bootstrapServers, String topic, SerializableFunction<T, String> key,
+            SerializableFunction<T, byte[]> value, DeliveryGuarantee guarantee, String transactionalIdPrefix,
+            Properties clientProperties, long transactionTimeoutMs) {
         Properties producer = new Properties();
         producer.putAll(clientProperties);
         producer.setProperty("transaction.timeout.ms", Long.toString(transactionTimeoutMs));
@@ -72,7 +85,7 @@ public final class SonaKafka {
                 .setBootstrapServers(bootstrapServers)
                 .setKafkaProducerConfig(producer)
                 .setRecordSerializer(schema)
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setDeliveryGuarantee(guarantee)
                 .setTransactionalIdPrefix(transactionalIdPrefix)
                 .build();
     }
