@@ -36,6 +36,9 @@ class ReadmeConfigurationTableTest {
     }
 
     private static String format(Object value) {
+        if (value instanceof Enum<?> e) {
+            return e.name(); // what the configuration accepts (an enum's toString may differ)
+        }
         if (value instanceof Duration d) {
             return d.toHours() > 0 && d.toMinutesPart() == 0 && d.toSecondsPart() == 0 ? d.toHours() + " h"
                     : d.toMinutes() > 0 && d.toSecondsPart() == 0 ? d.toMinutes() + " min" : d.toSeconds() + " s";
