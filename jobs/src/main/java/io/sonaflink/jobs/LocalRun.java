@@ -130,13 +130,7 @@ public final class LocalRun {
                     case "--conf" -> a.confDir = Paths.get(value);
                     case "--keys" -> a.keys = Integer.parseInt(value);
                     case "--events" -> a.events = Integer.parseInt(value);
-                    case "--set" -> {
-                        int eq = value.indexOf('=');
-                        if (eq <= 0) {
-                            throw new IllegalArgumentException("--set expects key=value, got " + value);
-                        }
-                        a.settings.put(value.substring(0, eq).trim(), value.substring(eq + 1).trim());
-                    }
+                    case "--set" -> CommandLineSettings.add(a.settings, value);
                     default -> throw new IllegalArgumentException("unknown argument " + arg);
                 }
             }

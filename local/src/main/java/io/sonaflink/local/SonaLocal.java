@@ -1,5 +1,6 @@
 package io.sonaflink.local;
 
+import io.sonaflink.jobs.CommandLineSettings;
 import io.sonaflink.jobs.SonaJob;
 import io.sonaflink.jobs.SonaOptions;
 import io.sonaflink.jobs.workload.Workload;
@@ -420,13 +421,7 @@ public final class SonaLocal {
                     case "--conf" -> a.confDir = Paths.get(value);
                     case "--bootstrap-servers" -> a.bootstrapServers = value;
                     case "--kafka-port" -> a.kafkaPort = Integer.parseInt(value);
-                    case "--set" -> {
-                        int eq = value.indexOf('=');
-                        if (eq <= 0) {
-                            throw new IllegalArgumentException("--set expects key=value, got " + value);
-                        }
-                        a.settings.put(value.substring(0, eq).trim(), value.substring(eq + 1).trim());
-                    }
+                    case "--set" -> CommandLineSettings.add(a.settings, value);
                     default -> throw new IllegalArgumentException("unknown argument " + arg);
                 }
             }
