@@ -75,14 +75,13 @@ public final class ClusterSmokeClient {
         try (Admin admin = Admin.create(client)) {
             InputProgress progress = new InputProgress(admin, group,
                     List.of(conf.get(SonaOptions.TOPIC_TRAJECTORIES), conf.get(SonaOptions.TOPIC_SIGNALS)));
-            long deadline = System.nanoTime() + timeout.toNanos();
+            boolean consumed = Polling.until(() -> {
+                InputProgress.Offsets offsets = progress.read();
+                return offsets.consumed() > 0 && offsets.lag() == 0;
+            }, timeout, Duration.ofMillis(500));
             InputProgress.Offsets offsets = progress.read();
-            while (System.nanoTime() < deadline && (offsets.consumed() == 0 || offsets.lag() > 0)) {
-                Thread.sleep(500);
-                offsets = progress.read();
-            }
             System.out.println("consumed " + offsets.consumed() + ", lag " + offsets.lag());
-            return offsets.lag() == 0 && offsets.consumed() > 0 ? 0 : 1;
+            return consumed ? 0 : 1;
         }
     }
 

@@ -42,7 +42,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
      *
      * @param port the client port, or 0 for 9092 when free and any free port otherwise
      */
-    public static KafkaBrokerProcess start(Path dataDir, int port) throws IOException, InterruptedException {
+    public static KafkaBrokerProcess start(Path dataDir, int port) throws Exception {
         Files.createDirectories(dataDir);
         int clientPort = port > 0 ? port : freePort(9092);
         int controllerPort = freePort(0);
@@ -64,7 +64,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         KafkaBrokerProcess broker = new KafkaBrokerProcess(process, "127.0.0.1:" + clientPort, logFile);
         try {
             broker.awaitReady();
-        } catch (IOException | RuntimeException e) {
+        } catch (Exception e) {
             broker.close();
             throw e;
         }
@@ -79,26 +79,25 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         return logFile;
     }
 
-    private void awaitReady() throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    private void awaitReady() throws Exception {
         Properties p = new Properties();
         p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.setProperty(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
         p.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
-        while (System.nanoTime() < deadline) {
+        boolean ready = Polling.until(() -> {
             if (!process.isAlive()) {
                 throw new IOException("the Kafka broker exited with " + process.exitValue() + "; see " + logFile);
             }
             try (Admin admin = Admin.create(p)) {
-                if (!admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty()) {
-                    return;
-                }
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                Thread.sleep(250);
+                return !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException notYet) {
+                return false;
             }
+        }, READY_TIMEOUT, Duration.ofMillis(250));
+        if (!ready) {
+            throw new IOException("the Kafka broker did not come up within " + READY_TIMEOUT.toSeconds() + " s; see "
+                    + logFile);
         }
-        throw new IOException("the Kafka broker did not come up within " + READY_TIMEOUT.toSeconds() + " s; see "
-                + logFile);
     }
 
     /** Stops the broker: a clean shutdown first (SIGTERM), then a forced one. */

@@ -138,18 +138,15 @@ final class OutputWatcher implements AutoCloseable {
     }
 
     /** Waits until everything committed so far (the topics' current ends) has been read. */
-    void catchUp(Duration timeout) throws IOException, InterruptedException {
+    void catchUp(Duration timeout) throws Exception {
         Map<TopicPartition, Long> ends;
         // the polling thread owns the main consumer; read the ends with a second one
         try (KafkaConsumer<byte[], byte[]> probe =
                 new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             ends = probe.endOffsets(partitions);
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline
-                && ends.entrySet().stream().anyMatch(e -> positions.getOrDefault(e.getKey(), 0L) < e.getValue())) {
-            Thread.sleep(50);
-        }
+        Polling.until(() -> ends.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue()),
+                timeout, Duration.ofMillis(50));
         synchronized (this) {
             if (failure != null) {
                 throw failure;

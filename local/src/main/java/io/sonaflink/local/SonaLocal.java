@@ -264,35 +264,33 @@ public final class SonaLocal {
 
     /** Waits until the job has consumed (and checkpointed) every query sent, so that draining answers them all. */
     private static void awaitQueriesConsumed(InputProgress queries, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (queries.read().lag() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
+        Polling.until(() -> queries.read().lag() == 0, timeout, Duration.ofMillis(200));
     }
 
     /** Polls the job's REST endpoint until every vertex of the job is RUNNING. */
     private static void awaitAllTasksRunning(String webUi, JobClient job, Duration timeout) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest request = HttpRequest.newBuilder(URI.create(webUi + "/jobs/" + job.getJobID())).GET().build();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
+        boolean running = Polling.until(() -> {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 200) {
                 JsonNode vertices = JSON.readTree(response.body()).path("vertices");
-                boolean running = vertices.size() > 0;
+                boolean all = vertices.size() > 0;
                 for (JsonNode v : vertices) {
-                    running &= "RUNNING".equals(v.path("status").asText());
+                    all &= "RUNNING".equals(v.path("status").asText());
                 }
-                if (running) {
-                    return;
+                if (all) {
+                    return true;
                 }
             }
             if (job.getJobStatus().get().isGloballyTerminalState()) {
                 throw new IllegalStateException("the job ended before it ran: " + job.getJobStatus().get());
             }
-            Thread.sleep(200);
+            return false;
+        }, timeout, Duration.ofMillis(200));
+        if (!running) {
+            throw new IllegalStateException("the job's tasks did not all start within " + timeout.toSeconds() + " s");
         }
-        throw new IllegalStateException("the job's tasks did not all start within " + timeout.toSeconds() + " s");
     }
 
     static void createMissingTopics(Admin admin, List<String> topics, int partitions) throws Exception {
