@@ -19,9 +19,12 @@ import java.util.List;
  * filter, k-means++, pattern extraction, ReasoningBank merge (consolidation, eviction), then
  * BaseLoRA training with EWC++ (task-boundary detection included).
  *
- * <p>Training targets: a trajectory's own target (a correction) when it has one; otherwise the
- * centroid of the confident pattern it was clustered into, weighted by how much better than that
- * pattern's mean its quality was, so the adapter pulls requests toward what worked.
+ * <p>BaseLoRA trains on the trajectories that carry a target (their own or a correction's), poor
+ * ones included, and on nothing else: what is served is judged against corrections on held-out
+ * data, so a made-up target (such as the centroid of the request's pattern, which an earlier
+ * release used) would be a bias the gate sees as loss and MicroLoRA would have to undo. Held-out
+ * trajectories reach this cycle without their target, so they shape the patterns but train
+ * nothing. Trajectories without a target still shape the patterns and their statistics.
  */
 public final class BackgroundLearner {
 
@@ -67,7 +70,6 @@ public final class BackgroundLearner {
                 }
             }
             merge = bank.merge(extracted, config.bank(), cycle);
-            addCentroidTargets(qualified, clustering.assignments(), byCluster, config, examples);
         }
         for (TrajectorySample s : samples) {
             if (s.hasTarget() && s.weight() > 0f) {
@@ -76,21 +78,5 @@ public final class BackgroundLearner {
         }
         TrainingReport training = baseLora.train(examples, config.baseLora(), config.ewc());
         return new CycleReport(cycle, samples.size(), qualified.size(), extracted, iterations, merge, training);
-    }
-
-    private static void addCentroidTargets(
-            List<TrajectorySample> qualified, int[] assignment, Pattern[] byCluster, BackgroundConfig config,
-            List<TrainingExample> examples) {
-        for (int i = 0; i < qualified.size(); i++) {
-            TrajectorySample s = qualified.get(i);
-            Pattern pattern = byCluster[assignment[i]];
-            if (s.hasTarget() || pattern.confidence() < config.bank().confidenceThreshold()) {
-                continue;
-            }
-            double advantage = s.quality() - pattern.qualityMean();
-            if (advantage > 0.0) {
-                examples.add(new TrainingExample(s.embedding(), pattern.centroid(), (float) (s.weight() * advantage)));
-            }
-        }
     }
 }

@@ -3,47 +3,54 @@ package io.sonaflink.state.ewc;
 import java.io.Serializable;
 
 /**
- * EWC++ settings (seed 004 defaults: lambda 2000 within [100, 15000], Fisher decay 0.999,
- * boundary z-score 2.0, 10 tasks, gradient history 100).
+ * EWC++ settings. The seed's strengths (lambda 2000 within [100, 15000]) belong to its heuristic
+ * penalty; here the penalty is in units of loss ({@link EwcPlusPlus}), and the defaults were chosen
+ * by measurement on a task-switch stream ({@code EwcDefaultsTest}): lambda 1 within [0.25, 16] with
+ * a retention target of 0.9, 64 inputs remembered per task, boundary z-score 2.0 (the seed's) and a
+ * boundary needing half the task's gain undone, 10 tasks (the seed's).
  *
- * @param initialLambda penalty strength of a fresh learner
+ * @param initialLambda penalty strength of a fresh learner; 0 switches EWC off (no task sample is
+ *     kept and nothing is penalised; task boundaries are still detected and reported)
  * @param minLambda lower bound of the adaptive lambda
  * @param maxLambda upper bound of the adaptive lambda
- * @param fisherDecay per-sample decay of the Fisher EMA
- * @param boundaryZScore a batch gradient norm this many standard deviations above the recent
- *     history marks a task boundary
+ * @param taskMemory inputs remembered per task (its uniform sample) to measure forgetting on
+ * @param boundaryZScore a cycle whose boundary statistic lies this many standard deviations above
+ *     the current task's history can mark a task boundary
  * @param maxTasks consolidated tasks remembered; the oldest is dropped beyond this
- * @param gradientHistory batch gradient norms kept for the z-score
- * @param minHistory norms needed before a boundary can be declared
+ * @param boundaryHistory cycles of boundary statistics kept for the z-score
+ * @param minHistory cycles of the current task needed before it can end
  * @param retentionTarget share of each old task's learned loss reduction to keep; drives lambda
- * @param boundaryLossIncrease a boundary also needs the cycle's starting loss to exceed the loss
- *     the previous cycle ended with by this fraction
+ * @param boundaryLossIncrease a boundary also needs the new batch to undo at least this share of
+ *     what the current task had learned
  */
 public record EwcConfig(
         float initialLambda,
         float minLambda,
         float maxLambda,
-        float fisherDecay,
+        int taskMemory,
         float boundaryZScore,
         int maxTasks,
-        int gradientHistory,
+        int boundaryHistory,
         int minHistory,
         float retentionTarget,
         float boundaryLossIncrease) implements Serializable {
 
     public static final EwcConfig DEFAULT =
-            new EwcConfig(2000f, 100f, 15000f, 0.999f, 2.0f, 10, 100, 3, 0.95f, 0.2f);
+            new EwcConfig(1f, 0.25f, 16f, 64, 2.0f, 10, 100, 3, 0.9f, 0.5f);
 
     public EwcConfig {
-        if (!(minLambda > 0f) || minLambda > maxLambda || initialLambda < minLambda || initialLambda > maxLambda) {
+        if (!(minLambda >= 0f) || minLambda > maxLambda || !Float.isFinite(maxLambda)) {
             throw new IllegalArgumentException(
-                    "need 0 < minLambda <= initialLambda <= maxLambda, got "
-                            + minLambda + ", " + initialLambda + ", " + maxLambda);
+                    "need 0 <= minLambda <= maxLambda (finite), got " + minLambda + ", " + maxLambda);
         }
-        if (!(fisherDecay > 0f && fisherDecay < 1f)) {
-            throw new IllegalArgumentException("fisherDecay must be in (0, 1): " + fisherDecay);
+        if (initialLambda != 0f && !(initialLambda >= minLambda && initialLambda <= maxLambda)) {
+            throw new IllegalArgumentException("initialLambda must be 0 (EWC off) or within [minLambda, maxLambda], got "
+                    + initialLambda + " with [" + minLambda + ", " + maxLambda + "]");
         }
-        if (maxTasks < 1 || gradientHistory < 2 || minHistory < 2 || minHistory > gradientHistory) {
+        if (taskMemory < 1) {
+            throw new IllegalArgumentException("taskMemory must be positive: " + taskMemory);
+        }
+        if (maxTasks < 1 || boundaryHistory < 2 || minHistory < 2 || minHistory > boundaryHistory) {
             throw new IllegalArgumentException("invalid task or history sizes");
         }
         if (!(retentionTarget > 0f && retentionTarget < 1f)) {
@@ -52,5 +59,22 @@ public record EwcConfig(
         if (!(boundaryLossIncrease >= 0f)) {
             throw new IllegalArgumentException("boundaryLossIncrease must be non-negative: " + boundaryLossIncrease);
         }
+    }
+
+    /** Whether the penalty is on. */
+    public boolean enabled() {
+        return initialLambda > 0f;
+    }
+
+    /** The same settings with EWC switched off. */
+    public EwcConfig disabled() {
+        return withLambda(0f);
+    }
+
+    /** The same settings with another starting lambda (0: off). */
+    public EwcConfig withLambda(float lambda) {
+        return new EwcConfig(lambda, lambda == 0f ? 0f : Math.min(minLambda, lambda), Math.max(maxLambda, lambda),
+                taskMemory, boundaryZScore, maxTasks, boundaryHistory, minHistory, retentionTarget,
+                boundaryLossIncrease);
     }
 }

@@ -10,11 +10,11 @@ import java.util.Objects;
 
 /**
  * The background loop's rank-8 adapter: mini-batch Adam over a cycle's batch on the loss plus the
- * EWC++ penalty, with task-boundary detection before and Fisher estimation after each cycle
- * (seed 002's cycle order; seed 004's defaults).
+ * EWC++ penalty, with task-boundary detection before each cycle and the task's input sample
+ * updated after it (seed 002's cycle order).
  *
- * <p>Deterministic: shuffling and Fisher label sampling draw from a generator whose state is part
- * of this object, so restoring a checkpoint and replaying the same batch gives the same weights.
+ * <p>Deterministic: shuffling and sampling draw from a generator whose state is part of this
+ * object, so restoring a checkpoint and replaying the same batch gives the same weights.
  */
 public final class BaseLora {
 
@@ -25,8 +25,7 @@ public final class BaseLora {
     private long cycles;
 
     public BaseLora(LoraAdapter adapter, AdamOptimizer optimizer, EwcPlusPlus ewc, long randomState, long cycles) {
-        if (!Blocks.sameShape(optimizer.firstMoment(), adapter.weights())
-                || !Blocks.sameShape(ewc.fisher(), adapter.weights())) {
+        if (!Blocks.sameShape(optimizer.firstMoment(), adapter.weights()) || ewc.dim() != adapter.dim()) {
             throw new IllegalArgumentException("optimizer or EWC state does not match the adapter");
         }
         this.adapter = adapter;
@@ -41,7 +40,7 @@ public final class BaseLora {
         return new BaseLora(
                 adapter,
                 AdamOptimizer.create(adapter.weights()),
-                EwcPlusPlus.create(adapter.weights(), ewcConfig),
+                EwcPlusPlus.create(dim, ewcConfig),
                 DeterministicRandom.mix(seed ^ 0x5DEECE66DL),
                 0L);
     }
@@ -51,8 +50,8 @@ public final class BaseLora {
         int n = examples.size();
         float[][] theta = adapter.weights();
         if (n == 0) {
-            return new TrainingReport(
-                    0, Float.NaN, Float.NaN, 0f, Float.NaN, false, ewc.lambda(), ewc.penalty(theta), ewc.tasks().size());
+            return new TrainingReport(0, Float.NaN, Float.NaN, 0f, Float.NaN, Float.NaN, false, ewc.lambda(),
+                    ewc.penalty(adapter), ewc.tasks().size());
         }
         DeterministicRandom random = new DeterministicRandom(randomState);
         LoraWorkspace ws = adapter.newWorkspace();
@@ -64,7 +63,8 @@ public final class BaseLora {
         shuffle(order, random);
         int probe = Math.min(n, config.probeSamples());
 
-        // 1. The batch gradient at the starting weights (on the probe) decides whether a new task began.
+        // 1. The loss at the starting weights (on the probe) decides whether a new task began; the
+        //    batch gradient's norm is reported with it.
         float lossBefore = 0f;
         for (int s = 0; s < probe; s++) {
             TrainingExample e = examples.get(order[s]);
@@ -72,8 +72,9 @@ public final class BaseLora {
         }
         lossBefore /= probe;
         float gradientNorm = (float) (Math.sqrt(Blocks.squaredNorm(gradient)) / probe);
-        float z = ewc.zScore(gradientNorm, ewcConfig);
-        boolean boundary = ewc.observeCycleStart(gradientNorm, lossBefore, theta, ewcConfig);
+        float statistic = ewc.boundaryStatistic(lossBefore);
+        float z = ewc.zScore(statistic, ewcConfig);
+        boolean boundary = ewc.observeCycleStart(lossBefore, adapter, ewcConfig);
 
         // 2. Mini-batch Adam on loss + EWC++ penalty.
         for (int epoch = 0; epoch < config.epochs(); epoch++) {
@@ -86,33 +87,27 @@ public final class BaseLora {
                     adapter.accumulateGradient(e.input(), e.target(), e.weight(), gradient, ws);
                 }
                 Blocks.scale(gradient, 1f / (end - start));
-                ewc.addPenaltyGradient(theta, gradient);
+                ewc.addPenaltyGradient(adapter, gradient, ws, config.batchSize(), random);
                 optimizer.step(theta, gradient, config.learningRate());
             }
         }
 
-        // 3. Loss and Fisher at the trained weights (on a fresh probe); the Fisher uses labels
-        //    sampled from the model's output noise (see EwcPlusPlus).
+        // 3. Loss at the trained weights (on a fresh probe); the batch joins the task's sample.
         shuffle(order, random);
         double lossAfter = 0.0;
         for (int s = 0; s < probe; s++) {
             TrainingExample e = examples.get(order[s]);
-            lossAfter += adapter.loss(e.input(), e.target(), e.weight(), ws); // leaves activations in ws
-            float sd = (float) Math.sqrt(e.weight());
-            for (int i = 0; i < adapter.dim(); i++) {
-                ws.outputGradient[i] = sd * (float) random.nextGaussian();
-            }
-            Blocks.clear(gradient);
-            adapter.backward(gradient, ws);
-            ewc.accumulateFisher(gradient, ewcConfig);
+            lossAfter += adapter.loss(e.input(), e.target(), e.weight(), ws);
+        }
+        for (TrainingExample e : examples) {
+            ewc.observeInput(e.input(), ewcConfig, random);
         }
         float meanLossAfter = (float) (lossAfter / probe);
-        ewc.observeCycleEnd(meanLossAfter, theta, ewcConfig);
+        ewc.observeCycleEnd(meanLossAfter, adapter, ewcConfig);
         randomState = random.state();
         cycles++;
-        return new TrainingReport(
-                n, lossBefore, meanLossAfter, gradientNorm, z, boundary, ewc.lambda(), ewc.penalty(theta),
-                ewc.tasks().size());
+        return new TrainingReport(n, lossBefore, meanLossAfter, gradientNorm, statistic, z, boundary, ewc.lambda(),
+                ewc.penalty(adapter), ewc.tasks().size());
     }
 
     /** Mean loss of {@code examples} at the current weights. */

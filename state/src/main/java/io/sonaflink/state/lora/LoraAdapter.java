@@ -138,6 +138,18 @@ public final class LoraAdapter {
         System.arraycopy(ws.activations[layers], 0, out, 0, dim);
     }
 
+    /**
+     * {@code out += f(x) - x}: this adapter's change of {@code x}, added to what {@code out} holds.
+     * {@code out} may not alias {@code x}. Allocation-free.
+     */
+    public void addDelta(float[] x, float[] out, LoraWorkspace ws) {
+        forwardInto(x, ws);
+        float[] fx = ws.activations[layers];
+        for (int i = 0; i < dim; i++) {
+            out[i] += fx[i] - x[i];
+        }
+    }
+
     /** Convenience forward that allocates its result. */
     public float[] apply(float[] x) {
         float[] out = new float[dim];

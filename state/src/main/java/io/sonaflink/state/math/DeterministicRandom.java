@@ -65,4 +65,14 @@ public final class DeterministicRandom {
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
     }
+
+    /** 64-bit FNV-1a of {@code text}'s characters: the same on every JVM and every run. */
+    public static long hash(String text) {
+        long hash = 0xCBF29CE484222325L;
+        for (int i = 0; i < text.length(); i++) {
+            hash ^= text.charAt(i);
+            hash *= 0x100000001B3L;
+        }
+        return hash;
+    }
 }

@@ -266,7 +266,7 @@ class ReasoningBankTest {
             assertThat(merge.evicted()).isZero();
             totalMerged += merge.merged();
             assertThat(totalMerged).isEqualTo((cycle - 1) * k);
-            assertThat(report.training().examples()).isPositive();
+            assertThat(report.training().examples()).isZero(); // nobody corrected these requests
 
             // Each planted cluster owns exactly one pattern, which accumulated all its points.
             Set<Long> ids = new HashSet<>();

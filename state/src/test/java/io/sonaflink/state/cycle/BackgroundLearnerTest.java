@@ -85,15 +85,6 @@ class BackgroundLearnerTest {
                 qualitySum[planted.labels()[i]] += s.quality();
             }
         }
-        // Untargeted qualified samples better than their cluster's mean get a centroid target.
-        int centroidTargets = 0;
-        for (int i = 0; i < samples.size(); i++) {
-            TrajectorySample s = samples.get(i);
-            int label = planted.labels()[i];
-            if (s.quality() >= 0.3f && !s.hasTarget() && s.quality() > qualitySum[label] / qualifiedPerLabel[label]) {
-                centroidTargets++;
-            }
-        }
         assertThat(qualified).isEqualTo(1000 - 143); // 143 multiples of 7 in [0, 1000)
         assertThat(withTarget).isEqualTo(91);
 
@@ -130,9 +121,9 @@ class BackgroundLearnerTest {
         }
         assertThat(Fixtures.adjustedRandIndex(labels, found)).isGreaterThanOrEqualTo(0.99);
 
-        // Training used every targeted sample (poor ones included) plus the centroid targets.
-        assertThat(centroidTargets).isBetween(300, 500);
-        assertThat(report.training().examples()).isEqualTo(withTarget + centroidTargets);
+        // Training used exactly the targeted samples (poor ones included): a trajectory nobody
+        // corrected has no target to learn.
+        assertThat(report.training().examples()).isEqualTo(withTarget);
         assertThat(lora.cycles()).isEqualTo(1L);
     }
 

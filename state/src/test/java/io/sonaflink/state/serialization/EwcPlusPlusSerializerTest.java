@@ -24,7 +24,7 @@ class EwcPlusPlusSerializerTest extends VersionedSerializerTestBase<EwcPlusPlus>
     protected EwcPlusPlus[] getTestData() {
         return new EwcPlusPlus[] {
             // Fresh: NaN task losses, empty history.
-            EwcPlusPlus.create(new float[4][8], EwcConfig.DEFAULT),
+            EwcPlusPlus.create(8, EwcConfig.DEFAULT),
             StateFixtures.trainedBaseLora(4).ewc(),
             StateFixtures.baseLoraWithConsolidatedTask().ewc()
         };

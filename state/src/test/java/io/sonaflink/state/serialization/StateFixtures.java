@@ -28,7 +28,7 @@ final class StateFixtures {
 
     static final int DIM = 8;
     static final BaseLoraConfig BASE_CONFIG = new BaseLoraConfig(2, 4f, 2, 0.01f, 2, 4, 8);
-    static final EwcConfig EWC_CONFIG = new EwcConfig(500f, 100f, 15000f, 0.99f, 2.0f, 3, 6, 2, 0.9f, 0.2f);
+    static final EwcConfig EWC_CONFIG = new EwcConfig(2f, 0.5f, 8f, 6, 2.0f, 3, 6, 2, 0.9f, 0.2f);
 
     private StateFixtures() {}
 
@@ -66,12 +66,11 @@ final class StateFixtures {
     static BaseLora baseLoraWithConsolidatedTask() {
         BaseLora first = trainedBaseLora(3);
         EwcPlusPlus ewc = first.ewc();
-        ConsolidatedTask task = new ConsolidatedTask(
-                Blocks.copy(first.adapter().weights()), ewc.currentFisher(), ewc.currentTaskStartLoss(),
-                ewc.currentTaskLastLoss());
-        EwcPlusPlus withTask = new EwcPlusPlus(
-                Blocks.zerosLike(ewc.fisher()), 0f, List.of(task),
-                ewc.gradientNormHistory().clone(), 0, 0, ewc.lambda(), 1L, Float.NaN, Float.NaN);
+        ConsolidatedTask task = ConsolidatedTask.of(first.adapter(),
+                Blocks.copy(java.util.Arrays.copyOf(ewc.taskInputs(), ewc.taskInputCount())),
+                ewc.currentTaskStartLoss(), ewc.currentTaskLastLoss());
+        EwcPlusPlus withTask = new EwcPlusPlus(DIM, List.of(task), new float[EWC_CONFIG.taskMemory()][DIM], 0, 0L,
+                ewc.statisticHistory().clone(), 0, 0, ewc.lambda(), 1L, Float.NaN, Float.NaN);
         BaseLora lora = new BaseLora(
                 first.adapter().copy(), first.optimizer().copy(), withTask, first.randomState(), first.cycles());
         lora.train(examples(12, 3, 7_000L), BASE_CONFIG, EWC_CONFIG);
