@@ -1,16 +1,20 @@
 package io.sonaflink.bench;
 
 import io.sonaflink.operators.events.AdapterKey;
+import io.sonaflink.operators.events.AdapterUpdate;
+import io.sonaflink.operators.events.Control;
 import io.sonaflink.operators.events.Trajectory;
+import io.sonaflink.operators.gate.AdapterGateConfig;
+import io.sonaflink.operators.gate.AdapterGateFunction;
 import io.sonaflink.operators.instant.InstantLoopConfig;
-import io.sonaflink.operators.instant.InstantLoopFunction;
 
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.types.Either;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -25,15 +29,17 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One event through the instant-loop operator (keyed state read and write, bandit update and,
- * for corrections, a MicroLoRA step at d = 256, rank 2) on the RocksDB or heap state backend,
- * driven by Flink's operator test harness. Every event is a correction, the expensive case; 64
- * keys so that state access is not one hot key. Deserialisation of the input is not included.
- * The heap backend shows how much of the cost is RocksDB access and state serialisation.
+ * One corrective event through the instant loop, which runs in the adapter gate's operator (keyed
+ * state read and write, the held-out split, and a MicroLoRA step at d = 256, rank 2, on the
+ * residual of the champion BaseLoRA) on the RocksDB or heap state backend, driven by Flink's
+ * operator test harness. Every event is a correction, the expensive case; 64 keys so that state
+ * access is not one hot key. Deserialisation of the input is not included. The heap backend shows
+ * how much of the cost is RocksDB access and state serialisation.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -49,8 +55,9 @@ public class InstantLoopOperatorBenchmark {
     @Param({"rocksdb", "hashmap"})
     public String backend;
 
-    private KeyedOneInputStreamOperatorTestHarness<String, Trajectory, Trajectory> harness;
-    private StreamRecord<Trajectory>[] records;
+    private KeyedBroadcastOperatorTestHarness<String, Either<Trajectory, AdapterUpdate>, Control, AdapterUpdate>
+            harness;
+    private StreamRecord<Either<Trajectory, AdapterUpdate>>[] records;
     private int cursor;
 
     @Setup(Level.Trial)
@@ -61,13 +68,14 @@ public class InstantLoopOperatorBenchmark {
         records = new StreamRecord[EVENTS];
         for (int i = 0; i < EVENTS; i++) {
             AdapterKey key = new AdapterKey("tenant-" + (i % KEYS), "persona", "domain");
-            records[i] = new StreamRecord<>(new Trajectory("t-" + i, key, i, events.inputs()[i], "route-" + (i % 4),
-                    Map.of(), Map.of(), null, 0.8f, events.targets()[i], 1f));
+            records[i] = new StreamRecord<>(AdapterGateFunction.trajectory(new Trajectory("t-" + i, key, i,
+                    events.inputs()[i], "route-" + (i % 4), Map.of(), Map.of(), null, 0.8f, events.targets()[i], 1f)));
         }
         InstantLoopConfig config = InstantLoopConfig.defaults(BenchmarkData.DIM, BenchmarkData.SEED);
-        harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new InstantLoopFunction(config)), (Trajectory t) -> t.key().asString(),
-                Types.STRING);
+        harness = new KeyedBroadcastOperatorTestHarness<>(
+                new CoBroadcastWithKeyedOperator<>(new AdapterGateFunction(AdapterGateConfig.DEFAULT, config),
+                        List.of(AdapterGateFunction.broadcastStateDescriptors())),
+                new AdapterGateFunction.InputKey(), Types.STRING, 128, 1, 0);
         harness.setStateBackend(backend.equals("rocksdb") ? rocksDb() : new HashMapStateBackend());
         harness.open();
     }

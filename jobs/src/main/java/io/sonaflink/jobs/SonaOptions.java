@@ -11,6 +11,7 @@ import io.sonaflink.state.cycle.BackgroundConfig;
 import io.sonaflink.state.ewc.EwcConfig;
 import io.sonaflink.state.lora.BaseLoraConfig;
 import io.sonaflink.state.lora.MicroLoraConfig;
+import io.sonaflink.state.serving.HeldOutSplit;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -82,11 +83,7 @@ public final class SonaOptions {
 
     public static final ConfigOption<Duration> MICRO_PUBLISH_INTERVAL = ConfigOptions.key("sona.micro.publish-interval")
             .durationType().defaultValue(Duration.ofMillis(InstantLoopConfig.DEFAULT_PUBLISH_INTERVAL_MS))
-            .withDescription("A MicroLoRA update is also published at least this often while the adapter changes.");
-
-    public static final ConfigOption<Integer> MAX_ROUTES = ConfigOptions.key("sona.routing.max-routes")
-            .intType().defaultValue(InstantLoopConfig.DEFAULT_MAX_ARMS)
-            .withDescription("Routes tracked by each key's UCB bandit.");
+            .withDescription("The MicroLoRA also becomes a candidate at least this often while it changes.");
 
     // ---- background loop ----------------------------------------------------------------------
 
@@ -158,11 +155,12 @@ public final class SonaOptions {
 
     public static final ConfigOption<Integer> BASE_PROBE_SAMPLES = ConfigOptions.key("sona.base.probe-samples")
             .intType().defaultValue(BaseLoraConfig.DEFAULT.probeSamples())
-            .withDescription("Examples per cycle that measure loss, batch gradient and Fisher information.");
+            .withDescription("Examples per cycle that measure the loss and batch gradient before and the loss after training.");
 
     public static final ConfigOption<Float> EWC_LAMBDA = ConfigOptions.key("sona.ewc.lambda")
             .floatType().defaultValue(EwcConfig.DEFAULT.initialLambda())
-            .withDescription("Initial EWC++ penalty strength.");
+            .withDescription("Initial EWC++ penalty strength, in units of loss: at 1 a remembered task's loss "
+                    + "increase counts as much as the current task's loss. 0 switches EWC++ off.");
 
     public static final ConfigOption<Float> EWC_MIN_LAMBDA = ConfigOptions.key("sona.ewc.min-lambda")
             .floatType().defaultValue(EwcConfig.DEFAULT.minLambda())
@@ -172,25 +170,27 @@ public final class SonaOptions {
             .floatType().defaultValue(EwcConfig.DEFAULT.maxLambda())
             .withDescription("Upper bound of the adaptive EWC++ lambda.");
 
-    public static final ConfigOption<Float> EWC_FISHER_DECAY = ConfigOptions.key("sona.ewc.fisher-decay")
-            .floatType().defaultValue(EwcConfig.DEFAULT.fisherDecay())
-            .withDescription("Per-sample decay of the Fisher information EMA.");
+    public static final ConfigOption<Integer> EWC_TASK_MEMORY = ConfigOptions.key("sona.ewc.task-memory")
+            .intType().defaultValue(EwcConfig.DEFAULT.taskMemory())
+            .withDescription("Inputs remembered per task (a uniform sample) to measure and penalise forgetting on.");
 
     public static final ConfigOption<Float> EWC_BOUNDARY_Z_SCORE = ConfigOptions.key("sona.ewc.boundary-z-score")
             .floatType().defaultValue(EwcConfig.DEFAULT.boundaryZScore())
-            .withDescription("Batch-gradient z-score that marks a task boundary.");
+            .withDescription("z-score of the boundary statistic (share of the task's learned gain a new batch "
+                    + "undoes) against the task's history that can mark a task boundary.");
 
     public static final ConfigOption<Integer> EWC_MAX_TASKS = ConfigOptions.key("sona.ewc.max-tasks")
             .intType().defaultValue(EwcConfig.DEFAULT.maxTasks())
             .withDescription("Consolidated tasks remembered.");
 
-    public static final ConfigOption<Integer> EWC_GRADIENT_HISTORY = ConfigOptions.key("sona.ewc.gradient-history")
-            .intType().defaultValue(EwcConfig.DEFAULT.gradientHistory())
-            .withDescription("Batch-gradient norms kept for the task-boundary z-score.");
+    public static final ConfigOption<Integer> EWC_BOUNDARY_HISTORY = ConfigOptions.key("sona.ewc.boundary-history")
+            .intType().defaultValue(EwcConfig.DEFAULT.boundaryHistory())
+            .withDeprecatedKeys("sona.ewc.gradient-history")
+            .withDescription("Cycles of boundary statistics kept for the task-boundary z-score.");
 
     public static final ConfigOption<Integer> EWC_MIN_HISTORY = ConfigOptions.key("sona.ewc.min-history")
             .intType().defaultValue(EwcConfig.DEFAULT.minHistory())
-            .withDescription("Norms needed before a task boundary can be declared.");
+            .withDescription("Cycles of the current task needed before it can end at a boundary.");
 
     public static final ConfigOption<Float> EWC_RETENTION_TARGET = ConfigOptions.key("sona.ewc.retention-target")
             .floatType().defaultValue(EwcConfig.DEFAULT.retentionTarget())
@@ -199,7 +199,8 @@ public final class SonaOptions {
     public static final ConfigOption<Float> EWC_BOUNDARY_LOSS_INCREASE =
             ConfigOptions.key("sona.ewc.boundary-loss-increase")
                     .floatType().defaultValue(EwcConfig.DEFAULT.boundaryLossIncrease())
-                    .withDescription("A task boundary also needs the loss to rise by this fraction.");
+                    .withDescription("A task boundary also needs the new batch to undo at least this share of what "
+                    + "the current task had learned.");
 
     // ---- routing ------------------------------------------------------------------------------
 
@@ -217,9 +218,14 @@ public final class SonaOptions {
 
     // ---- adapter gate -------------------------------------------------------------------------
 
+    public static final ConfigOption<Double> GATE_HELD_OUT_SHARE = ConfigOptions.key("sona.gate.held-out-share")
+            .doubleType().defaultValue(HeldOutSplit.DEFAULT_SHARE)
+            .withDescription("Share of trajectories held out by a hash of their id: no learner trains on them, the "
+                    + "gate validates only on them. 0 holds out nothing.");
+
     public static final ConfigOption<Integer> GATE_HELD_OUT_SIZE = ConfigOptions.key("sona.gate.held-out-size")
             .intType().defaultValue(AdapterGateConfig.DEFAULT_HELD_OUT_SIZE)
-            .withDescription("Recent corrected trajectories kept per key to validate candidate adapters.");
+            .withDescription("Recent held-out corrected trajectories kept per key to validate candidates on.");
 
     public static final ConfigOption<Integer> GATE_MIN_HELD_OUT = ConfigOptions.key("sona.gate.min-held-out")
             .intType().defaultValue(AdapterGateConfig.DEFAULT_MIN_HELD_OUT)
@@ -227,18 +233,34 @@ public final class SonaOptions {
 
     public static final ConfigOption<Double> GATE_RETENTION = ConfigOptions.key("sona.gate.retention")
             .doubleType().defaultValue(AdapterGateConfig.DEFAULT_RETENTION)
-            .withDescription("Minimum quality retention of a candidate against the champion to be promoted.");
+            .withDescription("Minimum quality retention of the served model a candidate makes against the served "
+                    + "model, on every held-out set, to be promoted.");
+
+    public static final ConfigOption<Integer> GATE_TASK_HELD_OUT_SIZE =
+            ConfigOptions.key("sona.gate.task-held-out-size")
+                    .intType().defaultValue(AdapterGateConfig.DEFAULT_TASK_HELD_OUT_SIZE)
+                    .withDescription("Held-out trajectories kept from each earlier task, to see forgetting.");
+
+    public static final ConfigOption<Integer> GATE_REMEMBERED_TASKS = ConfigOptions.key("sona.gate.remembered-tasks")
+            .intType().defaultValue(AdapterGateConfig.DEFAULT_REMEMBERED_TASKS)
+            .withDescription("Earlier tasks whose held-out sets the gate keeps.");
 
     public static final ConfigOption<Double> GATE_AUTO_ROLLBACK_QUALITY =
             ConfigOptions.key("sona.gate.auto-rollback-quality")
                     .doubleType().defaultValue(AdapterGateConfig.DEFAULT_AUTO_ROLLBACK_QUALITY)
-                    .withDescription("Roll back when post-promotion mean quality falls below this fraction of the"
-                            + " mean before it.");
+                    .withDescription("Roll back when what is served after a promotion keeps less than this "
+                            + "fraction of what the version before gives (held-out quality, and the mean quality of "
+                            + "trajectories without a correction); 0 turns automatic rollback off.");
 
     public static final ConfigOption<Integer> GATE_AUTO_ROLLBACK_WINDOW =
             ConfigOptions.key("sona.gate.auto-rollback-window")
                     .intType().defaultValue(AdapterGateConfig.DEFAULT_AUTO_ROLLBACK_WINDOW)
-                    .withDescription("Trajectories before and after a promotion compared for auto-rollback.");
+                    .withDescription("Trajectories without a correction compared before and after a promotion.");
+
+    public static final ConfigOption<Integer> GATE_AUTO_ROLLBACK_HELD_OUT =
+            ConfigOptions.key("sona.gate.auto-rollback-held-out")
+                    .intType().defaultValue(AdapterGateConfig.DEFAULT_AUTO_ROLLBACK_HELD_OUT)
+                    .withDescription("Held-out examples after a promotion on which it is compared with a rollback.");
 
     public static final ConfigOption<Integer> GATE_HISTORY_SIZE = ConfigOptions.key("sona.gate.history-size")
             .intType().defaultValue(AdapterGateConfig.DEFAULT_HISTORY_SIZE)
@@ -337,8 +359,8 @@ public final class SonaOptions {
     }
 
     public static EwcConfig ewc(ReadableConfig c) {
-        return new EwcConfig(c.get(EWC_LAMBDA), c.get(EWC_MIN_LAMBDA), c.get(EWC_MAX_LAMBDA), c.get(EWC_FISHER_DECAY),
-                c.get(EWC_BOUNDARY_Z_SCORE), c.get(EWC_MAX_TASKS), c.get(EWC_GRADIENT_HISTORY), c.get(EWC_MIN_HISTORY),
+        return new EwcConfig(c.get(EWC_LAMBDA), c.get(EWC_MIN_LAMBDA), c.get(EWC_MAX_LAMBDA), c.get(EWC_TASK_MEMORY),
+                c.get(EWC_BOUNDARY_Z_SCORE), c.get(EWC_MAX_TASKS), c.get(EWC_BOUNDARY_HISTORY), c.get(EWC_MIN_HISTORY),
                 c.get(EWC_RETENTION_TARGET), c.get(EWC_BOUNDARY_LOSS_INCREASE));
     }
 
@@ -351,13 +373,17 @@ public final class SonaOptions {
     }
 
     public static InstantLoopConfig instantLoop(ReadableConfig c) {
-        return new InstantLoopConfig(c.get(EMBEDDING_DIMENSION), microLora(c), c.get(MAX_ROUTES),
+        return new InstantLoopConfig(c.get(EMBEDDING_DIMENSION), microLora(c),
                 c.get(MICRO_PUBLISH_EVERY), c.get(MICRO_PUBLISH_INTERVAL).toMillis(), c.get(SEED));
     }
 
     public static BackgroundLoopConfig backgroundLoop(ReadableConfig c) {
         return new BackgroundLoopConfig(c.get(EMBEDDING_DIMENSION), c.get(BACKGROUND_INTERVAL).toMillis(),
-                background(c), c.get(SEED));
+                background(c), c.get(SEED), heldOutSplit(c));
+    }
+
+    public static HeldOutSplit heldOutSplit(ReadableConfig c) {
+        return new HeldOutSplit(c.get(GATE_HELD_OUT_SHARE));
     }
 
     public static FeedbackJoinConfig feedbackJoin(ReadableConfig c) {
@@ -365,8 +391,10 @@ public final class SonaOptions {
     }
 
     public static AdapterGateConfig adapterGate(ReadableConfig c) {
-        return new AdapterGateConfig(c.get(GATE_HELD_OUT_SIZE), c.get(GATE_MIN_HELD_OUT), c.get(GATE_RETENTION),
-                c.get(GATE_AUTO_ROLLBACK_QUALITY), c.get(GATE_AUTO_ROLLBACK_WINDOW), c.get(GATE_HISTORY_SIZE));
+        return new AdapterGateConfig(heldOutSplit(c), c.get(GATE_HELD_OUT_SIZE), c.get(GATE_MIN_HELD_OUT),
+                c.get(GATE_RETENTION), c.get(GATE_TASK_HELD_OUT_SIZE), c.get(GATE_REMEMBERED_TASKS),
+                c.get(GATE_AUTO_ROLLBACK_QUALITY), c.get(GATE_AUTO_ROLLBACK_WINDOW), c.get(GATE_AUTO_ROLLBACK_HELD_OUT),
+                c.get(GATE_HISTORY_SIZE));
     }
 
     public static RouteAdvisor routeAdvisor(ReadableConfig c) {

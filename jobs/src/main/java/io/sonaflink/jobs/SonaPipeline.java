@@ -17,8 +17,6 @@ import io.sonaflink.operators.feedback.FeedbackJoinOperator;
 import io.sonaflink.operators.feedback.SignalRouting;
 import io.sonaflink.operators.gate.AdapterGateFunction;
 import io.sonaflink.operators.inference.InferenceFunction;
-import io.sonaflink.operators.instant.InstantLoopConfig;
-import io.sonaflink.operators.instant.InstantLoopFunction;
 import io.sonaflink.operators.parse.ParseFunction;
 import io.sonaflink.operators.parse.ParseLimits;
 
@@ -74,12 +72,7 @@ public final class SonaPipeline {
                         new FeedbackJoinOperator(new FeedbackJoinFunction(SonaOptions.feedbackJoin(conf))))
                 .uid(UID_PREFIX + "feedback-join");
 
-        InstantLoopConfig instantConfig = SonaOptions.instantLoop(conf);
-        SingleOutputStreamOperator<Trajectory> learned = joined.union(imports)
-                .keyBy(t -> t.key().asString())
-                .process(new InstantLoopFunction(instantConfig), EventCodecs.TRAJECTORY)
-                .name("instant-loop").uid(UID_PREFIX + "instant-loop");
-        DataStream<AdapterUpdate> microUpdates = learned.getSideOutput(InstantLoopFunction.MICRO_UPDATES);
+        DataStream<Trajectory> learned = joined.union(imports);
 
         SingleOutputStreamOperator<AdapterUpdate> baseCandidates = learned
                 .keyBy(t -> t.key().asString())
@@ -87,18 +80,20 @@ public final class SonaPipeline {
                         new BackgroundLoopOperator(SonaOptions.backgroundLoop(conf)))
                 .uid(UID_PREFIX + "background-loop");
 
-        // The gate sees the key's trajectories (held-out validation, quality watch) and both
-        // learners' candidates in one keyed stream, and the control commands as broadcast state.
+        // The gate owns what is served: it runs the instant loop (MicroLoRA on the residual of the
+        // champion BaseLoRA, which it decides) on the key's trajectories, judges the background
+        // loop's BaseLoRA candidates, and takes control commands as broadcast state.
         DataStream<Either<Trajectory, AdapterUpdate>> gateInput = learned
                 .map(AdapterGateFunction::trajectory).returns(AdapterGateFunction.INPUT_TYPE)
                 .name("gate-trajectories").uid(UID_PREFIX + "gate-trajectories")
-                .union(microUpdates.union(baseCandidates)
+                .union(baseCandidates
                         .map(AdapterGateFunction::candidate).returns(AdapterGateFunction.INPUT_TYPE)
                         .name("gate-candidates").uid(UID_PREFIX + "gate-candidates"));
         SingleOutputStreamOperator<AdapterUpdate> published = gateInput
                 .keyBy(new AdapterGateFunction.InputKey())
                 .connect(control.broadcast(AdapterGateFunction.broadcastStateDescriptors()))
-                .process(new AdapterGateFunction(SonaOptions.adapterGate(conf)), AdapterUpdateCodec.TYPE)
+                .process(new AdapterGateFunction(SonaOptions.adapterGate(conf), SonaOptions.instantLoop(conf)),
+                        AdapterUpdateCodec.TYPE)
                 .name("adapter-gate").uid(UID_PREFIX + "adapter-gate");
 
         published.sinkTo(sinks.adapterUpdates()).name("adapter-updates").uid(UID_PREFIX + "sink.adapter-updates");

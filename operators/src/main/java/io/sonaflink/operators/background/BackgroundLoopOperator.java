@@ -23,6 +23,7 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.typeutils.base.IntSerializer;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.java.tuple.Tuple3;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.KeyedStateBackend;
@@ -51,6 +52,14 @@ import java.util.stream.Stream;
  * BaseLoRA with EWC++) and the key's candidate adapter goes to the main output, its pattern
  * snapshot and skill map to side outputs.
  *
+ * <p>A held-out trajectory ({@link BackgroundLoopConfig#split()}) enters the reservoir without its
+ * target: it shapes the patterns and trains nothing, so the gate's validation stays on data no
+ * learner saw. The candidate's {@code created_at} and the snapshots' timestamps are the event time
+ * of the window's last trajectory, so a replay produces identical outputs; its metrics carry what
+ * the cycle measured (gradient norm, boundary statistic and z-score, boundary flag, lambda,
+ * penalty, tasks) and the event time of the window's first trajectory, which the gate uses to
+ * split held-out data between tasks at a boundary. Gauges show the last cycle's numbers.
+ *
  * <p>A window with fewer than {@code minTrajectories} is carried over into the next one, never
  * dropped. It is an operator rather than a process function so that it sees the end of a bounded
  * input ({@link BoundedOneInput}): processing-time timers do not fire by themselves when a bounded
@@ -78,10 +87,26 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
     public static final String METRIC_LOSS_BEFORE = "lossBefore";
     public static final String METRIC_LOSS_AFTER = "lossAfter";
     public static final String METRIC_TRAINING_EXAMPLES = "trainingExamples";
+    public static final String METRIC_GRADIENT_NORM = "gradientNorm";
+    public static final String METRIC_BOUNDARY_STATISTIC = "boundaryStatistic";
+    public static final String METRIC_BOUNDARY_Z_SCORE = "boundaryZScore";
+    /** 1 when the cycle started a new EWC++ task, else 0. */
     public static final String METRIC_TASK_BOUNDARY = "taskBoundary";
     public static final String METRIC_EWC_LAMBDA = "ewcLambda";
+    public static final String METRIC_EWC_PENALTY = "ewcPenalty";
     public static final String METRIC_EWC_TASKS = "ewcTasks";
     public static final String METRIC_PATTERNS = "patterns";
+    /** Event time of the window's first trajectory. */
+    public static final String METRIC_WINDOW_START = "windowStart";
+
+    /** Counter of cycles that started a new EWC++ task. */
+    public static final String TASK_BOUNDARIES_COUNTER = "taskBoundaries";
+    /** Gauges of the last cycle's numbers (of whichever key ran last on the subtask). */
+    public static final String GAUGE_GRADIENT_NORM = "lastGradientNorm";
+    public static final String GAUGE_BOUNDARY_Z_SCORE = "lastBoundaryZScore";
+    public static final String GAUGE_EWC_LAMBDA = "lastEwcLambda";
+    public static final String GAUGE_EWC_PENALTY = "lastEwcPenalty";
+    public static final String GAUGE_EWC_TASKS = "lastEwcTasks";
 
     private final BackgroundLoopConfig config;
 
@@ -92,10 +117,14 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
     private transient ValueState<BaseLora> baseLora;
     private transient ValueState<Long> cycles;
     private transient ValueState<Long> windowEnd;
+    /** Event times of the window's first and last trajectories. */
+    private transient ValueState<Tuple2<Long, Long>> windowSpan;
     private transient ValueState<Tuple3<String, String, String>> adapterKey;
     private transient InternalTimerService<VoidNamespace> timers;
     private transient Counter cyclesRun;
     private transient Counter windowsCarriedOver;
+    private transient Counter taskBoundaries;
+    private transient volatile TrainingReport lastTraining;
 
     public BackgroundLoopOperator(BackgroundLoopConfig config) {
         this.config = config;
@@ -111,11 +140,18 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
         baseLora = getPartitionedState(new ValueStateDescriptor<>("base-lora", StateSerializers.baseLora()));
         cycles = getPartitionedState(new ValueStateDescriptor<>("cycles", Types.LONG));
         windowEnd = getPartitionedState(new ValueStateDescriptor<>("window-end", Types.LONG));
+        windowSpan = getPartitionedState(new ValueStateDescriptor<>("window-span", Types.TUPLE(Types.LONG, Types.LONG)));
         adapterKey = getPartitionedState(new ValueStateDescriptor<>(
                 "adapter-key", Types.TUPLE(Types.STRING, Types.STRING, Types.STRING)));
         timers = getInternalTimerService("background-window", VoidNamespaceSerializer.INSTANCE, this);
         cyclesRun = getMetricGroup().counter(CYCLES_COUNTER);
         windowsCarriedOver = getMetricGroup().counter(CARRIED_OVER_COUNTER);
+        taskBoundaries = getMetricGroup().counter(TASK_BOUNDARIES_COUNTER);
+        getMetricGroup().gauge(GAUGE_GRADIENT_NORM, () -> lastTraining == null ? Double.NaN : lastTraining.gradientNorm());
+        getMetricGroup().gauge(GAUGE_BOUNDARY_Z_SCORE, () -> lastTraining == null ? Double.NaN : lastTraining.zScore());
+        getMetricGroup().gauge(GAUGE_EWC_LAMBDA, () -> lastTraining == null ? Double.NaN : lastTraining.lambda());
+        getMetricGroup().gauge(GAUGE_EWC_PENALTY, () -> lastTraining == null ? Double.NaN : lastTraining.penalty());
+        getMetricGroup().gauge(GAUGE_EWC_TASKS, () -> lastTraining == null ? 0 : lastTraining.tasksRemembered());
     }
 
     @Override
@@ -136,9 +172,14 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
                 ? (int) (seen - 1)
                 : ReservoirSampler.replacementSlot(reservoirSeed(), seen, capacity);
         if (slot >= 0) {
-            reservoir.put(slot, new TrajectorySample(t.embedding(), t.target(), t.weight(), t.quality(), t.route(),
+            float[] target = config.split().isHeldOut(t.id()) ? null : t.target();
+            reservoir.put(slot, new TrajectorySample(t.embedding(), target, t.weight(), t.quality(), t.route(),
                     t.discreteParams(), t.numericParams()));
         }
+        Tuple2<Long, Long> span = windowSpan.value();
+        windowSpan.update(span == null
+                ? Tuple2.of(t.timestamp(), t.timestamp())
+                : Tuple2.of(Math.min(span.f0, t.timestamp()), Math.max(span.f1, t.timestamp())));
         if (windowEnd.value() == null) {
             scheduleWindowAfter(getProcessingTimeService().getCurrentProcessingTime());
         }
@@ -186,8 +227,11 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
             scheduleWindowAfter(timestamp);
             return;
         }
+        Tuple2<Long, Long> span = windowSpan.value();
+        long eventTime = span == null ? timestamp : span.f1;
         reservoir.clear();
         reservoirSeen.clear();
+        windowSpan.clear();
         long cycle = (cycles.value() == null ? 0L : cycles.value()) + 1;
         ReasoningBank keyBank = bank.value() != null ? bank.value() : ReasoningBank.create(config.dimension());
         BaseLora keyLora = baseLora.value() != null
@@ -200,15 +244,22 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
         baseLora.update(keyLora);
         cycles.update(cycle);
         cyclesRun.inc();
+        lastTraining = report.training();
+        if (report.training().taskBoundary()) {
+            taskBoundaries.inc();
+        }
 
         AdapterKey key = key();
+        Map<String, Double> metrics = metrics(report, keyBank);
+        if (span != null) {
+            metrics.put(METRIC_WINDOW_START, (double) span.f0);
+        }
         output.collect(new StreamRecord<>(
-                AdapterUpdate.of(key, AdapterKind.BASE, cycle, cycle - 1, keyLora.adapter(),
-                        metrics(report, keyBank), timestamp),
-                timestamp));
+                AdapterUpdate.of(key, AdapterKind.BASE, cycle, cycle - 1, keyLora.adapter(), metrics, eventTime),
+                eventTime));
         output.collect(PATTERN_SNAPSHOTS, new StreamRecord<>(
-                new PatternSnapshot(key, cycle, timestamp, keyBank.patterns()), timestamp));
-        output.collect(SKILL_MAPS, new StreamRecord<>(SkillMaps.of(key, cycle, timestamp, keyBank), timestamp));
+                new PatternSnapshot(key, cycle, eventTime, keyBank.patterns()), eventTime));
+        output.collect(SKILL_MAPS, new StreamRecord<>(SkillMaps.of(key, cycle, eventTime, keyBank), eventTime));
     }
 
     private static Map<String, Double> metrics(CycleReport report, ReasoningBank keyBank) {
@@ -216,10 +267,14 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
         Map<String, Double> m = new TreeMap<>();
         m.put(METRIC_CYCLE_SAMPLES, (double) report.samples());
         m.put(METRIC_TRAINING_EXAMPLES, (double) training.examples());
-        m.put(METRIC_LOSS_BEFORE, (double) training.lossBefore());
-        m.put(METRIC_LOSS_AFTER, (double) training.lossAfter());
+        AdapterUpdate.putMetric(m, METRIC_LOSS_BEFORE, training.lossBefore());
+        AdapterUpdate.putMetric(m, METRIC_LOSS_AFTER, training.lossAfter());
+        AdapterUpdate.putMetric(m, METRIC_GRADIENT_NORM, training.gradientNorm());
+        AdapterUpdate.putMetric(m, METRIC_BOUNDARY_STATISTIC, training.boundaryStatistic());
+        AdapterUpdate.putMetric(m, METRIC_BOUNDARY_Z_SCORE, training.zScore());
         m.put(METRIC_TASK_BOUNDARY, training.taskBoundary() ? 1.0 : 0.0);
-        m.put(METRIC_EWC_LAMBDA, (double) training.lambda());
+        AdapterUpdate.putMetric(m, METRIC_EWC_LAMBDA, training.lambda());
+        AdapterUpdate.putMetric(m, METRIC_EWC_PENALTY, training.penalty());
         m.put(METRIC_EWC_TASKS, (double) training.tasksRemembered());
         m.put(METRIC_PATTERNS, (double) keyBank.size());
         return m;

@@ -53,6 +53,11 @@ public record AdapterUpdate(
     public static final String METRIC_TRAJECTORIES = "trajectories";
     /** Mean quality of all the key's trajectories. */
     public static final String METRIC_MEAN_QUALITY = "meanQuality";
+    /**
+     * Of a MicroLoRA: the BaseLoRA version whose residual it learned (0: none). MicroLoRA and
+     * BaseLoRA are one served stack, so a MicroLoRA is served only on top of that version.
+     */
+    public static final String METRIC_SERVED_WITH_BASE = "servedWithBase";
 
     public AdapterUpdate {
         Objects.requireNonNull(key, "key");
@@ -92,6 +97,19 @@ public record AdapterUpdate(
             long createdAt) {
         return new AdapterUpdate(key, kind, version, parentVersion, adapter.rank(), adapter.layers(),
                 adapter.alpha(), Blocks.copy(adapter.weights()), metrics, createdAt);
+    }
+
+    /** Puts {@code value} under {@code name} when it is finite: metrics hold numbers, not NaN. */
+    public static void putMetric(Map<String, Double> metrics, String name, double value) {
+        if (Double.isFinite(value)) {
+            metrics.put(name, value);
+        }
+    }
+
+    /** {@link #METRIC_SERVED_WITH_BASE}, or -1 when absent (an update of another kind or release). */
+    public long servedWithBase() {
+        Double v = metrics.get(METRIC_SERVED_WITH_BASE);
+        return v == null ? -1L : v.longValue();
     }
 
     /** Embedding dimension. */

@@ -37,13 +37,13 @@ public final class EventCodecs {
 
     private EventCodecs() {}
 
-    static void writeKey(AdapterKey key, DataOutput out) throws IOException {
+    public static void writeKey(AdapterKey key, DataOutput out) throws IOException {
         out.writeUTF(key.tenant());
         out.writeUTF(key.persona());
         out.writeUTF(key.domain());
     }
 
-    static AdapterKey readKey(DataInput in) throws IOException {
+    public static AdapterKey readKey(DataInput in) throws IOException {
         return new AdapterKey(in.readUTF(), in.readUTF(), in.readUTF());
     }
 

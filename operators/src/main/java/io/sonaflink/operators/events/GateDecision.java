@@ -1,6 +1,9 @@
 package io.sonaflink.operators.events;
 
+import java.util.Collections;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * What the adapter gate decided and why: one per candidate adapter, per control command (from one
@@ -13,9 +16,12 @@ import java.util.Objects;
  * @param decision what happened
  * @param publishedVersion the gate's version of the update it published, 0 if none
  * @param reason the decision's grounds, with the numbers behind it
- * @param retention {@code q(candidate) / q(champion)} on the held-out set, NaN if not computed
+ * @param retention {@code q(candidate) / q(served)} on the recent held-out set, NaN if not computed
  * @param controlId the id of the command that caused it, or null
  * @param timestamp epoch milliseconds of the event that caused it (event time)
+ * @param metrics the numbers behind the decision, by name: for a judged candidate the held-out
+ *     losses per set ({@code recent.candidateLoss}, {@code task3.retention}, ...), and what its
+ *     learner reported (a background cycle's gradient norm, boundary statistic, lambda, ...)
  */
 public record GateDecision(
         AdapterKey key,
@@ -26,11 +32,19 @@ public record GateDecision(
         String reason,
         double retention,
         String controlId,
-        long timestamp) {
+        long timestamp,
+        Map<String, Double> metrics) {
 
     public GateDecision {
         Objects.requireNonNull(decision, "decision");
         Objects.requireNonNull(reason, "reason");
+        metrics = metrics == null || metrics.isEmpty() ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(metrics));
+    }
+
+    /** A decision without numbers beyond its reason (commands, refusals). */
+    public GateDecision(AdapterKey key, AdapterKind kind, long candidateVersion, GateDecisionType decision,
+            long publishedVersion, String reason, double retention, String controlId, long timestamp) {
+        this(key, kind, candidateVersion, decision, publishedVersion, reason, retention, controlId, timestamp, Map.of());
     }
 
     @Override
@@ -50,7 +64,8 @@ public record GateDecision(
                 && kind == that.kind
                 && decision == that.decision
                 && reason.equals(that.reason)
-                && Objects.equals(controlId, that.controlId);
+                && Objects.equals(controlId, that.controlId)
+                && metrics.equals(that.metrics);
     }
 
     @Override

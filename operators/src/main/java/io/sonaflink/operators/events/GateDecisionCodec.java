@@ -9,10 +9,12 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.util.Map;
 
 /**
  * Versioned binary format of {@link GateDecision}. v1: nullable key, nullable kind, candidate
- * version, decision, published version, reason, retention, nullable control id, timestamp.
+ * version, decision, published version, reason, retention, nullable control id, timestamp. v2: the
+ * same, then the metrics (v1 reads with none).
  */
 public final class GateDecisionCodec extends VersionedCodec<GateDecision> {
 
@@ -23,7 +25,7 @@ public final class GateDecisionCodec extends VersionedCodec<GateDecision> {
             new CodecTypeInformation<>(GateDecision.class, new GateDecisionCodec());
 
     public GateDecisionCodec() {
-        super(1);
+        super(2);
     }
 
     @Override
@@ -40,15 +42,23 @@ public final class GateDecisionCodec extends VersionedCodec<GateDecision> {
         out.writeDouble(d.retention());
         CodecIO.writeNullableString(d.controlId(), out);
         out.writeLong(d.timestamp());
+        CodecIO.writeDoubleMap(d.metrics(), out);
     }
 
     @Override
     protected GateDecision readVersion(DataInput in, int version) throws IOException {
         AdapterKey key = in.readBoolean() ? EventCodecs.readKey(in) : null;
         String kind = CodecIO.readNullableString(in);
-        return new GateDecision(key, kind == null ? null : AdapterKind.valueOf(kind), in.readLong(),
-                GateDecisionType.valueOf(in.readUTF()), in.readLong(), in.readUTF(), in.readDouble(),
-                CodecIO.readNullableString(in), in.readLong());
+        long candidateVersion = in.readLong();
+        GateDecisionType decision = GateDecisionType.valueOf(in.readUTF());
+        long publishedVersion = in.readLong();
+        String reason = in.readUTF();
+        double retention = in.readDouble();
+        String controlId = CodecIO.readNullableString(in);
+        long timestamp = in.readLong();
+        Map<String, Double> metrics = version >= 2 ? CodecIO.readDoubleMap(in) : Map.of();
+        return new GateDecision(key, kind == null ? null : AdapterKind.valueOf(kind), candidateVersion, decision,
+                publishedVersion, reason, retention, controlId, timestamp, metrics);
     }
 
     @Override

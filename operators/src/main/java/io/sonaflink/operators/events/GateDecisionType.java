@@ -10,6 +10,11 @@ public enum GateDecisionType {
     HELD_AS_CHALLENGER,
     /** An older version's weights were published again under a new version. */
     ROLLED_BACK,
+    /**
+     * The served BaseLoRA changed, so the MicroLoRA (the residual on top of it) restarted from the
+     * identity and the reset was published as its next version.
+     */
+    REBASED,
     /** A key (or every key) was pinned. */
     PINNED,
     /** Nothing changed: learning paused, an invalid or inapplicable command, a suppressed rollback. */

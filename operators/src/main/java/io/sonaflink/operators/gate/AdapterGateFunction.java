@@ -1,5 +1,6 @@
 package io.sonaflink.operators.gate;
 
+import io.sonaflink.operators.background.BackgroundLoopOperator;
 import io.sonaflink.operators.events.AdapterKey;
 import io.sonaflink.operators.events.AdapterKind;
 import io.sonaflink.operators.events.AdapterUpdate;
@@ -11,7 +12,15 @@ import io.sonaflink.operators.events.GateDecision;
 import io.sonaflink.operators.events.GateDecisionCodec;
 import io.sonaflink.operators.events.GateDecisionType;
 import io.sonaflink.operators.events.Trajectory;
+import io.sonaflink.operators.instant.InstantLoop;
+import io.sonaflink.operators.instant.InstantLoopConfig;
 import io.sonaflink.state.lora.LoraAdapter;
+import io.sonaflink.state.lora.MicroLora;
+import io.sonaflink.state.lora.TrainingExample;
+import io.sonaflink.state.math.DeterministicRandom;
+import io.sonaflink.state.serialization.StateSerializers;
+import io.sonaflink.state.serving.ServedModel;
+import io.sonaflink.state.serving.ServedModelValidator;
 
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
@@ -22,50 +31,68 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.java.typeutils.EitherTypeInfo;
+import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The adapter gate (architecture §4): candidate adapters from the learning loops are validated
- * against each key's champion on recent held-out trajectories, versioned, and published; operators
- * steer it with broadcast {@link Control} commands; a promotion after which quality drops is
- * rolled back automatically (seed 001's quality gate, registry and rollback; seed 003's
- * champion/challenger and governor toggles).
+ * The adapter gate (architecture §4) and, inside it, the instant loop: the one operator that owns
+ * what is served for a key, the stack {@link ServedModel} {@code x + Δbase(x) + Δmicro(x)}.
+ * MicroLoRA learns the residual of the champion BaseLoRA, so its learner must see the champion,
+ * and the champion is decided here; a separate instant-loop operator upstream could not.
  *
  * <p>Input, keyed by {@link AdapterKey#asString()} ({@link InputKey}): trajectories ({@code Left})
- * and candidate adapter updates ({@code Right}), with {@link #INPUT_TYPE}. Output: the published
- * adapter updates, whose versions the gate assigns: per key and kind 1, 2, 3, ... with the previous
- * published version as parent, never duplicated and never skipped, so the serving tier can apply
- * "only if newer". Every decision, with its reason, goes to {@link #DECISIONS}.
+ * and BaseLoRA candidates from the background loop ({@code Right}), with {@link #INPUT_TYPE}.
+ * Output: the published adapter updates, whose versions the gate assigns: per key and kind 1, 2,
+ * 3, ... with the previous published version as parent, never duplicated and never skipped, so the
+ * serving tier can apply "only if newer". Every decision, with its reason and numbers, goes to
+ * {@link #DECISIONS}.
  *
  * <ul>
- *   <li>Trajectories with a target fill a ring of the key's last {@code heldOutSize}; every
- *       trajectory's quality fills a ring of the last {@code autoRollbackWindow}. Both are map
- *       states indexed by slot, so an event costs O(1) on RocksDB.
- *   <li>A candidate of kind K is checked by {@link CandidateValidator} against K's champion. If it
- *       passes it is published as K's next version, or, while the key is pinned, held as K's
- *       challenger until a {@link ControlCommand#PROMOTE} (a later candidate replaces the held
- *       challenger only if it passes against it). While learning is paused, candidates
- *       are ignored (the gate keeps collecting held-out data and watching quality).
- *   <li>The last {@code historySize} published versions of each kind are kept. A rollback
- *       publishes an older version's weights again under a new version (version 0 is the identity
- *       adapter), so consumers that only move forward still switch.
- *   <li>A promotion is watched when the quality ring was full at promotion time: when the mean
- *       quality of the next {@code autoRollbackWindow} trajectories falls below {@code
- *       autoRollbackQuality} times the ring's mean, the kind is rolled back to the version before
- *       the watched promotion. Promotions while a watch runs do not restart it, so frequent small
- *       promotions cannot hide a drift; a rollback ends it. A pinned key is not rolled back
- *       automatically (its operator has taken over); the decision says so.
+ *   <li><b>Held-out split.</b> A trajectory the {@linkplain AdapterGateConfig#split() split} holds
+ *       out trains nothing; with a target it joins the recent held-out ring (map state indexed by
+ *       slot, O(1) per event). The background loop drops the targets of the same trajectories.
+ *   <li><b>Instant loop.</b> Every other trajectory with a target is one MicroLoRA step on the
+ *       residual of the champion BaseLoRA ({@link InstantLoop}), at once. Every {@code
+ *       publishEveryUpdates} flushes, or {@code publishIntervalMs} of processing time after the
+ *       first unjudged one, the MicroLoRA becomes a candidate.
+ *   <li><b>Judging.</b> A candidate is scored as the served model it would make (a MicroLoRA with
+ *       the champion BaseLoRA; a BaseLoRA with the MicroLoRA restarted from identity, which is
+ *       what promoting it serves) against the served model, on the recent held-out set and on the
+ *       held-out set kept from each earlier task ({@link ServedModelValidator}). A BaseLoRA
+ *       candidate that starts a new EWC++ task moves the held-out trajectories from before its
+ *       window into that earlier task's set first. A candidate that passes is published as its
+ *       kind's next version, or, while the key is pinned, held as its challenger until {@link
+ *       ControlCommand#PROMOTE}. When the served model is worse than the identity on the recent set
+ *       and the candidate does not beat it, the kind falls back to the identity, so a champion
+ *       worse than both is never kept. While learning is paused, candidates are ignored.
+ *   <li><b>Rebase.</b> Whenever the served BaseLoRA changes (promotion, rollback, pin), the
+ *       MicroLoRA restarts from the identity on top of it ({@link InstantLoop#rebase}) and the
+ *       reset is published as its next version. Every MicroLoRA update carries the base version it
+ *       was learned on ({@link AdapterUpdate#METRIC_SERVED_WITH_BASE}); it is served only with it.
+ *   <li><b>Rollback.</b> The last {@code historySize} published versions of each kind are kept; a
+ *       rollback publishes an older version's weights again under a new version (version 0 is the
+ *       identity). A promotion is watched twice: on the next {@code autoRollbackHeldOut} held-out
+ *       examples the served model's quality is compared with what a rollback would serve on the
+ *       same examples, and over the next {@code autoRollbackWindow} trajectories without a
+ *       correction (whose quality the fleet measured, not a correction set) the mean quality with
+ *       the mean before. Either falling below {@code autoRollbackQuality} of its reference rolls
+ *       the kind back to the version before the watched promotion. Promotions during a watch do
+ *       not restart it; a rollback ends it. A pinned key is not rolled back automatically.
  * </ul>
  *
  * <p>Control settings (pause, pin, thresholds, governor toggles) live in the broadcast states
@@ -79,12 +106,12 @@ import java.util.TreeMap;
 public class AdapterGateFunction
         extends KeyedBroadcastProcessFunction<String, Either<Trajectory, AdapterUpdate>, Control, AdapterUpdate> {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     /** Every decision of the gate, for candidates, commands and automatic rollbacks. */
     public static final OutputTag<GateDecision> DECISIONS = new OutputTag<>("gate-decisions", GateDecisionCodec.TYPE);
 
-    /** Type of the gate's input: trajectories or candidate adapters, with the events' own codecs. */
+    /** Type of the gate's input: trajectories or BaseLoRA candidates, with the events' own codecs. */
     public static final TypeInformation<Either<Trajectory, AdapterUpdate>> INPUT_TYPE =
             new EitherTypeInfo<>(EventCodecs.TRAJECTORY, AdapterUpdateCodec.TYPE);
 
@@ -98,45 +125,72 @@ public class AdapterGateFunction
 
     /** Metric added to published updates: the candidate's version as its learner numbered it. */
     public static final String METRIC_LEARNER_VERSION = "gate.learnerVersion";
-    /** Metric added to published updates: held-out examples the candidate was validated on. */
+    /** Metric added to published updates: recent held-out examples the candidate was validated on. */
     public static final String METRIC_HELD_OUT = "gate.heldOut";
-    /** Metric added to published updates: mean held-out loss of the candidate. */
+    /** Metric added to published updates: mean recent held-out loss of the served model it makes. */
     public static final String METRIC_LOSS = "gate.loss";
-    /** Metric added to published updates: mean held-out loss of the identity adapter. */
+    /** Metric added to published updates: mean recent held-out loss of the identity adapter. */
     public static final String METRIC_IDENTITY_LOSS = "gate.identityLoss";
     /** Metric added to published updates: {@code 1 - loss / identity loss}. */
     public static final String METRIC_QUALITY = "gate.quality";
-    /**
-     * Metric added to published updates: retention against what the candidate was validated
-     * against (the champion, or while pinned the held challenger), when that was the criterion.
-     */
+    /** Metric added to published updates: recent retention against the served model, when the criterion. */
     public static final String METRIC_RETENTION = "gate.retention";
     /** Metric added to rollbacks: the version whose weights they carry (0: identity). */
     public static final String METRIC_ROLLED_BACK_TO = "gate.rolledBackTo";
 
+    /** Trajectories processed. */
+    public static final String METRIC_EVENTS = "events";
+    /** Corrections the MicroLoRA learned from. */
+    public static final String METRIC_CORRECTIONS = "corrections";
+    /** Held-out trajectories with a target (kept for validation, learned by nobody). */
+    public static final String METRIC_HELD_OUT_EVENTS = "heldOutCorrections";
+    /** Corrections skipped because their embedding has the wrong dimension. */
+    public static final String METRIC_REJECTED_CORRECTIONS = "rejectedCorrections";
+    /** MicroLoRA candidates judged. */
+    public static final String METRIC_MICRO_UPDATES = "microUpdates";
+
+    /** State names are part of the savepoint format (readable with the State Processor API). */
+    public static final String MICRO_LORA_STATE = "micro-lora";
     static final String STATE_KEY = "gate-key";
     static final String STATE_KEYS_SEEN = "gate-keys-seen";
     static final String STATE_HELD_OUT = "held-out";
+    static final String STATE_TASK_HELD_OUT = "task-held-out";
     static final String STATE_RECENT_QUALITY = "recent-quality";
     static final String STATE_CHALLENGERS = "challengers";
+
+    /** Champion adapters kept prepared per task, so a correction does not deserialize its base. */
+    private static final int CHAMPION_CACHE_SIZE = 1024;
 
     private static final AdapterKind[] KINDS = AdapterKind.values();
 
     private final AdapterGateConfig config;
+    private final InstantLoopConfig instant;
 
     private transient ValueState<GateKeyState> keyState;
     /** Written once per key and never changed: the state {@code applyToKeyedState} iterates. */
     private transient ValueStateDescriptor<Boolean> keysSeenDescriptor;
     private transient ValueState<Boolean> keysSeen;
+    private transient ValueState<MicroLora> microState;
     private transient MapState<Integer, Trajectory> heldOut;
+    private transient MapState<Long, List<Trajectory>> taskHeldOut;
     private transient MapState<Integer, Float> recentQuality;
     private transient EnumMap<AdapterKind, MapState<Long, AdapterUpdate>> history;
     private transient MapState<String, AdapterUpdate> challengers;
+    private transient Map<String, LoraAdapter> championCache;
+    private transient InstantLoop instantLoop;
     private transient EnumMap<GateDecisionType, Counter> decisionCounters;
+    private transient Counter eventsCounter;
+    private transient Counter correctionsCounter;
+    private transient Counter heldOutCounter;
+    private transient Counter rejectedCounter;
+    private transient Counter microUpdatesCounter;
     private transient boolean reportsCommands;
+    /** The key whose state is current: set where Flink makes one current, read by the champion cache. */
+    private transient String currentKey;
 
-    public AdapterGateFunction(AdapterGateConfig config) {
+    public AdapterGateFunction(AdapterGateConfig config, InstantLoopConfig instant) {
         this.config = config;
+        this.instant = instant;
     }
 
     /** The broadcast state descriptors to broadcast the control stream with. */
@@ -177,8 +231,12 @@ public class AdapterGateFunction
         keyState = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_KEY, GateKeyStateCodec.TYPE));
         keysSeenDescriptor = new ValueStateDescriptor<>(STATE_KEYS_SEEN, Types.BOOLEAN);
         keysSeen = getRuntimeContext().getState(keysSeenDescriptor);
+        microState = getRuntimeContext().getState(
+                new ValueStateDescriptor<>(MICRO_LORA_STATE, StateSerializers.microLora()));
         heldOut = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>(STATE_HELD_OUT, Types.INT, EventCodecs.TRAJECTORY));
+        taskHeldOut = getRuntimeContext().getMapState(new MapStateDescriptor<>(
+                STATE_TASK_HELD_OUT, Types.LONG, new ListTypeInfo<>(EventCodecs.TRAJECTORY)));
         recentQuality = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>(STATE_RECENT_QUALITY, Types.INT, Types.FLOAT));
         history = new EnumMap<>(AdapterKind.class);
@@ -188,10 +246,23 @@ public class AdapterGateFunction
         }
         challengers = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>(STATE_CHALLENGERS, Types.STRING, AdapterUpdateCodec.TYPE));
+        championCache = new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, LoraAdapter> eldest) {
+                return size() > CHAMPION_CACHE_SIZE;
+            }
+        };
+        instantLoop = new InstantLoop(instant);
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
         decisionCounters = new EnumMap<>(GateDecisionType.class);
         for (GateDecisionType type : GateDecisionType.values()) {
-            decisionCounters.put(type, getRuntimeContext().getMetricGroup().counter(decisionCounter(type)));
+            decisionCounters.put(type, metrics.counter(decisionCounter(type)));
         }
+        eventsCounter = metrics.counter(METRIC_EVENTS);
+        correctionsCounter = metrics.counter(METRIC_CORRECTIONS);
+        heldOutCounter = metrics.counter(METRIC_HELD_OUT_EVENTS);
+        rejectedCounter = metrics.counter(METRIC_REJECTED_CORRECTIONS);
+        microUpdatesCounter = metrics.counter(METRIC_MICRO_UPDATES);
         reportsCommands = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
     }
 
@@ -205,30 +276,304 @@ public class AdapterGateFunction
             st = new GateKeyState();
             keysSeen.update(Boolean.TRUE);
         }
+        currentKey = ctx.getCurrentKey();
+        st.key = value.isLeft() ? value.left().key() : value.right().key();
+        Decisions decisions = d -> ctx.output(DECISIONS, d);
+        Flags flags = flagsOf(ctx, currentKey);
         if (value.isLeft()) {
-            observe(value.left(), st, ctx, out);
+            observe(value.left(), st, ctx, flags, decisions, out);
         } else {
-            judge(value.right(), st, ctx, out);
+            judge(value.right(), st, flags, decisions, out);
         }
         keyState.update(st);
     }
 
-    /** Feeds the held-out and quality rings, and the watches over recent promotions. */
-    private void observe(Trajectory t, GateKeyState st, ReadOnlyContext ctx, Collector<AdapterUpdate> out)
-            throws Exception {
-        if (t.hasTarget()) {
-            int capacity = config.heldOutSize();
-            if (st.heldOutCapacity != capacity) {
-                dropSlotsFrom(heldOut, capacity, st.heldOutCapacity);
-                st.heldOutCapacity = capacity;
-            }
-            heldOut.put((int) (st.heldOutWritten % capacity), t);
-            st.heldOutWritten++;
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<AdapterUpdate> out) throws Exception {
+        GateKeyState st = keyState.value();
+        if (st == null || st.pendingTimer != timestamp) {
+            return; // not ours: a timer this function deletes never fires
         }
-        float quality = t.quality();
-        if (!Float.isFinite(quality)) {
+        st.pendingTimer = GateKeyState.NO_TIMER;
+        currentKey = ctx.getCurrentKey();
+        MicroLora micro = microState.value();
+        if (micro != null && micro.flushes() > st.microCandidateFlushes) {
+            judgeMicro(micro, st, flagsOf(ctx, ctx.getCurrentKey()), d -> ctx.output(DECISIONS, d), out);
+        }
+        keyState.update(st);
+    }
+
+    /** Routes a trajectory: held out (validation only), a correction to learn, or quality to watch. */
+    private void observe(Trajectory t, GateKeyState st, ReadOnlyContext ctx, Flags flags, Decisions decisions,
+            Collector<AdapterUpdate> out) throws Exception {
+        eventsCounter.inc();
+        st.trajectories++;
+        if (Float.isFinite(t.quality())) {
+            st.qualitySum += t.quality();
+        }
+        if (t.hasTarget()) {
+            if (config.split().isHeldOut(t.id())) {
+                heldOutCounter.inc();
+                rememberHeldOut(t, st);
+                watchHeldOut(t, st, flags, decisions, out);
+            } else {
+                learn(t, st, ctx, flags, decisions, out);
+            }
+        } else if (Float.isFinite(t.quality())) {
+            // only a quality the fleet measured is comparable across versions; a correction's is not
+            watchQuality(t, st, flags, decisions, out);
+        }
+    }
+
+    /** One MicroLoRA step on the residual of the champion BaseLoRA, and a candidate when it is due. */
+    private void learn(Trajectory t, GateKeyState st, ReadOnlyContext ctx, Flags flags, Decisions decisions,
+            Collector<AdapterUpdate> out) throws Exception {
+        if (t.embedding().length != instant.dim()) {
+            // Parsing rejects wrong dimensions; should one get here, it must not fail the job.
+            rejectedCounter.inc();
             return;
         }
+        MicroLora micro = microState.value();
+        if (micro == null) {
+            micro = MicroLora.create(instant.dim(), instant.micro(),
+                    adapterSeed(instant.seed(), ctx.getCurrentKey()));
+        }
+        long flushesBefore = micro.flushes();
+        LoraAdapter base = champion(AdapterKind.BASE, st);
+        float loss = instantLoop.learn(micro, base, t.embedding(), t.target(), t.weight());
+        correctionsCounter.inc();
+        st.correctionsSinceCandidate++;
+        st.lossSinceCandidate += loss;
+        if (micro.flushes() != flushesBefore) {
+            st.lastChangeTimestamp = t.timestamp();
+            if (micro.flushes() - st.microCandidateFlushes >= instant.publishEveryUpdates()) {
+                judgeMicro(micro, st, flags, decisions, out);
+            } else if (instant.publishesOnInterval() && !st.hasPendingTimer()) {
+                TimerService timers = ctx.timerService();
+                st.pendingTimer = timers.currentProcessingTime() + instant.publishIntervalMs();
+                timers.registerProcessingTimeTimer(st.pendingTimer);
+            }
+        }
+        microState.update(micro);
+    }
+
+    /** The live MicroLoRA as a candidate, judged like any other. */
+    private void judgeMicro(MicroLora micro, GateKeyState st, Flags flags, Decisions decisions,
+            Collector<AdapterUpdate> out) throws Exception {
+        Map<String, Double> metrics = new TreeMap<>();
+        metrics.put(AdapterUpdate.METRIC_EVENTS_SEEN, (double) micro.eventsSeen());
+        metrics.put(AdapterUpdate.METRIC_RECENT_CORRECTIONS, (double) st.correctionsSinceCandidate);
+        AdapterUpdate.putMetric(metrics, AdapterUpdate.METRIC_MEAN_LOSS, st.meanLossSinceCandidate());
+        metrics.put(AdapterUpdate.METRIC_TRAJECTORIES, (double) st.trajectories);
+        AdapterUpdate.putMetric(metrics, AdapterUpdate.METRIC_MEAN_QUALITY, st.meanQuality());
+        metrics.put(AdapterUpdate.METRIC_SERVED_WITH_BASE, (double) st.lineage(AdapterKind.BASE).published);
+        AdapterUpdate candidate = AdapterUpdate.of(st.key, AdapterKind.MICRO, micro.flushes(),
+                st.microCandidateFlushes, micro.adapter(), metrics, st.lastChangeTimestamp);
+        st.markMicroCandidate(micro.flushes());
+        microUpdatesCounter.inc();
+        judge(candidate, st, flags, decisions, out);
+    }
+
+    /** Validates a candidate and promotes, holds, rejects or ignores it. */
+    private void judge(AdapterUpdate candidate, GateKeyState st, Flags flags, Decisions decisions,
+            Collector<AdapterUpdate> out) throws Exception {
+        AdapterKind kind = candidate.kind();
+        if (kind == AdapterKind.BASE && candidate.metrics().getOrDefault(BackgroundLoopOperator.METRIC_TASK_BOUNDARY, 0.0) > 0) {
+            rememberTask(candidate, st);
+        }
+        if (flags.paused()) {
+            decide(decisions, candidate.key(), kind, candidate.version(), GateDecisionType.IGNORED, 0,
+                    "learning is paused", Double.NaN, null, candidate.createdAt(), candidate.metrics());
+            return;
+        }
+        // While pinned, a candidate competes with the held challenger: it is what PROMOTE would publish.
+        AdapterUpdate challenger = flags.pinned() ? challengers.get(kind.name()) : null;
+        ServedModel served = servedModel(st);
+        ServedModel reference = challenger == null ? served : withKind(served, kind, challenger.toAdapter());
+        ServedModel proposed = withKind(served, kind, candidate.toAdapter());
+        List<ServedModelValidator.HeldOutSet> sets = heldOutSets();
+        ServedModelValidator.Verdict verdict =
+                new ServedModelValidator(flags.retention(), config.minHeldOut()).validate(proposed, reference, sets);
+        Map<String, Double> numbers = new TreeMap<>(candidate.metrics());
+        numbers.putAll(verdict.metrics());
+        String against = challenger == null ? "served" : "challenger v" + challenger.version();
+        if (!verdict.accepted()) {
+            decide(decisions, candidate.key(), kind, candidate.version(), GateDecisionType.REJECTED, 0,
+                    "against " + against + ": " + verdict.reason(), verdict.retention(), null, candidate.createdAt(),
+                    numbers);
+            fallBackIfWorseThanIdentity(kind, served, sets, st, flags, candidate, decisions, out);
+            return;
+        }
+        AdapterUpdate validated = withMetrics(candidate, validationMetrics(candidate, verdict));
+        if (flags.pinned()) {
+            challengers.put(kind.name(), validated);
+            String reason = "key is pinned at v" + st.lineage(kind).published
+                    + (challenger == null ? "" : "; replaces challenger v" + challenger.version()) + "; "
+                    + verdict.reason();
+            decide(decisions, candidate.key(), kind, candidate.version(), GateDecisionType.HELD_AS_CHALLENGER, 0,
+                    reason, verdict.retention(), null, candidate.createdAt(), numbers);
+            return;
+        }
+        promote(validated, st, "against " + against + ": " + verdict.reason(), verdict.retention(), null,
+                candidate.createdAt(), numbers, decisions, out);
+    }
+
+    /**
+     * Never keeps a champion worse than both the candidate and the identity: when the served model
+     * is measurably worse than no adapter on the recent set and the rejected candidate did not
+     * beat it, the kind is rolled back to the identity if that serves better.
+     */
+    private void fallBackIfWorseThanIdentity(AdapterKind kind, ServedModel served,
+            List<ServedModelValidator.HeldOutSet> sets, GateKeyState st, Flags flags, AdapterUpdate candidate,
+            Decisions decisions, Collector<AdapterUpdate> out) throws Exception {
+        if (st.lineage(kind).published == 0 || flags.pinned()) {
+            return;
+        }
+        ServedModel identityForKind = withKind(served, kind, null);
+        ServedModelValidator.Verdict fallback = new ServedModelValidator(flags.retention(), config.minHeldOut())
+                .validate(identityForKind, served, sets);
+        ServedModelValidator.SetScore recent = fallback.recent();
+        boolean servedWorseThanIdentity = recent.examples() >= config.minHeldOut() && recent.identityLoss() > 0
+                && recent.currentLoss() > recent.identityLoss();
+        if (servedWorseThanIdentity && fallback.accepted() && recent.candidateLoss() < recent.currentLoss()) {
+            rollBack(kind, 0, st, candidate.key(), "fallback to identity: the served model is worse than no "
+                    + kind + " adapter and the candidate does not beat it (" + fallback.reason() + ")", null,
+                    candidate.createdAt(), decisions, out);
+        }
+    }
+
+    // ---------------------------------------------------------------- held-out data
+
+    /** Adds a held-out trajectory with a target to the recent ring. */
+    private void rememberHeldOut(Trajectory t, GateKeyState st) throws Exception {
+        int capacity = config.heldOutSize();
+        if (st.heldOutCapacity != capacity) {
+            dropSlotsFrom(heldOut, capacity, st.heldOutCapacity);
+            st.heldOutCapacity = capacity;
+        }
+        heldOut.put((int) (st.heldOutWritten % capacity), t);
+        st.heldOutWritten++;
+    }
+
+    /**
+     * A BaseLoRA candidate started a new task: the held-out trajectories from before its window
+     * (event time) belong to the task that ended and become its set, the latest {@code
+     * taskHeldOutSize} of them; the oldest remembered task beyond {@code rememberedTasks} is dropped.
+     */
+    private void rememberTask(AdapterUpdate candidate, GateKeyState st) throws Exception {
+        double start = candidate.metrics().getOrDefault(BackgroundLoopOperator.METRIC_WINDOW_START, Double.NEGATIVE_INFINITY);
+        List<Map.Entry<Integer, Trajectory>> before = new ArrayList<>();
+        for (Map.Entry<Integer, Trajectory> e : heldOut.entries()) {
+            if (e.getValue().timestamp() < start) {
+                before.add(Map.entry(e.getKey(), e.getValue()));
+            }
+        }
+        if (before.isEmpty() || config.rememberedTasks() == 0) {
+            return;
+        }
+        before.sort(Comparator.comparingLong((Map.Entry<Integer, Trajectory> e) -> e.getValue().timestamp())
+                .thenComparing(e -> e.getValue().id()));
+        List<Trajectory> sample = new ArrayList<>();
+        for (int i = Math.max(0, before.size() - config.taskHeldOutSize()); i < before.size(); i++) {
+            sample.add(before.get(i).getValue());
+        }
+        for (Map.Entry<Integer, Trajectory> e : before) {
+            heldOut.remove(e.getKey());
+        }
+        taskHeldOut.put(st.tasksRemembered, sample);
+        taskHeldOut.remove(st.tasksRemembered - config.rememberedTasks());
+        st.tasksRemembered++;
+    }
+
+    /** The recent held-out set first, then one per remembered task, oldest first. */
+    private List<ServedModelValidator.HeldOutSet> heldOutSets() throws Exception {
+        List<ServedModelValidator.HeldOutSet> sets = new ArrayList<>();
+        List<TrainingExample> recent = new ArrayList<>(config.heldOutSize());
+        for (Map.Entry<Integer, Trajectory> e : heldOut.entries()) {
+            if (e.getKey() < config.heldOutSize()) {
+                recent.add(example(e.getValue()));
+            }
+        }
+        sets.add(new ServedModelValidator.HeldOutSet(ServedModelValidator.RECENT, recent));
+        Map<Long, List<Trajectory>> tasks = new TreeMap<>();
+        for (Map.Entry<Long, List<Trajectory>> e : taskHeldOut.entries()) {
+            tasks.put(e.getKey(), e.getValue());
+        }
+        for (Map.Entry<Long, List<Trajectory>> e : tasks.entrySet()) {
+            List<TrainingExample> examples = new ArrayList<>(e.getValue().size());
+            for (Trajectory t : e.getValue()) {
+                examples.add(example(t));
+            }
+            sets.add(new ServedModelValidator.HeldOutSet("task" + (e.getKey() + 1), examples));
+        }
+        return sets;
+    }
+
+    private static TrainingExample example(Trajectory t) {
+        return new TrainingExample(t.embedding(), t.target(), t.weight());
+    }
+
+    // ---------------------------------------------------------------- watches
+
+    /** Adds a held-out example to the held-out watch of each kind, concluding full ones. */
+    private void watchHeldOut(Trajectory t, GateKeyState st, Flags flags, Decisions decisions,
+            Collector<AdapterUpdate> out) throws Exception {
+        for (AdapterKind kind : KINDS) {
+            GateKeyState.Lineage lineage = st.lineage(kind);
+            if (!lineage.watchingHeldOut()) {
+                continue;
+            }
+            ServedModel served = servedModel(st);
+            LoraAdapter previous = adapterAt(kind, lineage.heldOutWatchedVersion - 1);
+            if (previous == null && lineage.heldOutWatchedVersion > 1) {
+                lineage.stopWatchingHeldOut(); // the version before is no longer kept
+                continue;
+            }
+            ServedModel alternative = withKind(served, kind, previous);
+            float[] x = t.embedding();
+            if (x.length != instant.dim()) {
+                continue;
+            }
+            lineage.heldOutServedLoss += served.loss(x, t.target(), t.weight(), served.newWorkspace());
+            lineage.heldOutAlternativeLoss += alternative.loss(x, t.target(), t.weight(), alternative.newWorkspace());
+            lineage.heldOutIdentityLoss += ServedModel.IDENTITY.loss(x, t.target(), t.weight(),
+                    ServedModel.IDENTITY.newWorkspace());
+            lineage.heldOutWatchedCount++;
+            if (lineage.heldOutWatchedCount >= config.autoRollbackHeldOut()) {
+                concludeHeldOutWatch(kind, t, st, flags, decisions, out);
+            }
+        }
+    }
+
+    private void concludeHeldOutWatch(AdapterKind kind, Trajectory t, GateKeyState st, Flags flags,
+            Decisions decisions, Collector<AdapterUpdate> out) throws Exception {
+        GateKeyState.Lineage lineage = st.lineage(kind);
+        long watched = lineage.heldOutWatchedVersion;
+        long n = lineage.heldOutWatchedCount;
+        double served = lineage.heldOutServedLoss / n;
+        double alternative = lineage.heldOutAlternativeLoss / n;
+        double identity = lineage.heldOutIdentityLoss / n;
+        lineage.stopWatchingHeldOut();
+        double fraction = flags.autoRollbackQuality();
+        if (!(fraction > 0) || !(identity > 0) || !(served > alternative)) {
+            return;
+        }
+        double qServed = 1 - served / identity;
+        double qAlternative = 1 - alternative / identity;
+        if (qAlternative > 0 && qServed >= fraction * qAlternative) {
+            return;
+        }
+        String why = String.format(Locale.ROOT,
+                "auto-rollback: on the %d held-out examples since v%d was promoted the served model's quality %.4f "
+                        + "< %.4f x %.4f of v%d's (loss %.6g vs %.6g, identity %.6g)",
+                n, watched, qServed, fraction, qAlternative, watched - 1, served, alternative, identity);
+        autoRollBack(kind, watched, why, t, st, flags, decisions, out);
+    }
+
+    /** Feeds a comparable quality to the ring and to each kind's quality watch. */
+    private void watchQuality(Trajectory t, GateKeyState st, Flags flags, Decisions decisions,
+            Collector<AdapterUpdate> out) throws Exception {
+        float quality = t.quality();
         int window = config.autoRollbackWindow();
         if (st.qualityCapacity != window) {
             dropSlotsFrom(recentQuality, window, st.qualityCapacity);
@@ -242,20 +587,17 @@ public class AdapterGateFunction
                 lineage.watchedCount++;
                 lineage.watchedQualitySum += quality;
                 if (lineage.watchedCount >= window) {
-                    concludeWatch(kind, t, st, ctx, out);
+                    concludeQualityWatch(kind, t, st, flags, decisions, out);
                 }
             }
         }
     }
 
-    /** Ends the watch over {@code kind}'s last promotion, rolling it back if quality dropped. */
-    private void concludeWatch(AdapterKind kind, Trajectory t, GateKeyState st, ReadOnlyContext ctx,
-            Collector<AdapterUpdate> out) throws Exception {
+    private void concludeQualityWatch(AdapterKind kind, Trajectory t, GateKeyState st, Flags flags,
+            Decisions decisions, Collector<AdapterUpdate> out) throws Exception {
         GateKeyState.Lineage lineage = st.lineage(kind);
-        String key = t.key().asString();
         double mean = lineage.watchedQualitySum / lineage.watchedCount;
-        double fraction = GateControls.threshold(ctx.getBroadcastState(THRESHOLDS),
-                Control.THRESHOLD_AUTO_ROLLBACK_QUALITY, key, config.autoRollbackQuality());
+        double fraction = flags.autoRollbackQuality();
         long watched = lineage.watchedVersion;
         double baseline = lineage.baselineQuality;
         long count = lineage.watchedCount;
@@ -267,59 +609,17 @@ public class AdapterGateFunction
                 "auto-rollback: mean quality %.4f of the %d trajectories since v%d was promoted < %.4f x %.4f "
                         + "before it",
                 mean, count, watched, fraction, baseline);
-        Decisions decisions = d -> ctx.output(DECISIONS, d);
-        if (GateControls.flag(ctx.getBroadcastState(FLAGS), GateControls.PINNED, key)) {
+        autoRollBack(kind, watched, why, t, st, flags, decisions, out);
+    }
+
+    private void autoRollBack(AdapterKind kind, long watched, String why, Trajectory t, GateKeyState st, Flags flags,
+            Decisions decisions, Collector<AdapterUpdate> out) throws Exception {
+        if (flags.pinned()) {
             decide(decisions, t.key(), kind, watched - 1, GateDecisionType.IGNORED, 0,
-                    why + "; not rolled back because the key is pinned", Double.NaN, null, t.timestamp());
+                    why + "; not rolled back because the key is pinned", Double.NaN, null, t.timestamp(), Map.of());
             return;
         }
         rollBack(kind, watched - 1, st, t.key(), why, null, t.timestamp(), decisions, out);
-    }
-
-    /** Validates a candidate and promotes, holds, rejects or ignores it. */
-    private void judge(AdapterUpdate candidate, GateKeyState st, ReadOnlyContext ctx, Collector<AdapterUpdate> out)
-            throws Exception {
-        String key = ctx.getCurrentKey();
-        AdapterKind kind = candidate.kind();
-        GateKeyState.Lineage lineage = st.lineage(kind);
-        Decisions decisions = d -> ctx.output(DECISIONS, d);
-        if (GateControls.flag(ctx.getBroadcastState(FLAGS), GateControls.PAUSED, key)) {
-            decide(decisions, candidate.key(), kind, candidate.version(), GateDecisionType.IGNORED, 0,
-                    "learning is paused", Double.NaN, null, candidate.createdAt());
-            return;
-        }
-        double retention = GateControls.threshold(ctx.getBroadcastState(THRESHOLDS), Control.THRESHOLD_RETENTION, key,
-                config.retention());
-        boolean pinned = GateControls.flag(ctx.getBroadcastState(FLAGS), GateControls.PINNED, key);
-        // While pinned, a candidate competes with the held challenger: it is what PROMOTE would publish.
-        AdapterUpdate challenger = pinned ? challengers.get(kind.name()) : null;
-        AdapterUpdate reference;
-        String referenceName;
-        if (challenger != null) {
-            reference = challenger;
-            referenceName = "challenger v" + challenger.version();
-        } else {
-            reference = lineage.published == 0 ? null : history.get(kind).get(lineage.published);
-            referenceName = "champion v" + lineage.published;
-        }
-        CandidateValidator.Verdict verdict = new CandidateValidator(retention, config.minHeldOut()).validate(
-                heldOutExamples(), view(candidate), reference == null ? null : view(reference), referenceName);
-        if (!verdict.accepted()) {
-            decide(decisions, candidate.key(), kind, candidate.version(), GateDecisionType.REJECTED, 0,
-                    verdict.reason(), verdict.retention(), null, candidate.createdAt());
-            return;
-        }
-        AdapterUpdate validated = withMetrics(candidate, validationMetrics(candidate, verdict));
-        if (pinned) {
-            challengers.put(kind.name(), validated);
-            String reason = "key is pinned at v" + lineage.published
-                    + (challenger == null ? "" : "; replaces challenger v" + challenger.version()) + "; "
-                    + verdict.reason();
-            decide(decisions, candidate.key(), kind, candidate.version(), GateDecisionType.HELD_AS_CHALLENGER, 0,
-                    reason, verdict.retention(), null, candidate.createdAt());
-            return;
-        }
-        promote(validated, st, verdict.reason(), verdict.retention(), null, candidate.createdAt(), decisions, out);
     }
 
     // ---------------------------------------------------------------- commands
@@ -430,6 +730,7 @@ public class AdapterGateFunction
             if (st == null) {
                 return;
             }
+            currentKey = key;
             action.apply(key, st);
             keyState.update(st);
         });
@@ -467,17 +768,18 @@ public class AdapterGateFunction
             if (c.version() != 0 && challenger.version() != c.version()) {
                 decide(decisions, challenger.key(), kind, c.version(), GateDecisionType.IGNORED, 0,
                         "the held challenger is v" + challenger.version() + ", not v" + c.version(), Double.NaN,
-                        c.id(), c.timestamp());
+                        c.id(), c.timestamp(), Map.of());
                 continue;
             }
             Double retention = challenger.metrics().get(METRIC_RETENTION);
             promote(challenger, st, "challenger promoted by command " + c.id(),
-                    retention == null ? Double.NaN : retention, c.id(), c.timestamp(), decisions, out);
+                    retention == null ? Double.NaN : retention, c.id(), c.timestamp(), challenger.metrics(),
+                    decisions, out);
         }
         if (!anyHeld && c.key() != null) {
             decide(decisions, c.key(), c.kind(), c.version(), GateDecisionType.IGNORED, 0,
                     "no challenger is held" + (c.kind() == null ? "" : " for " + c.kind()), Double.NaN, c.id(),
-                    c.timestamp());
+                    c.timestamp(), Map.of());
         }
     }
 
@@ -492,13 +794,17 @@ public class AdapterGateFunction
      * decision carries {@code timestamp}, the time of the event that caused the promotion.
      */
     private void promote(AdapterUpdate candidate, GateKeyState st, String reason, double retention, String controlId,
-            long timestamp, Decisions decisions, Collector<AdapterUpdate> out) throws Exception {
+            long timestamp, Map<String, Double> numbers, Decisions decisions, Collector<AdapterUpdate> out)
+            throws Exception {
         AdapterKind kind = candidate.kind();
         GateKeyState.Lineage lineage = st.lineage(kind);
         long version = lineage.published + 1;
+        Map<String, Double> metrics = new TreeMap<>(candidate.metrics());
+        if (kind == AdapterKind.MICRO) {
+            metrics.put(AdapterUpdate.METRIC_SERVED_WITH_BASE, (double) st.lineage(AdapterKind.BASE).published);
+        }
         publish(new AdapterUpdate(candidate.key(), kind, version, lineage.published, candidate.rank(),
-                candidate.layers(), candidate.alpha(), candidate.weights(), candidate.metrics(),
-                candidate.createdAt()), st, out);
+                candidate.layers(), candidate.alpha(), candidate.weights(), metrics, candidate.createdAt()), st, out);
         challengers.remove(kind.name());
         String watch;
         if (lineage.watching()) {
@@ -506,16 +812,22 @@ public class AdapterGateFunction
         } else {
             double baseline = qualityBaseline();
             if (Double.isNaN(baseline)) {
-                watch = "not watched for a quality drop: fewer than " + config.autoRollbackWindow()
-                        + " trajectories before it";
+                watch = "quality not watched: fewer than " + config.autoRollbackWindow()
+                        + " comparable trajectories before it";
             } else {
                 lineage.watch(version, baseline);
                 watch = String.format(Locale.ROOT, "quality watched against %.4f over the last %d trajectories",
                         baseline, config.autoRollbackWindow());
             }
         }
+        if (!lineage.watchingHeldOut()) {
+            lineage.watchHeldOut(version);
+        }
         decide(decisions, candidate.key(), kind, candidate.version(), GateDecisionType.PROMOTED, version,
-                reason + "; " + watch, retention, controlId, timestamp);
+                reason + "; " + watch, retention, controlId, timestamp, numbers);
+        if (kind == AdapterKind.BASE) {
+            rebaseMicro(st, candidate.key(), timestamp, decisions, out);
+        }
     }
 
     /**
@@ -545,7 +857,7 @@ public class AdapterGateFunction
         }
         if (refusal != null) {
             decide(decisions, key, kind, target, GateDecisionType.IGNORED, 0, reason + "; " + refusal, Double.NaN,
-                    controlId, timestamp);
+                    controlId, timestamp, Map.of());
             return;
         }
         Map<String, Double> metrics = new TreeMap<>(source.metrics());
@@ -554,10 +866,45 @@ public class AdapterGateFunction
         publish(new AdapterUpdate(champion.key(), kind, version, current, source.rank(), source.layers(),
                 source.alpha(), source.weights(), metrics, timestamp), st, out);
         lineage.stopWatching();
+        lineage.stopWatchingHeldOut();
         decide(decisions, key, kind, target, GateDecisionType.ROLLED_BACK, version,
                 reason + "; v" + target + (target == 0 ? " (identity)" : "") + " republished as v" + version
                         + " over v" + current,
-                Double.NaN, controlId, timestamp);
+                Double.NaN, controlId, timestamp, Map.of());
+        if (kind == AdapterKind.BASE) {
+            rebaseMicro(st, champion.key(), timestamp, decisions, out);
+        }
+    }
+
+    /**
+     * The served BaseLoRA changed: the MicroLoRA, a residual on top of the old one, restarts from
+     * the identity ({@link InstantLoop#rebase}); a published MicroLoRA lineage gets the reset as
+     * its next version, tagged with the new base, and a held MicroLoRA challenger (judged on the
+     * old base) is dropped.
+     */
+    private void rebaseMicro(GateKeyState st, AdapterKey key, long timestamp, Decisions decisions,
+            Collector<AdapterUpdate> out) throws Exception {
+        MicroLora micro = microState.value();
+        long base = st.lineage(AdapterKind.BASE).published;
+        challengers.remove(AdapterKind.MICRO.name());
+        if (micro == null) {
+            return;
+        }
+        InstantLoop.rebase(micro);
+        microState.update(micro);
+        st.markMicroCandidate(micro.flushes());
+        GateKeyState.Lineage lineage = st.lineage(AdapterKind.MICRO);
+        if (lineage.published == 0) {
+            return;
+        }
+        long version = lineage.published + 1;
+        publish(AdapterUpdate.of(key, AdapterKind.MICRO, version, lineage.published, micro.adapter(),
+                Map.of(AdapterUpdate.METRIC_SERVED_WITH_BASE, (double) base), timestamp), st, out);
+        lineage.stopWatching();
+        lineage.stopWatchingHeldOut();
+        decide(decisions, key, AdapterKind.MICRO, micro.flushes(), GateDecisionType.REBASED, version,
+                "base v" + base + " is served now: MicroLoRA restarts from the identity on top of it", Double.NaN,
+                null, timestamp, Map.of());
     }
 
     /** Records {@code update} as its kind's newest version, forgets the oldest, and emits it. */
@@ -578,18 +925,50 @@ public class AdapterGateFunction
         out.collect(update);
     }
 
-    // ---------------------------------------------------------------- helpers
+    // ---------------------------------------------------------------- served model
 
-    /** The held-out ring's trajectories. */
-    private List<Trajectory> heldOutExamples() throws Exception {
-        List<Trajectory> examples = new ArrayList<>(config.heldOutSize());
-        for (Map.Entry<Integer, Trajectory> e : heldOut.entries()) {
-            if (e.getKey() < config.heldOutSize()) {
-                examples.add(e.getValue());
-            }
-        }
-        return examples;
+    /** The champion of {@code kind}, prepared, or null when none is published. */
+    private LoraAdapter champion(AdapterKind kind, GateKeyState st) throws Exception {
+        return adapterAt(kind, st.lineage(kind).published);
     }
+
+    /** The published {@code version} of {@code kind} (0 or no longer kept: null). */
+    private LoraAdapter adapterAt(AdapterKind kind, long version) throws Exception {
+        if (version <= 0) {
+            return null;
+        }
+        String slot = currentKey + '#' + kind.name() + '#' + version;
+        LoraAdapter cached = championCache.get(slot);
+        if (cached == null) {
+            AdapterUpdate update = history.get(kind).get(version);
+            if (update == null) {
+                return null;
+            }
+            cached = update.toAdapter();
+            championCache.put(slot, cached);
+        }
+        return cached;
+    }
+
+    /** What is served for the current key: the champion base, and the champion micro learned on it. */
+    private ServedModel servedModel(GateKeyState st) throws Exception {
+        long base = st.lineage(AdapterKind.BASE).published;
+        AdapterUpdate micro = st.lineage(AdapterKind.MICRO).published == 0
+                ? null
+                : history.get(AdapterKind.MICRO).get(st.lineage(AdapterKind.MICRO).published);
+        boolean microServed = micro != null && micro.servedWithBase() == base;
+        return new ServedModel(champion(AdapterKind.BASE, st), microServed ? champion(AdapterKind.MICRO, st) : null);
+    }
+
+    /** {@code served} with {@code kind}'s adapter replaced (null: the identity); a new base drops the micro. */
+    private static ServedModel withKind(ServedModel served, AdapterKind kind, LoraAdapter adapter) {
+        return switch (kind) {
+            case MICRO -> served.withMicro(adapter);
+            case BASE -> new ServedModel(adapter, null);
+        };
+    }
+
+    // ---------------------------------------------------------------- helpers
 
     /** Mean of the quality ring when it is full, else NaN. */
     private double qualityBaseline() throws Exception {
@@ -622,11 +1001,6 @@ public class AdapterGateFunction
         }
     }
 
-    /** A read-only adapter on the update's weights (no copy: neither side mutates them). */
-    private static LoraAdapter view(AdapterUpdate u) {
-        return new LoraAdapter(u.dim(), u.rank(), u.layers(), u.alpha(), u.weights());
-    }
-
     /** The identity adapter in {@code like}'s shape: its {@code A}, a zero {@code B}. */
     private static AdapterUpdate identityLike(AdapterUpdate like) {
         float[][] weights = new float[like.weights().length][];
@@ -639,18 +1013,15 @@ public class AdapterGateFunction
                 like.createdAt());
     }
 
-    private static Map<String, Double> validationMetrics(AdapterUpdate candidate, CandidateValidator.Verdict v) {
+    private static Map<String, Double> validationMetrics(AdapterUpdate candidate, ServedModelValidator.Verdict v) {
         Map<String, Double> metrics = new TreeMap<>();
+        ServedModelValidator.SetScore recent = v.recent();
         metrics.put(METRIC_LEARNER_VERSION, (double) candidate.version());
-        metrics.put(METRIC_HELD_OUT, (double) v.examples());
-        metrics.put(METRIC_LOSS, v.candidateLoss());
-        metrics.put(METRIC_IDENTITY_LOSS, v.identityLoss());
-        if (!Double.isNaN(v.candidateQuality())) {
-            metrics.put(METRIC_QUALITY, v.candidateQuality());
-        }
-        if (!Double.isNaN(v.retention())) {
-            metrics.put(METRIC_RETENTION, v.retention());
-        }
+        metrics.put(METRIC_HELD_OUT, (double) recent.examples());
+        metrics.put(METRIC_LOSS, recent.candidateLoss());
+        metrics.put(METRIC_IDENTITY_LOSS, recent.identityLoss());
+        AdapterUpdate.putMetric(metrics, METRIC_QUALITY, recent.candidateQuality());
+        AdapterUpdate.putMetric(metrics, METRIC_RETENTION, recent.retention());
         return metrics;
     }
 
@@ -661,6 +1032,27 @@ public class AdapterGateFunction
                 u.weights(), metrics, u.createdAt());
     }
 
+    /** The key's settings as the broadcast state holds them now. */
+    private record Flags(String key, boolean paused, boolean pinned, double retention, double autoRollbackQuality) {}
+
+    private Flags flagsOf(ReadOnlyContext ctx, String key) throws Exception {
+        var flags = ctx.getBroadcastState(FLAGS);
+        var thresholds = ctx.getBroadcastState(THRESHOLDS);
+        return new Flags(key, GateControls.flag(flags, GateControls.PAUSED, key),
+                GateControls.flag(flags, GateControls.PINNED, key),
+                GateControls.threshold(thresholds, Control.THRESHOLD_RETENTION, key, config.retention()),
+                GateControls.threshold(thresholds, Control.THRESHOLD_AUTO_ROLLBACK_QUALITY, key,
+                        config.autoRollbackQuality()));
+    }
+
+    /**
+     * The seed of {@code key}'s initial MicroLoRA: a mix of the configured seed and a 64-bit FNV-1a
+     * hash of the key's characters, the same on every JVM and every run.
+     */
+    static long adapterSeed(long seed, String key) {
+        return DeterministicRandom.mix(seed ^ DeterministicRandom.mix(DeterministicRandom.hash(key)));
+    }
+
     /** Where decisions go: the side output of whichever context is current. */
     @FunctionalInterface
     private interface Decisions {
@@ -669,10 +1061,10 @@ public class AdapterGateFunction
 
     private void decide(Decisions decisions, AdapterKey key, AdapterKind kind, long candidateVersion,
             GateDecisionType type, long publishedVersion, String reason, double retention, String controlId,
-            long timestamp) {
+            long timestamp, Map<String, Double> numbers) {
         decisionCounters.get(type).inc();
         decisions.emit(new GateDecision(key, kind, candidateVersion, type, publishedVersion, reason, retention,
-                controlId, timestamp));
+                controlId, timestamp, numbers));
     }
 
     /**
@@ -682,7 +1074,7 @@ public class AdapterGateFunction
     private void report(Decisions decisions, Control c, GateDecisionType type, String reason) {
         if (reportsCommands) {
             decide(decisions, c.key(), c.kind(), c.version(), type, 0, reason + " (command " + c.id() + ")",
-                    Double.NaN, c.id(), c.timestamp());
+                    Double.NaN, c.id(), c.timestamp(), Map.of());
         }
     }
 }

@@ -12,8 +12,7 @@ import io.sonaflink.state.bandit.RouteRecommendation;
 import io.sonaflink.state.bandit.UcbBandit;
 import io.sonaflink.state.bank.Pattern;
 import io.sonaflink.state.bank.ReasoningBank;
-import io.sonaflink.state.lora.LoraAdapter;
-import io.sonaflink.state.lora.LoraWorkspace;
+import io.sonaflink.state.serving.ServedModel;
 
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
@@ -41,11 +40,13 @@ import java.util.Map;
  * applied only when its version is newer than the one held, and a pattern snapshot only when its
  * cycle is newer: applying is idempotent and order-free, and every task converges on the same
  * champions. A query sees one version of each adapter: the task swaps its prepared copy of a
- * key's adapter in one assignment when a newer version is found, so a request is never served
- * half old and half new and never fails for lack of an adapter (no adapter is the identity).
+ * key's served model in one assignment when a newer version is found, so a request is never
+ * served half old and half new and never fails for lack of an adapter (no adapter is the identity).
  *
- * <p>The adapted embedding is {@code x + Δ_base(x) + Δ_micro(x)} (the two adapters are trained
- * side by side). The route comes from the nearest pattern when its confidence and similarity are
+ * <p>The adapted embedding is the key's {@link ServedModel}, {@code x + Δbase(x) + Δmicro(x)}: the
+ * MicroLoRA is the residual of one BaseLoRA version ({@link AdapterUpdate#servedWithBase()}) and is
+ * applied only on top of it, so while a new base and its rebased MicroLoRA are on their way, a
+ * request gets the new base alone, never a MicroLoRA learned on another base. The route comes from the nearest pattern when its confidence and similarity are
  * over the thresholds (a hit); otherwise from a UCB choice over the routes of the key's patterns,
  * weighted by their samples and mean quality.
  *
@@ -74,7 +75,7 @@ public class InferenceFunction extends KeyedBroadcastProcessFunction<String, Que
 
     private final RouteAdvisor advisor;
 
-    private transient Map<String, PreparedAdapter> preparedAdapters;
+    private transient Map<String, PreparedModel> preparedModels;
     private transient Map<String, PreparedPatterns> preparedPatterns;
     private transient Counter queries;
     private transient Counter patternHits;
@@ -95,7 +96,7 @@ public class InferenceFunction extends KeyedBroadcastProcessFunction<String, Que
 
     @Override
     public void open(OpenContext openContext) {
-        preparedAdapters = new HashMap<>();
+        preparedModels = new HashMap<>();
         preparedPatterns = new HashMap<>();
         queries = getRuntimeContext().getMetricGroup().counter(METRIC_QUERIES);
         patternHits = getRuntimeContext().getMetricGroup().counter(METRIC_PATTERN_HITS);
@@ -135,13 +136,14 @@ public class InferenceFunction extends KeyedBroadcastProcessFunction<String, Que
         queries.inc();
         String key = ctx.getCurrentKey();
         ReadOnlyBroadcastState<String, AdapterUpdate> adapters = ctx.getBroadcastState(ADAPTERS);
-        PreparedAdapter micro = prepared(adapters.get(adapterSlot(key, AdapterKind.MICRO)));
-        PreparedAdapter base = prepared(adapters.get(adapterSlot(key, AdapterKind.BASE)));
+        PreparedModel served = prepared(key, adapters.get(adapterSlot(key, AdapterKind.BASE)),
+                adapters.get(adapterSlot(key, AdapterKind.MICRO)));
 
         float[] x = query.embedding();
-        float[] adapted = x.clone();
-        long microVersion = micro == null ? 0 : micro.addDelta(x, adapted);
-        long baseVersion = base == null ? 0 : base.addDelta(x, adapted);
+        float[] adapted = new float[x.length];
+        served.model.forward(x, adapted, served.workspace);
+        long baseVersion = ServedModel.applies(served.model.base(), x.length) ? served.baseVersion : 0;
+        long microVersion = ServedModel.applies(served.model.micro(), x.length) ? served.microVersion : 0;
 
         PreparedPatterns patterns = prepared(ctx.getBroadcastState(PATTERNS).get(key));
         RouteRecommendation route = patterns == null || patterns.bank.dim() != x.length
@@ -159,16 +161,17 @@ public class InferenceFunction extends KeyedBroadcastProcessFunction<String, Que
         return key + "#" + kind.name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** This task's ready-to-use copy of {@code update}, rebuilt only when the version changed. */
-    private PreparedAdapter prepared(AdapterUpdate update) {
-        if (update == null) {
-            return null;
-        }
-        String slot = adapterSlot(update.key().asString(), update.kind());
-        PreparedAdapter p = preparedAdapters.get(slot);
-        if (p == null || p.version != update.version()) {
-            p = new PreparedAdapter(update.version(), update.toAdapter());
-            preparedAdapters.put(slot, p); // one assignment: the swap
+    /** This task's ready-to-use served model of {@code key}, rebuilt only when a version changed. */
+    private PreparedModel prepared(String key, AdapterUpdate base, AdapterUpdate micro) {
+        long baseVersion = base == null ? 0 : base.version();
+        boolean microServed = micro != null && micro.servedWithBase() == baseVersion;
+        long microVersion = microServed ? micro.version() : 0;
+        PreparedModel p = preparedModels.get(key);
+        if (p == null || p.baseVersion != baseVersion || p.microVersion != microVersion) {
+            ServedModel model = new ServedModel(base == null ? null : base.toAdapter(),
+                    microServed ? micro.toAdapter() : null);
+            p = new PreparedModel(baseVersion, microVersion, model);
+            preparedModels.put(key, p); // one assignment: the swap
         }
         return p;
     }
@@ -186,30 +189,18 @@ public class InferenceFunction extends KeyedBroadcastProcessFunction<String, Que
         return p;
     }
 
-    /** An adapter with its workspace and output buffer, owned by one task. */
-    private static final class PreparedAdapter {
-        final long version;
-        final LoraAdapter adapter;
-        final LoraWorkspace workspace;
-        final float[] buffer;
+    /** A key's served model at one pair of versions, with its workspace, owned by one task. */
+    private static final class PreparedModel {
+        final long baseVersion;
+        final long microVersion;
+        final ServedModel model;
+        final ServedModel.Workspace workspace;
 
-        PreparedAdapter(long version, LoraAdapter adapter) {
-            this.version = version;
-            this.adapter = adapter;
-            this.workspace = adapter.newWorkspace();
-            this.buffer = new float[adapter.dim()];
-        }
-
-        /** Adds {@code f(x) − x} to {@code out}; returns the version applied, 0 on a dimension mismatch. */
-        long addDelta(float[] x, float[] out) {
-            if (x.length != adapter.dim()) {
-                return 0;
-            }
-            adapter.forward(x, buffer, workspace);
-            for (int j = 0; j < out.length; j++) {
-                out[j] += buffer[j] - x[j];
-            }
-            return version;
+        PreparedModel(long baseVersion, long microVersion, ServedModel model) {
+            this.baseVersion = baseVersion;
+            this.microVersion = microVersion;
+            this.model = model;
+            this.workspace = model.newWorkspace();
         }
     }
 

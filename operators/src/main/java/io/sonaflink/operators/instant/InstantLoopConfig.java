@@ -6,23 +6,21 @@ import java.io.Serializable;
 import java.util.Objects;
 
 /**
- * Settings of the instant loop (seed 004's defaults: hidden dimension 256, MicroLoRA rank 2,
- * learning rate 0.002).
+ * Settings of the instant loop, which runs inside the adapter gate (seed 004's defaults: hidden
+ * dimension 256, MicroLoRA rank 2, learning rate 0.002).
  *
  * @param dim embedding dimension
  * @param micro MicroLoRA settings
- * @param maxArms routes the per-key bandit tracks at most; later new routes are ignored
- * @param publishEveryUpdates a MicroLoRA update is published every this many flushes
- * @param publishIntervalMs a MicroLoRA update is also published when flushes are unpublished and
- *     this much processing time passed since the first of them; 0 disables the interval
+ * @param publishEveryUpdates the MicroLoRA becomes a candidate every this many flushes
+ * @param publishIntervalMs it also becomes one when flushes are unjudged and this much processing
+ *     time passed since the first of them; 0 disables the interval
  * @param seed seed of every key's initial adapter (a key's seed is derived from it and the key)
  */
 public record InstantLoopConfig(
-        int dim, MicroLoraConfig micro, int maxArms, int publishEveryUpdates, long publishIntervalMs, long seed)
+        int dim, MicroLoraConfig micro, int publishEveryUpdates, long publishIntervalMs, long seed)
         implements Serializable {
 
     public static final int DEFAULT_DIM = 256;
-    public static final int DEFAULT_MAX_ARMS = 64;
     public static final int DEFAULT_PUBLISH_EVERY_UPDATES = 100;
     public static final long DEFAULT_PUBLISH_INTERVAL_MS = 10_000L;
     public static final long DEFAULT_SEED = 42L;
@@ -37,9 +35,6 @@ public record InstantLoopConfig(
         if (micro.rank() > dim) {
             throw new IllegalArgumentException("MicroLoRA rank " + micro.rank() + " exceeds dim " + dim);
         }
-        if (maxArms < 1) {
-            throw new IllegalArgumentException("maxArms must be positive, got " + maxArms);
-        }
         if (publishEveryUpdates < 1) {
             throw new IllegalArgumentException("publishEveryUpdates must be positive, got " + publishEveryUpdates);
         }
@@ -50,7 +45,7 @@ public record InstantLoopConfig(
 
     /** The defaults for embeddings of dimension {@code dim}. */
     public static InstantLoopConfig defaults(int dim, long seed) {
-        return new InstantLoopConfig(dim, MicroLoraConfig.DEFAULT, DEFAULT_MAX_ARMS, DEFAULT_PUBLISH_EVERY_UPDATES,
+        return new InstantLoopConfig(dim, MicroLoraConfig.DEFAULT, DEFAULT_PUBLISH_EVERY_UPDATES,
                 DEFAULT_PUBLISH_INTERVAL_MS, seed);
     }
 

@@ -15,7 +15,6 @@ class InstantLoopConfigTest {
         InstantLoopConfig config = InstantLoopConfig.DEFAULT;
         assertThat(config.dim()).isEqualTo(256);
         assertThat(config.micro()).isEqualTo(MicroLoraConfig.DEFAULT);
-        assertThat(config.maxArms()).isEqualTo(64);
         assertThat(config.publishEveryUpdates()).isEqualTo(100);
         assertThat(config.publishIntervalMs()).isEqualTo(10_000L);
         assertThat(config.publishesOnInterval()).isTrue();
@@ -24,28 +23,23 @@ class InstantLoopConfigTest {
     @Test
     void rejectsInvalidSettings() {
         MicroLoraConfig micro = MicroLoraConfig.DEFAULT;
-        assertThatThrownBy(() -> new InstantLoopConfig(0, micro, 64, 100, 0L, 1L))
+        assertThatThrownBy(() -> new InstantLoopConfig(0, micro, 100, 0L, 1L))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new InstantLoopConfig(1, micro, 64, 100, 0L, 1L))
+        assertThatThrownBy(() -> new InstantLoopConfig(1, micro, 100, 0L, 1L))
                 .hasMessageContaining("rank");
-        assertThatThrownBy(() -> new InstantLoopConfig(16, micro, 0, 100, 0L, 1L))
-                .hasMessageContaining("maxArms");
-        assertThatThrownBy(() -> new InstantLoopConfig(16, micro, 64, 0, 0L, 1L))
+        assertThatThrownBy(() -> new InstantLoopConfig(16, micro, 0, 0L, 1L))
                 .hasMessageContaining("publishEveryUpdates");
-        assertThatThrownBy(() -> new InstantLoopConfig(16, micro, 64, 100, -1L, 1L))
+        assertThatThrownBy(() -> new InstantLoopConfig(16, micro, 100, -1L, 1L))
                 .hasMessageContaining("publishIntervalMs");
-        assertThatThrownBy(() -> new InstantLoopConfig(16, null, 64, 100, 0L, 1L))
+        assertThatThrownBy(() -> new InstantLoopConfig(16, null, 100, 0L, 1L))
                 .isInstanceOf(NullPointerException.class);
-        assertThat(new InstantLoopConfig(16, micro, 64, 100, 0L, 1L).publishesOnInterval()).isFalse();
+        assertThat(new InstantLoopConfig(16, micro, 100, 0L, 1L).publishesOnInterval()).isFalse();
     }
 
-    /** The function ships to the task managers by Java serialization, config included. */
+    /** The gate that runs the loop ships to the task managers by Java serialization, config included. */
     @Test
-    void functionAndConfigSurviveJavaSerialization() throws Exception {
-        InstantLoopConfig config =
-                new InstantLoopConfig(32, new MicroLoraConfig(1, 3f, 0.05f, 4), 7, 9, 1_234L, -5L);
+    void configSurvivesJavaSerialization() throws Exception {
+        InstantLoopConfig config = new InstantLoopConfig(32, new MicroLoraConfig(1, 3f, 0.05f, 4), 9, 1_234L, -5L);
         assertThat(InstantiationUtil.clone(config)).isEqualTo(config);
-        InstantLoopFunction copy = InstantiationUtil.clone(new InstantLoopFunction(config));
-        assertThat(copy.config()).isEqualTo(config);
     }
 }

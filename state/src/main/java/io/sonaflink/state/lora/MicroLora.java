@@ -75,6 +75,19 @@ public final class MicroLora {
         return true;
     }
 
+    /**
+     * Restarts the adapter from the identity ({@code B} cleared, pending gradients dropped), keeping
+     * {@code A} and the counters: what the served stack does when the base it learned a residual
+     * of is replaced.
+     */
+    public void resetToIdentity() {
+        for (int k = 0; k < adapter.rank(); k++) {
+            Arrays.fill(adapter.bColumn(0, k), 0f);
+        }
+        Blocks.clear(pendingGradient);
+        pendingEvents = 0;
+    }
+
     public LoraAdapter adapter() {
         return adapter;
     }

@@ -12,7 +12,9 @@ import java.io.Serializable;
  * id alone (64-bit FNV-1a of its characters, then mixed), so every task, every replay and every
  * restart agrees on the split, and a correction follows its trajectory to the same side.
  *
- * @param share fraction of trajectories held out, in {@code [0, 0.5]}; 0 holds out nothing
+ * @param share fraction of trajectories held out, in {@code [0, 1]}; 0 holds out nothing (the gate
+ *     then judges on nothing and accepts what is not worse than the identity on it), 1 everything
+ *     (the gate judges, nothing learns)
  */
 public record HeldOutSplit(double share) implements Serializable {
 
@@ -23,14 +25,14 @@ public record HeldOutSplit(double share) implements Serializable {
     public static final HeldOutSplit DEFAULT = new HeldOutSplit(DEFAULT_SHARE);
 
     public HeldOutSplit {
-        if (!(share >= 0 && share <= 0.5)) {
-            throw new IllegalArgumentException("held-out share must be in [0, 0.5], got " + share);
+        if (!(share >= 0 && share <= 1)) {
+            throw new IllegalArgumentException("held-out share must be in [0, 1], got " + share);
         }
     }
 
     /** Whether the trajectory with {@code id} is held out. */
     public boolean isHeldOut(String id) {
-        return share > 0 && unitHash(id) < share;
+        return share >= 1 || (share > 0 && unitHash(id) < share);
     }
 
     /** A uniform value in {@code [0, 1)} determined by {@code id}. */

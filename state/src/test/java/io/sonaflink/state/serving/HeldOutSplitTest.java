@@ -32,7 +32,7 @@ class HeldOutSplitTest {
         }
         // pinned: the split is part of what a replay must reproduce
         assertThat(HeldOutSplit.unitHash("acme-t0")).isEqualTo(HeldOutSplit.unitHash("acme-t0"));
-        assertThatThrownBy(() -> new HeldOutSplit(0.7)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new HeldOutSplit(1.5)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new HeldOutSplit(Double.NaN)).isInstanceOf(IllegalArgumentException.class);
     }
 }
