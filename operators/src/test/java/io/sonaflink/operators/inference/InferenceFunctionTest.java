@@ -59,7 +59,7 @@ class InferenceFunctionTest {
         Harness h = harness(null);
         LoraAdapter micro = adapter(1L, 0.4f);
         LoraAdapter base = adapter(2L, -0.3f);
-        h.processBroadcastElement(InferenceFunction.adapter(update(AdapterKind.MICRO, 1, micro)), 1L);
+        h.processBroadcastElement(InferenceFunction.adapter(microOn(1, 1, micro)), 1L);
         h.processBroadcastElement(InferenceFunction.adapter(update(AdapterKind.BASE, 1, base)), 1L);
 
         Response r = ask(h, X);
@@ -74,6 +74,30 @@ class InferenceFunctionTest {
         assertThat(r.baseVersion()).isEqualTo(1);
     }
 
+    /**
+     * A MicroLoRA is the residual of one base version: while a new base has arrived and its rebased
+     * MicroLoRA has not, the new base is served alone, never with a residual learned on another one.
+     */
+    @Test
+    void aMicroLoRAIsServedOnlyOnTheBaseItWasLearnedOn() throws Exception {
+        Harness h = harness(null);
+        LoraAdapter micro = adapter(1L, 0.4f);
+        LoraAdapter base1 = adapter(2L, -0.3f);
+        LoraAdapter base2 = adapter(3L, 0.2f);
+        h.processBroadcastElement(InferenceFunction.adapter(update(AdapterKind.BASE, 1, base1)), 1L);
+        h.processBroadcastElement(InferenceFunction.adapter(microOn(3, 1, micro)), 1L);
+        h.processBroadcastElement(InferenceFunction.adapter(update(AdapterKind.BASE, 2, base2)), 1L);
+
+        Response r = ask(h, X);
+
+        assertThat(r.baseVersion()).isEqualTo(2);
+        assertThat(r.microVersion()).isZero();
+        assertThat(r.adapted()).containsExactly(base2.apply(X), within(1e-6f));
+
+        h.processBroadcastElement(InferenceFunction.adapter(microOn(4, 2, micro)), 1L);
+        assertThat(ask(h, X).microVersion()).isEqualTo(4);
+    }
+
     /** Broadcast order differs between tasks: a version older than the one held changes nothing. */
     @Test
     void anOlderVersionArrivingLateIsIgnoredAndANewerOneSwapsIn() throws Exception {
@@ -81,10 +105,10 @@ class InferenceFunctionTest {
         LoraAdapter v1 = adapter(1L, 0.4f);
         LoraAdapter v2 = adapter(2L, 0.8f);
         LoraAdapter v3 = adapter(3L, -0.5f);
-        h.processBroadcastElement(InferenceFunction.adapter(update(AdapterKind.MICRO, 2, v2)), 1L);
-        h.processBroadcastElement(InferenceFunction.adapter(update(AdapterKind.MICRO, 1, v1)), 1L);
+        h.processBroadcastElement(InferenceFunction.adapter(microOn(2, 0, v2)), 1L);
+        h.processBroadcastElement(InferenceFunction.adapter(microOn(1, 0, v1)), 1L);
         Response afterStale = ask(h, X);
-        h.processBroadcastElement(InferenceFunction.adapter(update(AdapterKind.MICRO, 3, v3)), 1L);
+        h.processBroadcastElement(InferenceFunction.adapter(microOn(3, 0, v3)), 1L);
         Response afterSwap = ask(h, X);
 
         assertThat(afterStale.microVersion()).isEqualTo(2);
@@ -125,7 +149,7 @@ class InferenceFunctionTest {
     void servingStateSurvivesARestore() throws Exception {
         Harness before = harness(null);
         LoraAdapter micro = adapter(1L, 0.4f);
-        before.processBroadcastElement(InferenceFunction.adapter(update(AdapterKind.MICRO, 4, micro)), 1L);
+        before.processBroadcastElement(InferenceFunction.adapter(microOn(4, 0, micro)), 1L);
         OperatorSubtaskState snapshot = before.snapshot(1L, 2L);
 
         Harness after = harness(snapshot);
@@ -147,6 +171,12 @@ class InferenceFunctionTest {
 
     private static AdapterUpdate update(AdapterKind kind, long version, LoraAdapter adapter) {
         return AdapterUpdate.of(KEY, kind, version, version - 1, adapter, Map.of(), 1L);
+    }
+
+    /** A MicroLoRA version learned on top of base version {@code base} (0: no base). */
+    private static AdapterUpdate microOn(long version, long base, LoraAdapter adapter) {
+        return AdapterUpdate.of(KEY, AdapterKind.MICRO, version, version - 1, adapter,
+                Map.of(AdapterUpdate.METRIC_SERVED_WITH_BASE, (double) base), 1L);
     }
 
     /** A rank-2 adapter whose B is not zero, so that it changes its input. */

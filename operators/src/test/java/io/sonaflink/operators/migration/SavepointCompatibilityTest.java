@@ -1,0 +1,246 @@
+package io.sonaflink.operators.migration;
+
+import io.sonaflink.operators.background.BackgroundLoopConfig;
+import io.sonaflink.operators.background.BackgroundLoopOperator;
+import io.sonaflink.operators.events.AdapterKey;
+import io.sonaflink.operators.events.AdapterUpdate;
+import io.sonaflink.operators.events.Control;
+import io.sonaflink.operators.events.PatternSnapshot;
+import io.sonaflink.operators.events.Trajectory;
+import io.sonaflink.operators.gate.AdapterGateConfig;
+import io.sonaflink.operators.gate.AdapterGateFunction;
+import io.sonaflink.operators.instant.InstantLoopConfig;
+import io.sonaflink.state.cycle.BackgroundConfig;
+import io.sonaflink.state.lora.MicroLoraConfig;
+import io.sonaflink.state.math.DeterministicRandom;
+import io.sonaflink.state.math.Vectors;
+import io.sonaflink.state.serving.HeldOutSplit;
+
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.OperatorSnapshotUtil;
+import org.apache.flink.types.Either;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Operator state written by earlier releases (committed under {@code snapshots/<release>/})
+ * restores into the current code. A format change that forgets to read an old version, or a
+ * renamed state, fails here rather than in a user's upgrade. Regenerate the files of the release
+ * being cut only, when cutting it:
+ * {@code mvn test -pl operators -Dtest=SavepointCompatibilityTest -Dsona.snapshots.write=0.2}.
+ *
+ * <p>Release 0.2 changed what is learned (one served stack; EWC++ on task samples), so 0.1 state
+ * restores by migration rather than bit for bit: the background loop's bank, BaseLoRA weights and
+ * window carry over and its EWC++ state is read as a learner with no remembered task. 0.1's
+ * instant-loop operator is gone: its MicroLoRA fitted the full correction beside the base, which
+ * the served stack would count twice, so a 0.1 savepoint is restored with {@code
+ * --allowNonRestoredState} and the MicroLoRA relearns from the next corrections (README, upgrades).
+ * From 0.2 on, state continues exactly as an uninterrupted run.
+ */
+class SavepointCompatibilityTest {
+
+    private static final Path SNAPSHOTS = Path.of("src", "test", "resources", "snapshots");
+    private static final String WRITE = System.getProperty("sona.snapshots.write", "");
+    private static final int DIM = 16;
+    private static final AdapterKey ACME = new AdapterKey("acme", "support", "billing");
+    private static final AdapterKey GLOBEX = new AdapterKey("globex", "sales", "quotes");
+    private static final BackgroundLoopConfig BACKGROUND =
+            new BackgroundLoopConfig(DIM, 1_000L, BackgroundConfig.DEFAULT.withPatternClusters(3), 42L);
+
+    @Test
+    void backgroundLoopStateOfRelease01MigratesAndLearnsOn() throws Exception {
+        OperatorSubtaskState release = golden("0.1", "background-loop.snapshot", () -> {
+            throw new IllegalStateException("release 0.1 is cut: its snapshot is not rewritten");
+        });
+        var restored = openBackground(release);
+        restored.setProcessingTime(1_000);
+        restored.setProcessingTime(2_000);
+
+        List<AdapterUpdate> out = restored.extractOutputValues();
+        assertThat(out).singleElement().satisfies(u -> {
+            assertThat(u.version()).isEqualTo(2L); // the restored window was cycle 2: the count carried over
+            assertThat(u.metrics().get(BackgroundLoopOperator.METRIC_CYCLE_SAMPLES)).isEqualTo(150.0);
+            assertThat(u.metrics().get(BackgroundLoopOperator.METRIC_EWC_TASKS)).isZero();
+            assertThat(Arrays.stream(u.weights()).allMatch(Vectors::allFinite)).isTrue();
+        });
+        List<PatternSnapshot> patterns = new ArrayList<>();
+        restored.getSideOutput(BackgroundLoopOperator.PATTERN_SNAPSHOTS).forEach(r -> patterns.add(r.getValue()));
+        assertThat(patterns).singleElement().satisfies(p -> {
+            assertThat(p.cycle()).isEqualTo(2L);
+            assertThat(p.patterns()).hasSize(3); // cycle 1's bank, refined: not a second set of three
+        });
+        restored.close();
+    }
+
+    @Test
+    void backgroundLoopStateOfRelease02ContinuesIdentically() throws Exception {
+        List<Trajectory> first = planted(0, 150);
+        List<Trajectory> second = planted(150, 150);
+        var uninterrupted = openBackground(null);
+        uninterrupted.setProcessingTime(0);
+        feed(uninterrupted, first);
+        uninterrupted.setProcessingTime(1_000);
+        feed(uninterrupted, second);
+        uninterrupted.setProcessingTime(2_000);
+        AdapterUpdate expected = uninterrupted.extractOutputValues().get(1);
+        uninterrupted.close();
+
+        OperatorSubtaskState release = golden("0.2", "background-loop.snapshot", () -> {
+            var writer = openBackground(null);
+            writer.setProcessingTime(0);
+            feed(writer, first);
+            writer.setProcessingTime(1_000);
+            feed(writer, second); // a learned bank and adapter, and a window in flight
+            OperatorSubtaskState s = writer.snapshot(1L, 1_000L);
+            writer.close();
+            return s;
+        });
+        var restored = openBackground(release);
+        restored.setProcessingTime(1_000);
+        restored.setProcessingTime(2_000);
+        assertThat(restored.extractOutputValues()).containsExactly(expected);
+        restored.close();
+    }
+
+    /** The gate with the instant loop inside: MicroLoRA, versions, held-out sets and pins carry over. */
+    @Test
+    void gateStateOfRelease02ContinuesIdentically() throws Exception {
+        List<Trajectory> before = corrections(0, 120);
+        List<Trajectory> after = corrections(120, 120);
+        var uninterrupted = openGate(null);
+        feedGate(uninterrupted, before);
+        int publishedBefore = uninterrupted.extractOutputValues().size();
+        feedGate(uninterrupted, after);
+        List<AdapterUpdate> expected = new ArrayList<>(uninterrupted.extractOutputValues()
+                .subList(publishedBefore, uninterrupted.extractOutputValues().size()));
+        uninterrupted.close();
+
+        OperatorSubtaskState release = golden("0.2", "adapter-gate.snapshot", () -> {
+            var writer = openGate(null);
+            feedGate(writer, before);
+            OperatorSubtaskState s = writer.snapshot(1L, 1L);
+            writer.close();
+            return s;
+        });
+        var restored = openGate(release);
+        feedGate(restored, after);
+
+        assertThat(expected).isNotEmpty();
+        assertThat(restored.extractOutputValues()).containsExactlyElementsOf(expected);
+        restored.close();
+    }
+
+    private interface SnapshotWriter {
+        OperatorSubtaskState write() throws Exception;
+    }
+
+    /** The committed snapshot of {@code release}, written anew only when that release is being cut. */
+    private static OperatorSubtaskState golden(String release, String name, SnapshotWriter writer) throws Exception {
+        Path file = SNAPSHOTS.resolve(release).resolve(name);
+        if (WRITE.equals(release)) {
+            Files.createDirectories(file.getParent());
+            OperatorSnapshotUtil.writeStateHandle(writer.write(), file.toString());
+        }
+        return OperatorSnapshotUtil.readStateHandle(file.toString());
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, Trajectory, AdapterUpdate> openBackground(
+            OperatorSubtaskState restore) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new BackgroundLoopOperator(BACKGROUND),
+                (Trajectory t) -> t.key().asString(), Types.STRING);
+        h.setStateBackend(new HashMapStateBackend()); // heap snapshots are self-contained files
+        h.setup();
+        if (restore != null) {
+            h.initializeState(restore);
+        }
+        h.open();
+        return h;
+    }
+
+    private static KeyedBroadcastOperatorTestHarness<String, Either<Trajectory, AdapterUpdate>, Control, AdapterUpdate>
+            openGate(OperatorSubtaskState restore) throws Exception {
+        InstantLoopConfig instant = new InstantLoopConfig(DIM, new MicroLoraConfig(2, 2f, 0.05f, 1), 8, 0L, 7L);
+        AdapterGateConfig gate = AdapterGateConfig.DEFAULT.withSplit(new HeldOutSplit(0.3)).withHeldOut(64, 5);
+        var h = new KeyedBroadcastOperatorTestHarness<String, Either<Trajectory, AdapterUpdate>, Control,
+                AdapterUpdate>(
+                new CoBroadcastWithKeyedOperator<>(new AdapterGateFunction(gate, instant),
+                        List.of(AdapterGateFunction.broadcastStateDescriptors())),
+                new AdapterGateFunction.InputKey(), Types.STRING, 128, 1, 0);
+        h.setStateBackend(new HashMapStateBackend());
+        h.setup();
+        if (restore != null) {
+            h.initializeState(restore);
+        }
+        h.open();
+        return h;
+    }
+
+    private static void feed(KeyedOneInputStreamOperatorTestHarness<String, Trajectory, ?> h, List<Trajectory> input)
+            throws Exception {
+        for (Trajectory t : input) {
+            h.processElement(new StreamRecord<>(t, t.timestamp()));
+        }
+    }
+
+    private static void feedGate(
+            KeyedBroadcastOperatorTestHarness<String, Either<Trajectory, AdapterUpdate>, Control, AdapterUpdate> h,
+            List<Trajectory> input) throws Exception {
+        for (Trajectory t : input) {
+            h.processElement(AdapterGateFunction.trajectory(t), t.timestamp());
+        }
+    }
+
+    /** Corrections {@code y = 1.1 x} for two keys, events {@code from .. from + n}. */
+    private static List<Trajectory> corrections(int from, int n) {
+        List<Trajectory> out = new ArrayList<>();
+        for (int i = from; i < from + n; i++) {
+            DeterministicRandom random = new DeterministicRandom(i);
+            AdapterKey key = i % 2 == 0 ? ACME : GLOBEX;
+            float[] x = new float[DIM];
+            float[] y = new float[DIM];
+            for (int j = 0; j < DIM; j++) {
+                x[j] = (float) random.nextGaussian();
+                y[j] = 1.1f * x[j];
+            }
+            out.add(new Trajectory("c-" + i, key, i, x, "route-" + (i % 3), Map.of(), Map.of(), null, 0.7f, y, 1f));
+        }
+        return out;
+    }
+
+    /** Points around three planted centres for one key, events {@code from .. from + n}. */
+    private static List<Trajectory> planted(int from, int n) {
+        DeterministicRandom centres = new DeterministicRandom(99);
+        float[][] c = new float[3][DIM];
+        for (float[] centre : c) {
+            for (int j = 0; j < DIM; j++) {
+                centre[j] = (float) centres.nextGaussian();
+            }
+        }
+        List<Trajectory> out = new ArrayList<>();
+        for (int i = from; i < from + n; i++) {
+            DeterministicRandom random = new DeterministicRandom(1_000 + i);
+            float[] x = new float[DIM];
+            for (int j = 0; j < DIM; j++) {
+                x[j] = c[i % 3][j] + (float) (0.05 * random.nextGaussian());
+            }
+            float[] target = i % 4 == 0 ? x.clone() : null;
+            out.add(new Trajectory("p-" + i, ACME, i, x, "route-" + (i % 3), Map.of(), Map.of(), null,
+                    0.8f, target, 1f));
+        }
+        return out;
+    }
+}
