@@ -3,6 +3,7 @@ package io.sonaflink.jobs;
 import io.sonaflink.state.bandit.RouteAdvisor;
 import io.sonaflink.state.cycle.BackgroundConfig;
 import io.sonaflink.state.lora.MicroLoraConfig;
+import io.sonaflink.state.serving.HeldOutSplit;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
@@ -32,11 +33,18 @@ class SonaOptionsTest {
         Configuration conf = Configuration.fromMap(Map.of(
                 "sona.micro.rank", "1",
                 "sona.background.pattern-clusters", "20",
-                "sona.ewc.lambda", "500",
+                "sona.ewc.lambda", "4",
+                "sona.ewc.gradient-history", "20", // the key of release 0.1, still read
+                "sona.gate.held-out-share", "0.2",
                 "sona.background.interval", "5 min"));
         assertThat(SonaOptions.microLora(conf).rank()).isEqualTo(1);
         assertThat(SonaOptions.background(conf).patternClusters()).isEqualTo(20);
-        assertThat(SonaOptions.background(conf).ewc().initialLambda()).isEqualTo(500f);
+        assertThat(SonaOptions.background(conf).ewc().initialLambda()).isEqualTo(4f);
+        assertThat(SonaOptions.background(conf).ewc().boundaryHistory()).isEqualTo(20);
+        assertThat(SonaOptions.adapterGate(conf).split()).isEqualTo(new HeldOutSplit(0.2));
+        assertThat(SonaOptions.backgroundLoop(conf).split()).isEqualTo(new HeldOutSplit(0.2));
+        // EWC++ can be switched off
+        assertThat(SonaOptions.ewc(Configuration.fromMap(Map.of("sona.ewc.lambda", "0"))).enabled()).isFalse();
         assertThat(SonaOptions.backgroundLoop(conf).intervalMs()).isEqualTo(300_000L);
     }
 

@@ -21,8 +21,8 @@ import io.sonaflink.operators.parse.EventParser;
 import io.sonaflink.operators.parse.ParseLimits;
 import io.sonaflink.operators.parse.ParseResult;
 import io.sonaflink.state.bank.Pattern;
-import io.sonaflink.state.lora.LoraAdapter;
 import io.sonaflink.state.math.Vectors;
+import io.sonaflink.state.serving.ServedModel;
 import io.sonaflink.state.testing.Fixtures;
 
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -71,7 +71,7 @@ class SonaPipelineITCase {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none"); // a failure fails the test, not a restart loop
         conf.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
         conf.set(SonaOptions.EMBEDDING_DIMENSION, DIM);
-        conf.set(SonaOptions.PATTERN_CLUSTERS, 5);
+        conf.set(SonaOptions.PATTERN_CLUSTERS, 10); // 5 clusters per task
         conf.set(SonaOptions.MICRO_LEARNING_RATE, 0.5f); // unit-norm embeddings: the default suits N(0, 1) coordinates
         conf.set(SonaOptions.MICRO_PUBLISH_EVERY, 20);
 
@@ -104,13 +104,16 @@ class SonaPipelineITCase {
                 .filter(s -> !workload.clusterOf().containsKey(s.trajectoryId())).count();
         assertThat(dead).filteredOn(d -> d.source().equals(SignalRouting.UNMATCHED_SOURCE)).hasSize((int) orphanSignals);
 
-        // Nothing else is lost: every well-formed trajectory reached the background loop.
-        List<AdapterUpdate> base = updates.results().stream().filter(u -> u.kind() == AdapterKind.BASE).toList();
+        // Nothing else is lost: every well-formed trajectory reached the background loop, whose one
+        // cycle per key (at the end of the bounded input) the gate judged, with the cycle's numbers.
+        List<GateDecision> base = decisions.results().stream()
+                .filter(d -> d.kind() == AdapterKind.BASE && d.metrics().containsKey(BackgroundLoopOperator.METRIC_CYCLE_SAMPLES))
+                .toList();
         assertThat(base).hasSize(SPEC.keys());
-        assertThat(base.stream().mapToDouble(u -> u.metrics().get(BackgroundLoopOperator.METRIC_CYCLE_SAMPLES)).sum())
+        assertThat(base.stream().mapToDouble(d -> d.metrics().get(BackgroundLoopOperator.METRIC_CYCLE_SAMPLES)).sum())
                 .isEqualTo(workload.clusterOf().size());
-        assertThat(base).allSatisfy(u -> assertThat(u.metrics().get(BackgroundLoopOperator.METRIC_LOSS_AFTER))
-                .isLessThan(u.metrics().get(BackgroundLoopOperator.METRIC_LOSS_BEFORE)));
+        assertThat(base).allSatisfy(d -> assertThat(d.metrics().get(BackgroundLoopOperator.METRIC_LOSS_AFTER))
+                .isLessThan(d.metrics().get(BackgroundLoopOperator.METRIC_LOSS_BEFORE)));
 
         // Patterns recovered per key.
         assertThat(patterns.results()).hasSize(SPEC.keys());
@@ -127,27 +130,26 @@ class SonaPipelineITCase {
         }
         assertThat(skills.results()).hasSize(SPEC.keys());
 
-        // The gate decided on every candidate; published MicroLoRA versions are consecutive per key,
-        // and a published version fits the key's corrections better than the identity.
-        assertThat(decisions.results()).filteredOn(d -> d.kind() == AdapterKind.BASE).hasSize(SPEC.keys());
+        // Published versions are consecutive per key and kind, and what is served after the last
+        // update (the last base and the MicroLoRA learned on it) fits the key's corrections better
+        // than no adapter. This short bounded run releases every trajectory at the end of input, so
+        // it learns both tasks mixed: the claim is about the corrections of both.
         assertThat(decisions.results()).allSatisfy(d -> assertThat(d.reason()).isNotBlank());
-        Map<String, List<AdapterUpdate>> micro = new HashMap<>();
-        updates.results().stream().filter(u -> u.kind() == AdapterKind.MICRO)
-                .forEach(u -> micro.computeIfAbsent(u.key().asString(), k -> new ArrayList<>()).add(u));
-        assertThat(micro).hasSize(SPEC.keys());
-        for (Map.Entry<String, List<AdapterUpdate>> e : micro.entrySet()) {
-            List<AdapterUpdate> versions = e.getValue();
-            for (int i = 0; i < versions.size(); i++) {
-                assertThat(versions.get(i).version()).isEqualTo(i + 1L);
-                assertThat(versions.get(i).parentVersion()).isEqualTo((long) i);
+        Map<String, List<AdapterUpdate>> byKey = new HashMap<>();
+        updates.results().forEach(u -> byKey.computeIfAbsent(u.key().asString(), k -> new ArrayList<>()).add(u));
+        assertThat(byKey).hasSize(SPEC.keys());
+        for (Map.Entry<String, List<AdapterUpdate>> e : byKey.entrySet()) {
+            for (AdapterKind kind : AdapterKind.values()) {
+                List<AdapterUpdate> versions = e.getValue().stream().filter(u -> u.kind() == kind).toList();
+                for (int i = 0; i < versions.size(); i++) {
+                    assertThat(versions.get(i).version()).isEqualTo(i + 1L);
+                    assertThat(versions.get(i).parentVersion()).isEqualTo((long) i);
+                }
             }
-            // Which versions pass the gate depends on how its two inputs interleave, and this short
-            // bounded run learns both tasks mixed (released at the end of input, in id order), so the
-            // claim is about the best published version, not the last.
             List<float[][]> corrections = parsed.corrections(e.getKey());
             assertThat(corrections).hasSizeGreaterThan(100);
-            double best = versions.stream().mapToDouble(u -> meanLoss(u.toAdapter(), corrections)).min().orElseThrow();
-            assertThat(best).isLessThan(0.97 * meanLoss(null, corrections));
+            assertThat(meanLoss(served(e.getValue()), corrections)).isLessThan(0.9 * meanLoss(ServedModel.IDENTITY,
+                    corrections));
         }
     }
 
@@ -169,12 +171,27 @@ class SonaPipelineITCase {
         return best;
     }
 
-    /** Mean loss of the pairs under {@code adapter}, or under the identity when it is null. */
-    private static double meanLoss(LoraAdapter adapter, List<float[][]> pairs) {
+    /** What the inference operator serves after {@code updates}: the last base, and the last micro if learned on it. */
+    private static ServedModel served(List<AdapterUpdate> updates) {
+        AdapterUpdate base = null;
+        AdapterUpdate micro = null;
+        for (AdapterUpdate u : updates) {
+            if (u.kind() == AdapterKind.BASE) {
+                base = u;
+            } else {
+                micro = u;
+            }
+        }
+        long baseVersion = base == null ? 0 : base.version();
+        return new ServedModel(base == null ? null : base.toAdapter(),
+                micro != null && micro.servedWithBase() == baseVersion ? micro.toAdapter() : null);
+    }
+
+    /** Mean loss of the pairs under {@code model}. */
+    private static double meanLoss(ServedModel model, List<float[][]> pairs) {
         double sum = 0;
         for (float[][] p : pairs) {
-            float[] out = adapter == null ? p[0] : adapter.apply(p[0]);
-            sum += 0.5 * Vectors.squaredDistance(out, p[1]);
+            sum += 0.5 * Vectors.squaredDistance(model.apply(p[0]), p[1]);
         }
         return sum / pairs.size();
     }

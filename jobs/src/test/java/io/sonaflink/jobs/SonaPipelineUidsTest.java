@@ -38,7 +38,6 @@ class SonaPipelineUidsTest {
             "sona.import-as-trajectory",
             "sona.imports",
             "sona.inference",
-            "sona.instant-loop",
             "sona.parse-control",
             "sona.parse-queries",
             "sona.parse-signals",

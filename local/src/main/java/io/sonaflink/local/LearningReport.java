@@ -21,7 +21,8 @@ final class LearningReport {
 
     /** One moment of the run, as measured on the committed outputs. */
     record Point(double seconds, long eventsConsumed, long consumerLag, LearningProbe.Measures measures,
-            int patterns, long adapterVersions, long deadLetters, long responses, double servedHitRate) {}
+            int patterns, long adapterVersions, long deadLetters, long responses, double servedHitRate,
+            int taskBoundaries) {}
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final int WIDTH = 640;
@@ -48,12 +49,12 @@ final class LearningReport {
                 .append("<h1>sona-flink: what the job learned</h1>\n")
                 .append("<p>Measured on held-out requests that were never sent, using only what the job had ")
                 .append("committed to its output topics at each moment.</p>\n");
-        s.append("<h2>Held-out loss (½‖f(x) − y‖², mean over keys)</h2>\n");
-        s.append(chart(points, "loss", List.of(
-                new Series("first task", "#1f77b4", p -> p.measures().firstTaskLoss()),
-                new Series("second task", "#d62728", p -> p.measures().secondTaskLoss()),
-                new Series("first task, no adapter", "#aec7e8", p -> p.measures().identityFirstTaskLoss()),
-                new Series("second task, no adapter", "#ff9896", p -> p.measures().identitySecondTaskLoss()))));
+        s.append("<p>Dashed vertical lines: the gate saw an EWC++ task boundary (a key's base candidate started a "
+                + "new task).</p>\n");
+        s.append("<h2>Held-out loss of the first task (½‖f(x) − y‖², mean over keys)</h2>\n");
+        s.append(chart(points, "loss", taskSeries(p -> p.measures().firstTask())));
+        s.append("<h2>Held-out loss of the second task</h2>\n");
+        s.append(chart(points, "loss", taskSeries(p -> p.measures().secondTask())));
         s.append("<h2>Pattern hit rate and route accuracy (held-out, and as served to probe queries)</h2>\n");
         s.append(chart(points, "share", List.of(
                 new Series("hit rate", "#2ca02c", p -> p.measures().hitRate()),
@@ -64,6 +65,15 @@ final class LearningReport {
     }
 
     private record Series(String name, String colour, ToDoubleFunction<Point> value) {}
+
+    /** What is served, each adapter alone, and no adapter, on one task's probes. */
+    private static List<Series> taskSeries(java.util.function.Function<Point, LearningProbe.TaskLoss> task) {
+        return List.of(
+                new Series("served (x + Δbase + Δmicro)", "#1f77b4", p -> task.apply(p).served()),
+                new Series("BaseLoRA alone", "#2ca02c", p -> task.apply(p).base()),
+                new Series("MicroLoRA alone", "#ff7f0e", p -> task.apply(p).micro()),
+                new Series("no adapter", "#999999", p -> task.apply(p).identity()));
+    }
 
     private static String chart(List<Point> points, String yLabel, List<Series> series) {
         double maxX = points.isEmpty() ? 1 : Math.max(1e-9, points.get(points.size() - 1).seconds());
@@ -90,6 +100,15 @@ final class LearningReport {
         s.append(String.format(Locale.ROOT,
                 "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">seconds (%.0f)</text>%n",
                 WIDTH - MARGIN, HEIGHT - MARGIN + 28, maxX));
+        int seenBoundaries = 0;
+        for (Point p : points) {
+            if (p.taskBoundaries() > seenBoundaries) {
+                seenBoundaries = p.taskBoundaries();
+                double x = MARGIN + plotW * p.seconds() / maxX;
+                s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
+                        + "stroke=\"#d62728\" stroke-dasharray=\"4 3\"/>%n", x, MARGIN, x, HEIGHT - MARGIN));
+            }
+        }
         for (int i = 0; i < series.size(); i++) {
             Series line = series.get(i);
             List<String> xy = new ArrayList<>();

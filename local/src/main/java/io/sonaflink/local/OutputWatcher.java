@@ -3,6 +3,7 @@ package io.sonaflink.local;
 import io.sonaflink.state.bank.Pattern;
 import io.sonaflink.state.bank.ReasoningBank;
 import io.sonaflink.state.lora.LoraAdapter;
+import io.sonaflink.state.serving.ServedModel;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,6 +43,10 @@ final class OutputWatcher implements AutoCloseable {
 
     private final Map<String, Map<String, LoraAdapter>> adapters = new TreeMap<>();
     private final Map<String, Map<String, Long>> versions = new TreeMap<>();
+    /** The base version each key's newest MicroLoRA was learned on (it is served only with it). */
+    private final Map<String, Long> microBase = new TreeMap<>();
+    /** EWC++ task boundaries the gate saw per key (base candidates that started a new task). */
+    private final Map<String, Integer> boundaries = new TreeMap<>();
     private final Map<String, ReasoningBank> banks = new TreeMap<>();
     private final Map<String, Long> bankCycles = new HashMap<>();
     private final Map<String, Integer> gateDecisions = new TreeMap<>();
@@ -111,6 +116,9 @@ final class OutputWatcher implements AutoCloseable {
             String kind = event.get("kind").asText();
             versions.computeIfAbsent(key, k -> new TreeMap<>()).put(kind, event.get("version").asLong());
             adapters.computeIfAbsent(key, k -> new TreeMap<>()).put(kind, adapter(event));
+            if (kind.equals("micro")) {
+                microBase.put(key, event.path("metrics").path("servedWithBase").asLong(-1));
+            }
         } else if (topic.equals(topics.patternSnapshots())) {
             String key = key(event);
             long cycle = event.get("cycle").asLong();
@@ -134,6 +142,9 @@ final class OutputWatcher implements AutoCloseable {
             }
         } else if (topic.equals(topics.gateDecisions())) {
             gateDecisions.merge(event.get("decision").asText(), 1, Integer::sum);
+            if (event.path("metrics").path("taskBoundary").asDouble(0) > 0) {
+                boundaries.merge(key(event), 1, Integer::sum);
+            }
         }
     }
 
@@ -160,14 +171,15 @@ final class OutputWatcher implements AutoCloseable {
         adapters.forEach((k, v) -> a.put(k, new TreeMap<>(v)));
         Map<String, Map<String, Long>> v = new TreeMap<>();
         versions.forEach((k, m) -> v.put(k, new TreeMap<>(m)));
+        int taskBoundaries = boundaries.values().stream().mapToInt(Integer::intValue).sum();
         int hits = 0;
         int best = 0;
         for (int[] r : served) {
             hits += r[0];
             best += r[1];
         }
-        return new Snapshot(a, v, new TreeMap<>(banks), deadLetters, new TreeMap<>(deadLetterReasons),
-                new TreeMap<>(gateDecisions), records, responses,
+        return new Snapshot(a, v, new TreeMap<>(microBase), taskBoundaries, new TreeMap<>(banks), deadLetters,
+                new TreeMap<>(deadLetterReasons), new TreeMap<>(gateDecisions), records, responses,
                 served.isEmpty() ? Double.NaN : (double) hits / served.size(),
                 hits == 0 ? Double.NaN : (double) best / hits);
     }
@@ -179,6 +191,8 @@ final class OutputWatcher implements AutoCloseable {
     record Snapshot(
             Map<String, Map<String, LoraAdapter>> adapters,
             Map<String, Map<String, Long>> versions,
+            Map<String, Long> microBase,
+            int taskBoundaries,
             Map<String, ReasoningBank> banks,
             long deadLetters,
             Map<String, Integer> deadLetterReasons,
@@ -190,6 +204,19 @@ final class OutputWatcher implements AutoCloseable {
 
         int patterns() {
             return banks.values().stream().mapToInt(ReasoningBank::size).sum();
+        }
+
+        /** What the inference operator serves for {@code key}: its newest base, and its newest micro if learned on it. */
+        ServedModel served(String key) {
+            Map<String, LoraAdapter> kinds = adapters.getOrDefault(key, Map.of());
+            long base = versions.getOrDefault(key, Map.of()).getOrDefault("base", 0L);
+            boolean microServed = microBase.getOrDefault(key, -1L) == base;
+            return new ServedModel(kinds.get("base"), microServed ? kinds.get("micro") : null);
+        }
+
+        /** The newest MicroLoRA of {@code key}, or null. */
+        LoraAdapter micro(String key) {
+            return adapters.getOrDefault(key, Map.of()).get("micro");
         }
     }
 

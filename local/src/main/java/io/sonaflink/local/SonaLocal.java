@@ -56,8 +56,15 @@ public final class SonaLocal {
 
     /** How often the job commits its outputs in a local run: what the progress line can see. */
     static final Duration LOCAL_CHECKPOINT_INTERVAL = Duration.ofSeconds(2);
-    /** Background window of a local run, so that a minute shows several learning cycles. */
-    static final Duration LOCAL_BACKGROUND_INTERVAL = Duration.ofSeconds(5);
+    /** Background window of a local run, so that each task of the workload spans several learning cycles. */
+    static final Duration LOCAL_BACKGROUND_INTERVAL = Duration.ofSeconds(2);
+    /**
+     * Step sizes for the workload's unit-norm embeddings and its minute of traffic: the defaults
+     * (the seed's) are sized for hours of traffic per window; these let each task be learned in
+     * a few windows and MicroLoRA move within a few hundred corrections.
+     */
+    static final float LOCAL_MICRO_LEARNING_RATE = 0.05f;
+    static final float LOCAL_BASE_LEARNING_RATE = 0.005f;
 
     /** A serving fleet's feedback arrives within seconds; the default hold is sized for humans. */
     static final Duration LOCAL_FEEDBACK_HOLD = Duration.ofSeconds(10);
@@ -203,8 +210,8 @@ public final class SonaLocal {
                 System.out.print(summary);
                 System.out.println("report: " + a.out.resolve("report.html").toAbsolutePath());
                 if (a.check) {
-                    List<String> problems = LearningCheck.problems(workload, last, points.get(points.size() - 1),
-                            completed, replay.queriesSent());
+                    List<String> problems = LearningCheck.problems(workload, last, points, completed,
+                            replay.queriesSent());
                     problems.forEach(p -> System.out.println("CHECK FAILED: " + p));
                     return problems.isEmpty() ? 0 : 1;
                 }
@@ -219,7 +226,7 @@ public final class SonaLocal {
                 .flatMap(m -> m.values().stream()).mapToLong(Long::longValue).sum();
         return new LearningReport.Point((System.nanoTime() - started) / 1e9, offsets.consumed(), offsets.lag(),
                 probe.measure(outputs), outputs.patterns(), versions, outputs.deadLetters(), outputs.responses(),
-                outputs.servedHitRate());
+                outputs.servedHitRate(), outputs.taskBoundaries());
     }
 
     static String summary(WorkloadSpec spec, Workload workload, List<LearningReport.Point> points,
@@ -233,9 +240,17 @@ public final class SonaLocal {
         s.append(String.format(Locale.ROOT, "workload: %d keys x %d trajectories, %d signals, %d malformed lines%n",
                 spec.keys(), spec.trajectoriesPerKey(), workload.signals().size(),
                 workload.malformedTrajectories() + workload.malformedSignals()));
-        s.append(String.format(Locale.ROOT,
-                "held-out loss, first task:  %.5f (no adapter %.5f)%nheld-out loss, second task: %.5f (no adapter %.5f)%n",
-                m.firstTaskLoss(), m.identityFirstTaskLoss(), m.secondTaskLoss(), m.identitySecondTaskLoss()));
+        s.append(String.format(Locale.ROOT, "held-out loss (mean over keys)   %10s %10s %10s %10s%n",
+                "served", "base", "micro", "no adapter"));
+        for (int task = 0; task < 2; task++) {
+            LearningProbe.TaskLoss t = task == 0 ? m.firstTask() : m.secondTask();
+            s.append(String.format(Locale.ROOT, "  %-30s %10.5f %10.5f %10.5f %10.5f  (served %.1f %% better than none)%n",
+                    task == 0 ? "first task" : "second (current) task", t.served(), t.base(), t.micro(), t.identity(),
+                    100 * t.quality()));
+        }
+        s.append(String.format(Locale.ROOT, "first task kept %.1f %% of its best improvement (%.1f %%); EWC++ task "
+                        + "boundaries seen by the gate: %d%n", 100 * LearningCheck.firstTaskKept(points),
+                100 * LearningCheck.bestFirstTaskQuality(points), last.taskBoundaries()));
         s.append(String.format(Locale.ROOT, "pattern hit rate: %.1f %%, best route among hits: %.1f %%, patterns: %d%n",
                 100 * m.hitRate(), 100 * m.routeAccuracy(), last.patterns()));
         s.append(String.format(Locale.ROOT, "served: %d responses; over the last %d, hit rate %.1f %%, best route"
@@ -256,6 +271,8 @@ public final class SonaLocal {
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, LOCAL_CHECKPOINT_INTERVAL);
         conf.set(SonaOptions.BACKGROUND_INTERVAL, LOCAL_BACKGROUND_INTERVAL);
         conf.set(SonaOptions.FEEDBACK_HOLD, LOCAL_FEEDBACK_HOLD);
+        conf.set(SonaOptions.MICRO_LEARNING_RATE, LOCAL_MICRO_LEARNING_RATE);
+        conf.set(SonaOptions.BASE_LEARNING_RATE, LOCAL_BASE_LEARNING_RATE);
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, a.out.resolve("checkpoints").toAbsolutePath().toUri().toString());
         conf.set(RestOptions.PORT, KafkaBrokerProcess.freePort(8081));
         conf.addAll(Configuration.fromMap(a.settings));

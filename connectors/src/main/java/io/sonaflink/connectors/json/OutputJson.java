@@ -137,6 +137,9 @@ public final class OutputJson {
             n.put("control_id", g.controlId());
         }
         n.put("timestamp", g.timestamp());
+        if (!g.metrics().isEmpty()) {
+            n.set("metrics", doubles(g.metrics()));
+        }
         return bytes(n);
     }
 

@@ -277,7 +277,8 @@ class TopicSchemasTest {
     @EnumSource(GateDecisionType.class)
     void gateDecisions(GateDecisionType type) {
         assertOutputMatches("gate-decision", OutputJson.gateDecision(new GateDecision(KEY, AdapterKind.BASE, 4, type,
-                type == GateDecisionType.PROMOTED ? 5 : 0, "retention 0.97 >= 0.95", 0.97, "ctl-0001", NOW)));
+                type == GateDecisionType.PROMOTED ? 5 : 0, "retention 0.97 >= 0.95", 0.97, "ctl-0001", NOW,
+                Map.of("recent.examples", 40.0, "recent.retention", 0.97, "task1.candidateLoss", 0.0123))));
         assertOutputMatches("gate-decision", OutputJson.gateDecision(
                 new GateDecision(null, null, 0, type, 0, "paused every key", Double.NaN, null, NOW)));
     }
@@ -305,7 +306,7 @@ class TopicSchemasTest {
                 "skill-map", OutputJson.skillMap(new SkillMap(KEY, 1, NOW, 0, Map.of(), 0, 0)),
                 "dead-letter", OutputJson.deadLetter(new DeadLetter(new byte[1], "", -1, -1, "x")),
                 "gate-decision", OutputJson.gateDecision(new GateDecision(KEY, AdapterKind.BASE, 1,
-                        GateDecisionType.PROMOTED, 1, "x", 1.0, "c", NOW)),
+                        GateDecisionType.PROMOTED, 1, "x", 1.0, "c", NOW, Map.of("recent.examples", 1.0))),
                 "response", OutputJson.response(new Response("q", KEY, 1, 1, new float[1], true, 1, "r", Map.of(),
                         Map.of(), 1f, 1f, NOW)));
         for (String name : OUTPUT_SCHEMAS) {

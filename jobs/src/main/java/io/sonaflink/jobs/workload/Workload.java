@@ -15,7 +15,7 @@ import java.util.Map;
  * @param malformedTrajectories lines corrupted on purpose among the trajectories
  * @param malformedSignals lines corrupted on purpose among the signals
  * @param probes held-out requests of every key (never sent), by key string, to measure what was
- *     learned: the correction each task would give, and the best route
+ *     learned: half of them from each task's region, with that task's correction and best route
  */
 public record Workload(
         List<byte[]> trajectories,
@@ -33,9 +33,8 @@ public record Workload(
      * @param embedding the request
      * @param cluster its planted cluster
      * @param bestRoute the cluster's best route
-     * @param firstTaskTarget the correction before the task switch
-     * @param secondTaskTarget the correction after it
+     * @param task 0 for the first task (before the switch), 1 for the second
+     * @param target the correction its task gives
      */
-    public record Probe(float[] embedding, int cluster, String bestRoute, float[] firstTaskTarget,
-            float[] secondTaskTarget) {}
+    public record Probe(float[] embedding, int cluster, String bestRoute, int task, float[] target) {}
 }

@@ -15,8 +15,11 @@ import java.util.Map;
 /**
  * The built-in workload of the local run and the integration tests: several tenants, each with
  * planted request clusters that have a best route, trajectories whose quality is high on the best
- * route and low elsewhere, corrections that follow a fixed low-rank linear map and switch to
- * another map part-way through (a new task), and a small share of deliberately malformed lines.
+ * route and low elsewhere, corrections that follow a fixed low-rank linear map, and a small share
+ * of deliberately malformed lines. Part-way through, each tenant's traffic moves to a new task: a
+ * second set of request clusters (a new kind of request, with their own best routes) whose
+ * corrections follow another map. The tasks do not share requests, so one served model can learn
+ * both, and forgetting the first is a failure of the learner, not of the workload.
  *
  * <p>Embeddings are unit-scale (coordinates N(0, 1/d)); cluster noise is 15 % of that scale, so
  * clusters are well separated. Everything is derived from {@link WorkloadSpec#seed()}.
@@ -53,7 +56,7 @@ public final class WorkloadGenerator {
             boolean secondTask = i >= spec.taskSwitchAt() * spec.trajectoriesPerKey();
             for (KeyModel model : models) {
                 String id = model.tenant + "-t" + i;
-                int cluster = random.nextInt(spec.clustersPerKey());
+                int cluster = (secondTask ? spec.clustersPerKey() : 0) + random.nextInt(spec.clustersPerKey());
                 float[] x = model.sample(cluster, random);
                 boolean best = random.nextDouble() < 0.7;
                 String route = best ? model.bestRoute.get(cluster) : "route-" + random.nextInt(spec.routes());
@@ -103,10 +106,11 @@ public final class WorkloadGenerator {
         for (KeyModel model : models) {
             List<Workload.Probe> keyProbes = new ArrayList<>();
             for (int i = 0; i < PROBES_PER_KEY; i++) {
-                int cluster = probeRandom.nextInt(spec.clustersPerKey());
+                int task = i % 2;
+                int cluster = task * spec.clustersPerKey() + probeRandom.nextInt(spec.clustersPerKey());
                 float[] x = model.sample(cluster, probeRandom);
-                keyProbes.add(new Workload.Probe(x, cluster, model.bestRoute.get(cluster), model.correct(x, false),
-                        model.correct(x, true)));
+                keyProbes.add(new Workload.Probe(x, cluster, model.bestRoute.get(cluster), task,
+                        model.correct(x, task == 1)));
             }
             probes.put(model.keyString(), keyProbes);
         }
@@ -156,7 +160,7 @@ public final class WorkloadGenerator {
         }
     }
 
-    /** One tenant's planted clusters, best routes and correction maps. */
+    /** One tenant's planted clusters (both tasks'), best routes and correction maps. */
     private static final class KeyModel {
         final String tenant;
         final float[][] centres;
@@ -169,7 +173,7 @@ public final class WorkloadGenerator {
             this.tenant = TENANTS[index % TENANTS.length] + (index >= TENANTS.length ? "-" + index : "");
             this.dim = spec.dimension();
             double scale = 1.0 / Math.sqrt(dim);
-            centres = new float[spec.clustersPerKey()][dim];
+            centres = new float[2 * spec.clustersPerKey()][dim]; // the first task's, then the second's
             for (int c = 0; c < centres.length; c++) {
                 for (int j = 0; j < dim; j++) {
                     centres[c][j] = (float) (scale * random.nextGaussian());

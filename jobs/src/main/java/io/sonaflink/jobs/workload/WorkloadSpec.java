@@ -6,12 +6,12 @@ package io.sonaflink.jobs.workload;
  * @param keys adapter keys (tenants)
  * @param trajectoriesPerKey trajectories per key
  * @param dimension embedding dimension
- * @param clustersPerKey planted request clusters per key, each with its own best route
+ * @param clustersPerKey planted request clusters per key and task, each with its own best route
  * @param routes routes to choose from
  * @param correctionRate share of trajectories that get a correction signal
  * @param malformedRate share of lines (trajectories and signals) that are corrupted on purpose
- * @param taskSwitchAt fraction of each key's stream after which the corrections follow a different
- *     linear map (a new task)
+ * @param taskSwitchAt fraction of each key's stream after which its requests come from the second
+ *     task's clusters, corrected by another linear map (a new task)
  * @param seed base seed
  */
 public record WorkloadSpec(
@@ -25,8 +25,8 @@ public record WorkloadSpec(
         double taskSwitchAt,
         long seed) {
 
-    /** The local run's default: three tenants, 256-d embeddings, 10 clusters each. */
-    public static final WorkloadSpec DEFAULT = new WorkloadSpec(3, 4_000, 256, 10, 4, 0.2, 0.01, 0.5, 7L);
+    /** The local run's default: three tenants, 256-d embeddings, 10 clusters per task each. */
+    public static final WorkloadSpec DEFAULT = new WorkloadSpec(3, 6_000, 256, 10, 4, 0.2, 0.01, 0.5, 7L);
 
     public WorkloadSpec {
         if (keys < 1 || trajectoriesPerKey < 1 || dimension < 1 || clustersPerKey < 1 || routes < 1) {

@@ -5,7 +5,6 @@ import io.sonaflink.operators.events.GateDecisionType;
 import io.sonaflink.operators.feedback.FeedbackJoinFunction;
 import io.sonaflink.operators.gate.AdapterGateFunction;
 import io.sonaflink.operators.inference.InferenceFunction;
-import io.sonaflink.operators.instant.InstantLoopFunction;
 import io.sonaflink.operators.parse.ParseFunction;
 
 import org.apache.flink.api.common.JobID;
@@ -67,15 +66,24 @@ final class MetricSurface {
                 ParseFunction.PARSED_COUNTER, ParseFunction.DEAD_LETTER_COUNTER,
                 FeedbackJoinFunction.JOINED_SIGNALS_COUNTER, FeedbackJoinFunction.LATE_CORRECTIONS_COUNTER,
                 FeedbackJoinFunction.UNMATCHED_SIGNALS_COUNTER,
-                InstantLoopFunction.METRIC_EVENTS, InstantLoopFunction.METRIC_CORRECTIONS,
-                InstantLoopFunction.METRIC_REJECTED_CORRECTIONS, InstantLoopFunction.METRIC_MICRO_UPDATES,
+                AdapterGateFunction.METRIC_EVENTS, AdapterGateFunction.METRIC_CORRECTIONS,
+                AdapterGateFunction.METRIC_HELD_OUT_EVENTS,
+                AdapterGateFunction.METRIC_REJECTED_CORRECTIONS, AdapterGateFunction.METRIC_MICRO_UPDATES,
                 BackgroundLoopOperator.CYCLES_COUNTER, BackgroundLoopOperator.CARRIED_OVER_COUNTER,
+                BackgroundLoopOperator.TASK_BOUNDARIES_COUNTER,
                 InferenceFunction.METRIC_QUERIES, InferenceFunction.METRIC_PATTERN_HITS,
                 InferenceFunction.METRIC_ADAPTER_SWAPS, InferenceFunction.METRIC_STALE_UPDATES));
         for (GateDecisionType type : GateDecisionType.values()) {
             names.add(AdapterGateFunction.decisionCounter(type));
         }
         return names;
+    }
+
+    /** The operator gauges of the job, by the constants the operators register them with. */
+    static List<String> jobGauges() {
+        return List.of(BackgroundLoopOperator.GAUGE_GRADIENT_NORM, BackgroundLoopOperator.GAUGE_BOUNDARY_Z_SCORE,
+                BackgroundLoopOperator.GAUGE_EWC_LAMBDA, BackgroundLoopOperator.GAUGE_EWC_PENALTY,
+                BackgroundLoopOperator.GAUGE_EWC_TASKS);
     }
 
     /** Exported metric name to the label sets of its samples. */
@@ -160,6 +168,9 @@ final class MetricSurface {
         InternalOperatorMetricGroup operator = task.getOrAddOperator("instant-loop");
         for (String counter : jobCounters()) {
             operator.counter(counter);
+        }
+        for (String gauge : jobGauges()) {
+            operator.gauge(gauge, () -> 0.0);
         }
 
         InternalOperatorMetricGroup source = task.getOrAddOperator("trajectories");

@@ -14,7 +14,7 @@ import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.events.EventCodecs;
 import io.sonaflink.operators.events.RawRecord;
 
-import io.sonaflink.operators.instant.InstantLoopFunction;
+import io.sonaflink.operators.gate.AdapterGateFunction;
 import io.sonaflink.state.lora.MicroLora;
 import io.sonaflink.state.serialization.StateSerializers;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -162,10 +162,10 @@ class KafkaPipelineITCase {
 
     /**
      * The MicroLoRA state after a failover is bit for bit the state of a failure-free run. Imports
-     * reach the instant loop in topic order (one partition, parallelism 1, no processing-time
+     * reach the instant loop (in the gate) in topic order (one partition, parallelism 1, no processing-time
      * hold), so both runs see the same corrections in the same order; the failover run learns
      * half of them, fails right after a checkpoint, restarts from it and learns the rest. Each run
-     * ends with a draining savepoint whose instant-loop state is read back.
+     * ends with a draining savepoint whose MicroLoRA state (in the adapter gate, where the instant loop runs) is read back.
      */
     @Test
     void microLoraAfterAFailoverEqualsAFailureFreeRunBitForBit(@TempDir Path savepoints) throws Exception {
@@ -248,7 +248,7 @@ class KafkaPipelineITCase {
         env.setParallelism(1);
         Map<String, String> state = new TreeMap<>();
         try (CloseableIterator<String> rows = SavepointReader.read(env, savepoint, new EmbeddedRocksDBStateBackend())
-                .readKeyedState(OperatorIdentifier.forUid("sona.instant-loop"), new MicroLoraReader(),
+                .readKeyedState(OperatorIdentifier.forUid("sona.adapter-gate"), new MicroLoraReader(),
                         Types.STRING, Types.STRING)
                 .executeAndCollect()) {
             rows.forEachRemaining(row -> state.put(row.substring(0, row.indexOf('=')), row.substring(row.indexOf('=') + 1)));
@@ -263,7 +263,7 @@ class KafkaPipelineITCase {
         @Override
         public void open(OpenContext context) {
             micro = getRuntimeContext().getState(
-                    new ValueStateDescriptor<>(InstantLoopFunction.MICRO_LORA_STATE, StateSerializers.microLora()));
+                    new ValueStateDescriptor<>(AdapterGateFunction.MICRO_LORA_STATE, StateSerializers.microLora()));
         }
 
         @Override
