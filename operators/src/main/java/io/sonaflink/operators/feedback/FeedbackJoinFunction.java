@@ -141,6 +141,12 @@ public class FeedbackJoinFunction extends KeyedCoProcessFunction<String, Traject
         timer.clear();
     }
 
+    /** Event time of the current key's waiting trajectory; {@code Long.MAX_VALUE} when none waits. */
+    long pendingTimestamp() throws Exception {
+        Trajectory ready = pending.value();
+        return ready == null ? Long.MAX_VALUE : ready.timestamp();
+    }
+
     /**
      * Emits the current key's waiting trajectory and reports its waiting signals, then forgets the
      * key: for the end of a bounded input, when no processing-time timer will fire any more.

@@ -141,6 +141,20 @@ class FeedbackJoinFunctionTest {
         assertThat(stateEntries(h)).isZero();
     }
 
+    /** A replayed file reaches the learners in its (time) order, not in the order of the ids. */
+    @Test
+    void endOfBoundedInputFlushesInEventTimeOrder() throws Exception {
+        var h = harness();
+        h.setProcessingTime(0);
+        String[] ids = {"t-9", "t-10", "t-2", "t-100"};
+        for (int i = 0; i < ids.length; i++) {
+            h.processElement1(new StreamRecord<>(new Trajectory(ids[i], KEY, 100L + i, new float[] {0.1f, 0.2f, 0.3f},
+                    "hnsw", Map.of(), Map.of(), null, 0.5f, null, 1f)));
+        }
+        h.endAllInputs();
+        assertThat(h.extractOutputValues()).extracting(Trajectory::id).containsExactly(ids);
+    }
+
     @Test
     void duplicateTrajectoryIsIgnored() throws Exception {
         var h = harness();

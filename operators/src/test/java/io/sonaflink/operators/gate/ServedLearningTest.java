@@ -119,7 +119,7 @@ class ServedLearningTest {
                         p.b.micro, p.b.identity));
             }
             s.append("boundaries at cycles ").append(boundaryCycles).append("; decisions ").append(decisions)
-                    .append('\n');
+                    .append("; rejections by failed set ").append(rejections).append('\n');
             return s.toString();
         }
     }
@@ -173,6 +173,9 @@ class ServedLearningTest {
             for (StreamRecord<GateDecision> r : sideOutput(gate)) {
                 GateDecision d = r.getValue();
                 run.decisions.merge(d.decision(), 1, Integer::sum);
+                if (d.decision() == GateDecisionType.REJECTED) {
+                    run.rejections.merge(d.kind() + " " + failedSets(d), 1, Integer::sum);
+                }
                 decided++;
             }
             assertThat(decided).isPositive();
@@ -181,6 +184,21 @@ class ServedLearningTest {
             gate.close();
         }
         return run;
+    }
+
+    /** The held-out sets a rejected candidate failed on, from the decision's numbers. */
+    private static String failedSets(GateDecision d) {
+        List<String> failed = new ArrayList<>();
+        for (Map.Entry<String, Double> e : d.metrics().entrySet()) {
+            String set = e.getKey().substring(0, e.getKey().indexOf('.') + 1);
+            if (e.getKey().endsWith(".retention") && e.getValue() < AdapterGateConfig.DEFAULT_RETENTION) {
+                failed.add(set + "retention");
+            } else if (e.getKey().endsWith(".candidateLoss") && !d.metrics().containsKey(set + "retention")
+                    && e.getValue() > d.metrics().getOrDefault(set + "currentLoss", Double.MAX_VALUE)) {
+                failed.add(set + "loss");
+            }
+        }
+        return failed.isEmpty() ? "other" : String.join("+", failed);
     }
 
     private static Iterable<StreamRecord<GateDecision>> sideOutput(

@@ -133,8 +133,10 @@ public final class ServedModelValidator {
         double candidateSum = 0;
         double currentSum = 0;
         int n = 0;
+        int skipped = 0;
         for (TrainingExample e : set.examples()) {
             if (e.input().length != dim) {
+                skipped++;
                 continue;
             }
             identity += 0.5 * e.weight() * Vectors.squaredDistance(e.input(), e.target());
@@ -145,7 +147,8 @@ public final class ServedModelValidator {
         double identityLoss = n == 0 ? 0 : identity / n;
         double candidateLoss = n == 0 ? 0 : candidateSum / n;
         double currentLoss = n == 0 ? 0 : currentSum / n;
-        if (!Double.isFinite(candidateLoss)) {
+        if (!Double.isFinite(candidateLoss) || (recent && n == 0 && skipped > 0)) {
+            // a candidate of another dimension than every held-out example cannot be judged: rejected
             return new SetScore(set.name(), n, identityLoss, currentLoss, candidateLoss, Double.NaN, true, false);
         }
         if (n < minHeldOut || !(identityLoss > 0)) {
@@ -167,6 +170,9 @@ public final class ServedModelValidator {
         String data = String.format(Locale.ROOT, "%s: %d held-out", s.name(), s.examples());
         if (!Double.isFinite(s.candidateLoss())) {
             return data + ", candidate loss is not finite";
+        }
+        if (recent && s.examples() == 0 && !s.passed()) {
+            return data + " of the candidate's dimension";
         }
         if (Double.isNaN(s.retention())) {
             if (s.examples() < minHeldOut || !(s.identityLoss() > 0)) {
