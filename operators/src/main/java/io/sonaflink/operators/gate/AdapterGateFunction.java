@@ -16,7 +16,6 @@ import io.sonaflink.operators.instant.InstantLoop;
 import io.sonaflink.operators.instant.InstantLoopConfig;
 import io.sonaflink.state.lora.LoraAdapter;
 import io.sonaflink.state.lora.MicroLora;
-import io.sonaflink.state.lora.TrainingExample;
 import io.sonaflink.state.math.DeterministicRandom;
 import io.sonaflink.state.serialization.StateSerializers;
 import io.sonaflink.state.serving.ServedModel;
@@ -41,7 +40,6 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -171,8 +169,7 @@ public class AdapterGateFunction
     private transient ValueStateDescriptor<Boolean> keysSeenDescriptor;
     private transient ValueState<Boolean> keysSeen;
     private transient ValueState<MicroLora> microState;
-    private transient MapState<Integer, Trajectory> heldOut;
-    private transient MapState<Long, List<Trajectory>> taskHeldOut;
+    private transient HeldOutMemory heldOut;
     private transient MapState<Integer, Float> recentQuality;
     private transient EnumMap<AdapterKind, MapState<Long, AdapterUpdate>> history;
     private transient MapState<String, AdapterUpdate> challengers;
@@ -233,10 +230,11 @@ public class AdapterGateFunction
         keysSeen = getRuntimeContext().getState(keysSeenDescriptor);
         microState = getRuntimeContext().getState(
                 new ValueStateDescriptor<>(MICRO_LORA_STATE, StateSerializers.microLora()));
-        heldOut = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>(STATE_HELD_OUT, Types.INT, EventCodecs.TRAJECTORY));
-        taskHeldOut = getRuntimeContext().getMapState(new MapStateDescriptor<>(
-                STATE_TASK_HELD_OUT, Types.LONG, new ListTypeInfo<>(EventCodecs.TRAJECTORY)));
+        heldOut = new HeldOutMemory(config,
+                getRuntimeContext().getMapState(
+                        new MapStateDescriptor<>(STATE_HELD_OUT, Types.INT, EventCodecs.TRAJECTORY)),
+                getRuntimeContext().getMapState(new MapStateDescriptor<>(
+                        STATE_TASK_HELD_OUT, Types.LONG, new ListTypeInfo<>(EventCodecs.TRAJECTORY))));
         recentQuality = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>(STATE_RECENT_QUALITY, Types.INT, Types.FLOAT));
         history = new EnumMap<>(AdapterKind.class);
@@ -314,7 +312,7 @@ public class AdapterGateFunction
         if (t.hasTarget()) {
             if (config.split().isHeldOut(t.id())) {
                 heldOutCounter.inc();
-                rememberHeldOut(t, st);
+                heldOut.add(t, st);
                 watchHeldOut(t, st, flags, decisions, out);
             } else {
                 learn(t, st, ctx, flags, decisions, out);
@@ -379,7 +377,8 @@ public class AdapterGateFunction
             Collector<AdapterUpdate> out) throws Exception {
         AdapterKind kind = candidate.kind();
         if (kind == AdapterKind.BASE && candidate.metrics().getOrDefault(BackgroundLoopOperator.METRIC_TASK_BOUNDARY, 0.0) > 0) {
-            rememberTask(candidate, st);
+            heldOut.endTask(candidate.metrics().getOrDefault(BackgroundLoopOperator.METRIC_WINDOW_START,
+                    Double.NEGATIVE_INFINITY), st);
         }
         if (flags.paused()) {
             decide(decisions, candidate.key(), kind, candidate.version(), GateDecisionType.IGNORED, 0,
@@ -391,7 +390,7 @@ public class AdapterGateFunction
         ServedModel served = servedModel(st);
         ServedModel reference = challenger == null ? served : withKind(served, kind, challenger.toAdapter());
         ServedModel proposed = withKind(served, kind, candidate.toAdapter());
-        List<ServedModelValidator.HeldOutSet> sets = heldOutSets();
+        List<ServedModelValidator.HeldOutSet> sets = heldOut.sets();
         ServedModelValidator.Verdict verdict =
                 new ServedModelValidator(flags.retention(), config.minHeldOut()).validate(proposed, reference, sets);
         Map<String, Double> numbers = new TreeMap<>(candidate.metrics());
@@ -440,77 +439,6 @@ public class AdapterGateFunction
                     + kind + " adapter and the candidate does not beat it (" + fallback.reason() + ")", null,
                     candidate.createdAt(), decisions, out);
         }
-    }
-
-    // ---------------------------------------------------------------- held-out data
-
-    /** Adds a held-out trajectory with a target to the recent ring. */
-    private void rememberHeldOut(Trajectory t, GateKeyState st) throws Exception {
-        int capacity = config.heldOutSize();
-        if (st.heldOutCapacity != capacity) {
-            dropSlotsFrom(heldOut, capacity, st.heldOutCapacity);
-            st.heldOutCapacity = capacity;
-        }
-        heldOut.put((int) (st.heldOutWritten % capacity), t);
-        st.heldOutWritten++;
-    }
-
-    /**
-     * A BaseLoRA candidate started a new task: the held-out trajectories from before its window
-     * (event time) belong to the task that ended and become its set, the latest {@code
-     * taskHeldOutSize} of them; the oldest remembered task beyond {@code rememberedTasks} is dropped.
-     */
-    private void rememberTask(AdapterUpdate candidate, GateKeyState st) throws Exception {
-        double start = candidate.metrics().getOrDefault(BackgroundLoopOperator.METRIC_WINDOW_START, Double.NEGATIVE_INFINITY);
-        List<Map.Entry<Integer, Trajectory>> before = new ArrayList<>();
-        for (Map.Entry<Integer, Trajectory> e : heldOut.entries()) {
-            if (e.getValue().timestamp() < start) {
-                before.add(Map.entry(e.getKey(), e.getValue()));
-            }
-        }
-        if (before.isEmpty() || config.rememberedTasks() == 0) {
-            return;
-        }
-        before.sort(Comparator.comparingLong((Map.Entry<Integer, Trajectory> e) -> e.getValue().timestamp())
-                .thenComparing(e -> e.getValue().id()));
-        List<Trajectory> sample = new ArrayList<>();
-        for (int i = Math.max(0, before.size() - config.taskHeldOutSize()); i < before.size(); i++) {
-            sample.add(before.get(i).getValue());
-        }
-        for (Map.Entry<Integer, Trajectory> e : before) {
-            heldOut.remove(e.getKey());
-        }
-        taskHeldOut.put(st.tasksRemembered, sample);
-        taskHeldOut.remove(st.tasksRemembered - config.rememberedTasks());
-        st.tasksRemembered++;
-    }
-
-    /** The recent held-out set first, then one per remembered task, oldest first. */
-    private List<ServedModelValidator.HeldOutSet> heldOutSets() throws Exception {
-        List<ServedModelValidator.HeldOutSet> sets = new ArrayList<>();
-        List<TrainingExample> recent = new ArrayList<>(config.heldOutSize());
-        for (Map.Entry<Integer, Trajectory> e : heldOut.entries()) {
-            if (e.getKey() < config.heldOutSize()) {
-                recent.add(example(e.getValue()));
-            }
-        }
-        sets.add(new ServedModelValidator.HeldOutSet(ServedModelValidator.RECENT, recent));
-        Map<Long, List<Trajectory>> tasks = new TreeMap<>();
-        for (Map.Entry<Long, List<Trajectory>> e : taskHeldOut.entries()) {
-            tasks.put(e.getKey(), e.getValue());
-        }
-        for (Map.Entry<Long, List<Trajectory>> e : tasks.entrySet()) {
-            List<TrainingExample> examples = new ArrayList<>(e.getValue().size());
-            for (Trajectory t : e.getValue()) {
-                examples.add(example(t));
-            }
-            sets.add(new ServedModelValidator.HeldOutSet("task" + (e.getKey() + 1), examples));
-        }
-        return sets;
-    }
-
-    private static TrainingExample example(Trajectory t) {
-        return new TrainingExample(t.embedding(), t.target(), t.weight());
     }
 
     // ---------------------------------------------------------------- watches
@@ -627,7 +555,7 @@ public class AdapterGateFunction
     @Override
     public void processBroadcastElement(Control control, Context ctx, Collector<AdapterUpdate> out) throws Exception {
         Decisions decisions = d -> ctx.output(DECISIONS, d);
-        String invalid = invalidReason(control);
+        String invalid = GateControls.invalidReason(control);
         if (invalid != null) {
             report(decisions, control, GateDecisionType.IGNORED, invalid);
             return;
@@ -671,45 +599,6 @@ public class AdapterGateFunction
             }
             case ROLLBACK -> forOwnedKeys(ctx, control, (key, st) -> rollBackByCommand(control, st, decisions, out));
             case PROMOTE -> forOwnedKeys(ctx, control, (key, st) -> promoteChallenger(control, st, decisions, out));
-        }
-    }
-
-    /** Why {@code c} cannot be applied, or null when it can. */
-    static String invalidReason(Control c) {
-        switch (c.command()) {
-            case ROLLBACK, PROMOTE:
-                if (c.version() > 0 && c.kind() == null) {
-                    return c.command() + " of a specific version needs a kind: versions are numbered per key and kind";
-                }
-                return null;
-            case PIN:
-                if (c.version() > 0 && (c.kind() == null || c.key() == null)) {
-                    return "PIN of a specific version needs a key and a kind";
-                }
-                return null;
-            case SET_GOVERNOR:
-                return c.toggles().isEmpty() ? "SET_GOVERNOR without toggles" : null;
-            case SET_THRESHOLDS:
-                if (c.thresholds().isEmpty()) {
-                    return "SET_THRESHOLDS without thresholds";
-                }
-                for (Map.Entry<String, Double> e : c.thresholds().entrySet()) {
-                    try {
-                        if (Control.THRESHOLD_RETENTION.equals(e.getKey())) {
-                            AdapterGateConfig.checkRetention(e.getValue());
-                        } else if (Control.THRESHOLD_AUTO_ROLLBACK_QUALITY.equals(e.getKey())) {
-                            AdapterGateConfig.checkAutoRollbackQuality(e.getValue());
-                        } else {
-                            return "unknown threshold '" + e.getKey() + "' (known: " + Control.THRESHOLD_RETENTION
-                                    + ", " + Control.THRESHOLD_AUTO_ROLLBACK_QUALITY + ")";
-                        }
-                    } catch (IllegalArgumentException invalid) {
-                        return invalid.getMessage();
-                    }
-                }
-                return null;
-            default:
-                return null;
         }
     }
 
@@ -985,7 +874,7 @@ public class AdapterGateFunction
     }
 
     /** Removes the slots {@code >= capacity} of a ring that was written with {@code previousCapacity}. */
-    private static <V> void dropSlotsFrom(MapState<Integer, V> ring, int capacity, int previousCapacity)
+    static <V> void dropSlotsFrom(MapState<Integer, V> ring, int capacity, int previousCapacity)
             throws Exception {
         if (previousCapacity <= capacity) {
             return;

@@ -1,6 +1,7 @@
 package io.sonaflink.operators.gate;
 
 import io.sonaflink.operators.events.AdapterKey;
+import io.sonaflink.operators.events.Control;
 
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
@@ -69,5 +70,44 @@ final class GateControls {
 
     static String scope(AdapterKey key) {
         return key == null ? "every key" : key.asString();
+    }
+
+    /** Why {@code c} cannot be applied, or null when it can. */
+    static String invalidReason(Control c) {
+        switch (c.command()) {
+            case ROLLBACK, PROMOTE:
+                if (c.version() > 0 && c.kind() == null) {
+                    return c.command() + " of a specific version needs a kind: versions are numbered per key and kind";
+                }
+                return null;
+            case PIN:
+                if (c.version() > 0 && (c.kind() == null || c.key() == null)) {
+                    return "PIN of a specific version needs a key and a kind";
+                }
+                return null;
+            case SET_GOVERNOR:
+                return c.toggles().isEmpty() ? "SET_GOVERNOR without toggles" : null;
+            case SET_THRESHOLDS:
+                if (c.thresholds().isEmpty()) {
+                    return "SET_THRESHOLDS without thresholds";
+                }
+                for (Map.Entry<String, Double> e : c.thresholds().entrySet()) {
+                    try {
+                        if (Control.THRESHOLD_RETENTION.equals(e.getKey())) {
+                            AdapterGateConfig.checkRetention(e.getValue());
+                        } else if (Control.THRESHOLD_AUTO_ROLLBACK_QUALITY.equals(e.getKey())) {
+                            AdapterGateConfig.checkAutoRollbackQuality(e.getValue());
+                        } else {
+                            return "unknown threshold '" + e.getKey() + "' (known: " + Control.THRESHOLD_RETENTION
+                                    + ", " + Control.THRESHOLD_AUTO_ROLLBACK_QUALITY + ")";
+                        }
+                    } catch (IllegalArgumentException invalid) {
+                        return invalid.getMessage();
+                    }
+                }
+                return null;
+            default:
+                return null;
+        }
     }
 }

@@ -47,13 +47,18 @@ final class GateFixtures {
     }
 
     static float[] target(float[] x) {
+        return target(x, 1f);
+    }
+
+    /** {@code x + c u (v . x)}: the planted correction scaled by {@code c}. */
+    static float[] target(float[] x, float c) {
         float vx = 0;
         for (int i = 0; i < DIM; i++) {
             vx += V[i] * x[i];
         }
         float[] y = new float[DIM];
         for (int i = 0; i < DIM; i++) {
-            y[i] = x[i] + U[i] * vx;
+            y[i] = x[i] + c * U[i] * vx;
         }
         return y;
     }

@@ -25,8 +25,6 @@ import static io.sonaflink.operators.gate.AdapterGateFunctionTest.decisions;
 import static io.sonaflink.operators.gate.AdapterGateFunctionTest.last;
 import static io.sonaflink.operators.gate.GateFixtures.DIM;
 import static io.sonaflink.operators.gate.GateFixtures.KEY;
-import static io.sonaflink.operators.gate.GateFixtures.U;
-import static io.sonaflink.operators.gate.GateFixtures.V;
 import static io.sonaflink.operators.gate.GateFixtures.candidate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -247,15 +245,8 @@ class GateServedStackTest {
         for (int i = 0; i < DIM; i++) {
             x[i] = (float) (2 * random.nextDouble() - 1);
         }
-        float vx = 0;
-        for (int i = 0; i < DIM; i++) {
-            vx += V[i] * x[i];
-        }
-        float[] y = new float[DIM];
-        for (int i = 0; i < DIM; i++) {
-            y[i] = x[i] + c * U[i] * vx;
-        }
-        return new Trajectory("s-" + next++, KEY, timestamp, x, "route", Map.of(), Map.of(), null, 0.5f, y, 1f);
+        return new Trajectory("s-" + next++, KEY, timestamp, x, "route", Map.of(), Map.of(), null, 0.5f,
+                GateFixtures.target(x, c), 1f);
     }
 
     private static AdapterUpdate lastOfKind(AdapterGateFunctionTest.Harness h, AdapterKind kind) {

@@ -3,6 +3,7 @@ package io.sonaflink.state.serving;
 import io.sonaflink.state.lora.LoraAdapter;
 import io.sonaflink.state.lora.TrainingExample;
 import io.sonaflink.state.math.DeterministicRandom;
+import io.sonaflink.state.testing.Fixtures;
 
 import org.junit.jupiter.api.Test;
 
@@ -135,15 +136,7 @@ class ServedModelValidatorTest {
             for (int i = 0; i < DIM; i++) {
                 x[i] = (float) (2 * random.nextDouble() - 1);
             }
-            float vx = 0;
-            for (int i = 0; i < DIM; i++) {
-                vx += V[i] * x[i];
-            }
-            float[] y = new float[DIM];
-            for (int i = 0; i < DIM; i++) {
-                y[i] = x[i] + U[i] * vx;
-            }
-            list.add(new TrainingExample(x, y, 1f));
+            list.add(new TrainingExample(x, Fixtures.applyLowRank(x, U, V, 1), 1f));
         }
         return list;
     }
