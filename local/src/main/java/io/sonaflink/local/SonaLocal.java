@@ -65,6 +65,8 @@ public final class SonaLocal {
      */
     static final float LOCAL_MICRO_LEARNING_RATE = 0.05f;
     static final float LOCAL_BASE_LEARNING_RATE = 0.005f;
+    /** A MicroLoRA candidate every 10 corrections, so the instant loop is judged between two 2 s cycles. */
+    static final int LOCAL_MICRO_PUBLISH_EVERY = 10;
 
     /** A serving fleet's feedback arrives within seconds; the default hold is sized for humans. */
     static final Duration LOCAL_FEEDBACK_HOLD = Duration.ofSeconds(10);
@@ -273,6 +275,7 @@ public final class SonaLocal {
         conf.set(SonaOptions.FEEDBACK_HOLD, LOCAL_FEEDBACK_HOLD);
         conf.set(SonaOptions.MICRO_LEARNING_RATE, LOCAL_MICRO_LEARNING_RATE);
         conf.set(SonaOptions.BASE_LEARNING_RATE, LOCAL_BASE_LEARNING_RATE);
+        conf.set(SonaOptions.MICRO_PUBLISH_EVERY, LOCAL_MICRO_PUBLISH_EVERY);
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, a.out.resolve("checkpoints").toAbsolutePath().toUri().toString());
         conf.set(RestOptions.PORT, KafkaBrokerProcess.freePort(8081));
         conf.addAll(Configuration.fromMap(a.settings));

@@ -71,9 +71,10 @@ import java.util.TreeMap;
  *   <li><b>Judging.</b> A candidate is scored as the served model it would make (a MicroLoRA with
  *       the champion BaseLoRA; a BaseLoRA with the MicroLoRA restarted from identity, which is
  *       what promoting it serves) against the served model, on the recent held-out set and on the
- *       held-out set kept from each earlier task ({@link ServedModelValidator}). A BaseLoRA
- *       candidate that starts a new EWC++ task moves the held-out trajectories from before its
- *       window into that earlier task's set first. A candidate that passes is published as its
+ *       held-out set kept from each earlier task, against the quality the task had when it ended
+ *       ({@link ServedModelValidator}, {@link HeldOutMemory}). A BaseLoRA candidate that starts a
+ *       new EWC++ task moves the held-out trajectories from before its window into that earlier
+ *       task's set first. A candidate that passes is published as its
  *       kind's next version, or, while the key is pinned, held as its challenger until {@link
  *       ControlCommand#PROMOTE}. When the served model is worse than the identity on the recent set
  *       and the candidate does not beat it, the kind falls back to the identity, so a champion
@@ -153,6 +154,7 @@ public class AdapterGateFunction
     static final String STATE_KEYS_SEEN = "gate-keys-seen";
     static final String STATE_HELD_OUT = "held-out";
     static final String STATE_TASK_HELD_OUT = "task-held-out";
+    static final String STATE_TASK_QUALITY = "task-quality";
     static final String STATE_RECENT_QUALITY = "recent-quality";
     static final String STATE_CHALLENGERS = "challengers";
 
@@ -234,7 +236,9 @@ public class AdapterGateFunction
                 getRuntimeContext().getMapState(
                         new MapStateDescriptor<>(STATE_HELD_OUT, Types.INT, EventCodecs.TRAJECTORY)),
                 getRuntimeContext().getMapState(new MapStateDescriptor<>(
-                        STATE_TASK_HELD_OUT, Types.LONG, new ListTypeInfo<>(EventCodecs.TRAJECTORY))));
+                        STATE_TASK_HELD_OUT, Types.LONG, new ListTypeInfo<>(EventCodecs.TRAJECTORY))),
+                getRuntimeContext().getMapState(
+                        new MapStateDescriptor<>(STATE_TASK_QUALITY, Types.LONG, Types.DOUBLE)));
         recentQuality = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>(STATE_RECENT_QUALITY, Types.INT, Types.FLOAT));
         history = new EnumMap<>(AdapterKind.class);
@@ -378,7 +382,7 @@ public class AdapterGateFunction
         AdapterKind kind = candidate.kind();
         if (kind == AdapterKind.BASE && candidate.metrics().getOrDefault(BackgroundLoopOperator.METRIC_TASK_BOUNDARY, 0.0) > 0) {
             heldOut.endTask(candidate.metrics().getOrDefault(BackgroundLoopOperator.METRIC_WINDOW_START,
-                    Double.NEGATIVE_INFINITY), st);
+                    Double.NEGATIVE_INFINITY), servedModel(st), st);
         }
         if (flags.paused()) {
             decide(decisions, candidate.key(), kind, candidate.version(), GateDecisionType.IGNORED, 0,

@@ -2,6 +2,7 @@ package io.sonaflink.operators.gate;
 
 import io.sonaflink.operators.events.Trajectory;
 import io.sonaflink.state.lora.TrainingExample;
+import io.sonaflink.state.serving.ServedModel;
 import io.sonaflink.state.serving.ServedModelValidator;
 
 import org.apache.flink.api.common.state.MapState;
@@ -15,19 +16,22 @@ import java.util.TreeMap;
 /**
  * The gate's held-out data of the current key: a ring of the recent held-out trajectories with
  * targets (map state indexed by slot, O(1) per event), and one set per earlier task, split off
- * the ring when a task ends. Validation reads them as {@link ServedModelValidator.HeldOutSet}s.
+ * the ring when a task ends, with the quality the served model had on it then (what later
+ * candidates must keep). Validation reads them as {@link ServedModelValidator.HeldOutSet}s.
  */
 final class HeldOutMemory {
 
     private final AdapterGateConfig config;
     private final MapState<Integer, Trajectory> recent;
     private final MapState<Long, List<Trajectory>> tasks;
+    private final MapState<Long, Double> taskQualities;
 
     HeldOutMemory(AdapterGateConfig config, MapState<Integer, Trajectory> recent,
-            MapState<Long, List<Trajectory>> tasks) {
+            MapState<Long, List<Trajectory>> tasks, MapState<Long, Double> taskQualities) {
         this.config = config;
         this.recent = recent;
         this.tasks = tasks;
+        this.taskQualities = taskQualities;
     }
 
     /** Adds a held-out trajectory with a target to the recent ring. */
@@ -44,10 +48,10 @@ final class HeldOutMemory {
     /**
      * A new task began with the window that starts at event time {@code windowStart}: the
      * held-out trajectories from before it belong to the task that ended and become its set, the
-     * latest {@code taskHeldOutSize} of them; the oldest remembered task beyond {@code
-     * rememberedTasks} is dropped.
+     * latest {@code taskHeldOutSize} of them, with {@code served}'s quality on them; the oldest
+     * remembered task beyond {@code rememberedTasks} is dropped.
      */
-    void endTask(double windowStart, GateKeyState st) throws Exception {
+    void endTask(double windowStart, ServedModel served, GateKeyState st) throws Exception {
         List<Map.Entry<Integer, Trajectory>> before = new ArrayList<>();
         for (Map.Entry<Integer, Trajectory> e : recent.entries()) {
             if (e.getValue().timestamp() < windowStart) {
@@ -67,7 +71,9 @@ final class HeldOutMemory {
             recent.remove(e.getKey());
         }
         tasks.put(st.tasksRemembered, sample);
+        taskQualities.put(st.tasksRemembered, ServedModelValidator.quality(served, examples(sample)));
         tasks.remove(st.tasksRemembered - config.rememberedTasks());
+        taskQualities.remove(st.tasksRemembered - config.rememberedTasks());
         st.tasksRemembered++;
     }
 
@@ -80,19 +86,25 @@ final class HeldOutMemory {
                 examples.add(example(e.getValue()));
             }
         }
-        sets.add(new ServedModelValidator.HeldOutSet(ServedModelValidator.RECENT, examples));
+        sets.add(ServedModelValidator.HeldOutSet.recent(examples));
         Map<Long, List<Trajectory>> byTask = new TreeMap<>();
         for (Map.Entry<Long, List<Trajectory>> e : tasks.entries()) {
             byTask.put(e.getKey(), e.getValue());
         }
         for (Map.Entry<Long, List<Trajectory>> e : byTask.entrySet()) {
-            List<TrainingExample> task = new ArrayList<>(e.getValue().size());
-            for (Trajectory t : e.getValue()) {
-                task.add(example(t));
-            }
-            sets.add(new ServedModelValidator.HeldOutSet("task" + (e.getKey() + 1), task));
+            Double quality = taskQualities.get(e.getKey());
+            sets.add(new ServedModelValidator.HeldOutSet("task" + (e.getKey() + 1), examples(e.getValue()),
+                    quality == null ? Double.NaN : quality));
         }
         return sets;
+    }
+
+    private static List<TrainingExample> examples(List<Trajectory> trajectories) {
+        List<TrainingExample> examples = new ArrayList<>(trajectories.size());
+        for (Trajectory t : trajectories) {
+            examples.add(example(t));
+        }
+        return examples;
     }
 
     private static TrainingExample example(Trajectory t) {

@@ -217,7 +217,9 @@ public final class EwcPlusPlus {
             currentTaskStartLoss = meanLoss;
         }
         if (!Float.isNaN(statistic)) {
-            statisticHistory[historyNext] = statistic;
+            // The test is one-sided: a loss that fell is no evidence either way, and the large falls
+            // of a task's first cycles would otherwise widen the spread a switch is measured against.
+            statisticHistory[historyNext] = Math.max(0f, statistic);
             historyNext = (historyNext + 1) % statisticHistory.length;
             historySize = Math.min(historySize + 1, statisticHistory.length);
         }

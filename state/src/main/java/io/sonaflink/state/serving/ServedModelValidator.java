@@ -17,10 +17,15 @@ import java.util.TreeMap;
  * kept from each earlier task, so forgetting is visible to the gate.
  *
  * <p>On a set, {@code L(f)} is the mean weighted loss {@code w * 1/2 ||f(x) - y||^2} and a model's
- * quality its improvement over no adapter, {@code q(f) = 1 - L(f) / L(identity)}. A set passes
- * when the candidate keeps {@code q(candidate) / q(current) >= retention}, or, where the current
- * model is no better than the identity there, when the candidate is no worse than the current
- * model: a champion worse than the identity never blocks a candidate that beats it. A set with
+ * quality its improvement over no adapter, {@code q(f) = 1 - L(f) / L(identity)}. The recent set
+ * passes when the candidate keeps {@code q(candidate) / q(current) >= retention}, or, where the
+ * current model is no better than the identity there, when the candidate is no worse than the
+ * current model: a champion worse than the identity never blocks a candidate that beats it. An
+ * earlier task's set is measured against the quality it had when the task ended, {@code q*}: it
+ * passes when {@code q(candidate) >= min(retention * q*, q(current))}. Against the current model
+ * alone, many promotions that each lose a little (a MicroLoRA every few corrections) would add up
+ * to any loss; against {@code q*} the loss is bounded, and a candidate never has to repair what
+ * it did not break. A set with
  * fewer than {@code minHeldOut} examples is too small to measure a ratio on: the recent set then
  * only requires the candidate to be no worse than the identity, and an earlier task's set is not
  * judged. The candidate is accepted when every set passes.
@@ -38,8 +43,31 @@ public final class ServedModelValidator {
         this.minHeldOut = minHeldOut;
     }
 
-    /** A named held-out set. */
-    public record HeldOutSet(String name, List<TrainingExample> examples) {}
+    /**
+     * A named held-out set.
+     *
+     * @param referenceQuality for an earlier task, the served quality on this set when the task
+     *     ended ({@code q*}); NaN for the recent set
+     */
+    public record HeldOutSet(String name, List<TrainingExample> examples, double referenceQuality) {
+
+        /** The recent set, judged against the current model. */
+        public static HeldOutSet recent(List<TrainingExample> examples) {
+            return new HeldOutSet(RECENT, examples, Double.NaN);
+        }
+    }
+
+    /** {@code q(model) = 1 - L(model) / L(identity)} on {@code examples}; NaN when the identity loss is 0. */
+    public static double quality(ServedModel model, List<TrainingExample> examples) {
+        ServedModel.Workspace ws = model.newWorkspace();
+        double identity = 0;
+        double loss = 0;
+        for (TrainingExample e : examples) {
+            identity += 0.5 * e.weight() * Vectors.squaredDistance(e.input(), e.target());
+            loss += model.loss(e.input(), e.target(), e.weight(), ws);
+        }
+        return identity > 0 ? 1 - loss / identity : Double.NaN;
+    }
 
     /**
      * One set's numbers.
@@ -49,7 +77,8 @@ public final class ServedModelValidator {
      * @param identityLoss {@code L(identity)}
      * @param currentLoss {@code L(current)}
      * @param candidateLoss {@code L(candidate)}
-     * @param retention {@code q(candidate) / q(current)}, NaN where that is not the criterion
+     * @param retention {@code q(candidate) / q(current)} on the recent set, {@code q(candidate) /
+     *     q*} on an earlier task's; NaN where that is not the criterion
      * @param judged whether the set took part in the decision
      * @param passed whether it passed (true when not judged)
      */
@@ -119,7 +148,8 @@ public final class ServedModelValidator {
             scores.add(score);
             accepted &= score.passed();
             if (score.judged() || i == 0) {
-                reason.append(reason.length() == 0 ? "" : "; ").append(describe(score, i == 0));
+                reason.append(reason.length() == 0 ? "" : "; ")
+                        .append(describe(score, i == 0, sets.get(i).referenceQuality()));
             }
         }
         return new Verdict(accepted, scores, reason.toString());
@@ -161,12 +191,19 @@ public final class ServedModelValidator {
             return new SetScore(set.name(), n, identityLoss, currentLoss, candidateLoss, Double.NaN, true,
                     candidateLoss <= currentLoss);
         }
-        double retention = (1 - candidateLoss / identityLoss) / currentQuality;
+        double candidateQuality = 1 - candidateLoss / identityLoss;
+        double reference = set.referenceQuality();
+        if (reference > 0) {
+            double bar = Math.min(retentionThreshold * reference, currentQuality);
+            return new SetScore(set.name(), n, identityLoss, currentLoss, candidateLoss, candidateQuality / reference,
+                    true, candidateQuality >= bar);
+        }
+        double retention = candidateQuality / currentQuality;
         return new SetScore(set.name(), n, identityLoss, currentLoss, candidateLoss, retention, true,
                 retention >= retentionThreshold);
     }
 
-    private String describe(SetScore s, boolean recent) {
+    private String describe(SetScore s, boolean recent, double reference) {
         String data = String.format(Locale.ROOT, "%s: %d held-out", s.name(), s.examples());
         if (!Double.isFinite(s.candidateLoss())) {
             return data + ", candidate loss is not finite";
@@ -183,6 +220,14 @@ public final class ServedModelValidator {
             return String.format(Locale.ROOT, "%s, served model no better than identity (q=%.4f): candidate loss "
                             + "%.6g %s current %.6g (identity %.6g)", data, s.currentQuality(), s.candidateLoss(),
                     s.passed() ? "<=" : ">", s.currentLoss(), s.identityLoss());
+        }
+        if (reference > 0) {
+            boolean kept = s.retention() >= retentionThreshold;
+            return String.format(Locale.ROOT, "%s, retention %.4f %s %.4f of q*=%.4f when the task ended%s: "
+                            + "q(candidate)=%.4f vs q(served)=%.4f (loss %.6g vs %.6g, identity %.6g)", data,
+                    s.retention(), kept ? ">=" : "<", retentionThreshold, reference,
+                    kept ? "" : s.passed() ? ", but no worse than served" : "", s.candidateQuality(),
+                    s.currentQuality(), s.candidateLoss(), s.currentLoss(), s.identityLoss());
         }
         return String.format(Locale.ROOT, "%s, retention %.4f %s %.4f: q(candidate)=%.4f vs q(served)=%.4f "
                         + "(loss %.6g vs %.6g, identity %.6g)", data, s.retention(), s.passed() ? ">=" : "<",

@@ -38,6 +38,40 @@ class EwcPlusPlusTest {
         assertThat(base.ewc().boundariesDetected()).isEqualTo(1);
     }
 
+    /**
+     * A processing-time window rarely ends at a task switch: with any share of the new task in the
+     * window of the switch, exactly one boundary fires, in that window or the next.
+     */
+    @Test
+    void aSwitchInsideAWindowIsDetectedWithinTwoCycles() {
+        BaseLoraConfig d = BaseLoraConfig.DEFAULT;
+        for (float lr : new float[] {0.001f, 0.005f}) {
+            BaseLoraConfig config = new BaseLoraConfig(d.rank(), d.alpha(), d.layers(), lr, d.epochs(), d.batchSize(),
+                    d.probeSamples());
+            for (int window : new int[] {60, 150}) {
+                for (double share : new double[] {0.1, 0.3, 0.5, 0.7, 0.9}) {
+                    for (long seed : new long[] {1, 2, 3}) {
+                        TaskSwitchStream stream = new TaskSwitchStream(64, 2, 8, 2, seed);
+                        BaseLora base = BaseLora.create(64, config, EwcConfig.DEFAULT, 5L);
+                        DeterministicRandom random = new DeterministicRandom(seed);
+                        List<Integer> boundaries = new ArrayList<>();
+                        for (int cycle = 0; cycle < 12; cycle++) {
+                            List<TrainingExample> batch = new ArrayList<>();
+                            int ofB = cycle < 8 ? 0 : cycle == 8 ? (int) (share * window) : window;
+                            batch.addAll(stream.examples(0, window - ofB, random));
+                            batch.addAll(stream.examples(1, ofB, random));
+                            if (base.train(batch, config, EwcConfig.DEFAULT).taskBoundary()) {
+                                boundaries.add(cycle);
+                            }
+                        }
+                        assertThat(boundaries).as("lr %s, window %d, share %.1f, seed %d", lr, window, share, seed)
+                                .hasSize(1).allSatisfy(c -> assertThat(c).isBetween(8, 9));
+                    }
+                }
+            }
+        }
+    }
+
     /** 50 cycles of one task, with noisy targets: at most one false boundary. */
     @Test
     void stationaryStreamStaysQuiet() {

@@ -100,13 +100,41 @@ class ServedModelValidatorTest {
         }
         var validator = new ServedModelValidator(0.95, 20);
         var verdict = validator.validate(served(0f), served(1f), List.of(
-                new ServedModelValidator.HeldOutSet(ServedModelValidator.RECENT, recentIdentity),
-                new ServedModelValidator.HeldOutSet("task1", earlier)));
+                ServedModelValidator.HeldOutSet.recent(recentIdentity),
+                new ServedModelValidator.HeldOutSet("task1", earlier, 1.0)));
         assertThat(verdict.accepted()).isFalse();
         assertThat(verdict.scores().get(1).retention()).isCloseTo(0.0, within(1e-5));
-        assertThat(verdict.reason()).contains("task1: 30 held-out, retention 0.0000 < 0.9500");
+        assertThat(verdict.reason()).contains("task1: 30 held-out, retention 0.0000 < 0.9500 of q*=1.0000");
         // without that set the same candidate would pass
         assertThat(validator.validate(served(0f), served(1f), sets(recentIdentity)).accepted()).isTrue();
+    }
+
+    /**
+     * An earlier task is measured against the quality it had when it ended, so small losses do not
+     * add up: each candidate below may lose at most 5 % of that, however many came before it.
+     */
+    @Test
+    void forgettingAnEarlierTaskIsBoundedAcrossManyPromotions() {
+        List<TrainingExample> earlier = heldOut(30);
+        var validator = new ServedModelValidator(0.95, 20);
+        // q(c) = 1 - (1 - c)^2: c = 0.8 keeps 0.96 of q* = 1, c = 0.75 keeps 0.9375
+        ServedModel current = served(1f);
+        for (float c : new float[] {0.9f, 0.8f}) {
+            var step = validator.validate(served(c), current, List.of(ServedModelValidator.HeldOutSet.recent(List.of()),
+                    new ServedModelValidator.HeldOutSet("task1", earlier, 1.0)));
+            assertThat(step.accepted()).as("c = %s", c).isTrue();
+            current = served(c);
+        }
+        // against the current model alone (q 0.96) this step keeps 0.977 and would pass
+        var tooFar = validator.validate(served(0.75f), current, List.of(ServedModelValidator.HeldOutSet.recent(List.of()),
+                new ServedModelValidator.HeldOutSet("task1", earlier, 1.0)));
+        assertThat(tooFar.accepted()).isFalse();
+        // a served model already below the bound only has to get no worse
+        var noWorse = validator.validate(served(0.75f), served(0.75f), List.of(
+                ServedModelValidator.HeldOutSet.recent(List.of()),
+                new ServedModelValidator.HeldOutSet("task1", earlier, 1.0)));
+        assertThat(noWorse.accepted()).isTrue();
+        assertThat(noWorse.reason()).contains("but no worse than served");
     }
 
     @Test
@@ -126,7 +154,7 @@ class ServedModelValidatorTest {
     }
 
     private static List<ServedModelValidator.HeldOutSet> sets(List<TrainingExample> recent) {
-        return List.of(new ServedModelValidator.HeldOutSet(ServedModelValidator.RECENT, recent));
+        return List.of(ServedModelValidator.HeldOutSet.recent(recent));
     }
 
     private List<TrainingExample> heldOut(int n) {
