@@ -79,7 +79,7 @@ public final class SonaOptions {
 
     public static final ConfigOption<Integer> MICRO_PUBLISH_EVERY = ConfigOptions.key("sona.micro.publish-every")
             .intType().defaultValue(InstantLoopConfig.DEFAULT_PUBLISH_EVERY_UPDATES)
-            .withDescription("A MicroLoRA update is published every this many applied updates.");
+            .withDescription("The MicroLoRA becomes a candidate for the gate every this many applied updates.");
 
     public static final ConfigOption<Duration> MICRO_PUBLISH_INTERVAL = ConfigOptions.key("sona.micro.publish-interval")
             .durationType().defaultValue(Duration.ofMillis(InstantLoopConfig.DEFAULT_PUBLISH_INTERVAL_MS))
