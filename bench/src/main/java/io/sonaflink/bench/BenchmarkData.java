@@ -2,7 +2,6 @@ package io.sonaflink.bench;
 
 import io.sonaflink.state.bank.Pattern;
 import io.sonaflink.state.bank.ReasoningBank;
-import io.sonaflink.state.bank.ReasoningBankConfig;
 import io.sonaflink.state.math.DeterministicRandom;
 import io.sonaflink.state.sample.TrajectorySample;
 
@@ -150,8 +149,7 @@ public final class BenchmarkData {
 
     /**
      * {@code count} confident, mutually dissimilar patterns: independent Gaussian centroids (in 256
-     * dimensions their pairwise cosine is about N(0, 1/256), far below the 0.95 consolidation
-     * threshold), 50 samples each, quality 0.8 with standard deviation 0.05 (confidence about 0.93).
+     * dimensions their pairwise cosine is about N(0, 1/256)), 50 samples each, quality 0.8 with standard deviation 0.05 (confidence about 0.93).
      */
     public static List<Pattern> separatedPatterns(int count, int dim, long seed) {
         float[][] centroids = unitScaleVectors(count, dim, seed);
@@ -174,16 +172,12 @@ public final class BenchmarkData {
         return patterns;
     }
 
-    /**
-     * A bank holding exactly {@code count} patterns of {@link #separatedPatterns}, built through
-     * {@link ReasoningBank#merge} as the background loop would.
-     */
+    /** A bank holding exactly {@code count} patterns of {@link #separatedPatterns}. */
     public static ReasoningBank patternBank(int count, int dim, long seed) {
         ReasoningBank bank = ReasoningBank.create(dim);
-        ReasoningBankConfig defaults = ReasoningBankConfig.DEFAULT;
-        ReasoningBankConfig config = new ReasoningBankConfig(
-                Math.max(defaults.capacity(), count), defaults.confidenceThreshold(), defaults.consolidationThreshold());
-        bank.merge(separatedPatterns(count, dim, seed), config, 1L);
+        for (Pattern p : separatedPatterns(count, dim, seed)) {
+            bank.add(p);
+        }
         if (bank.size() != count) {
             throw new IllegalStateException("expected a bank of " + count + " patterns, got " + bank.size());
         }

@@ -101,7 +101,8 @@ public final class SonaOptions {
 
     public static final ConfigOption<Integer> PATTERN_CLUSTERS = ConfigOptions.key("sona.background.pattern-clusters")
             .intType().defaultValue(BackgroundConfig.DEFAULT.patternClusters())
-            .withDescription("k of k-means per window.");
+            .withDescription("Centres per window: the bank's patterns, then new ones up to this (at least a quarter "
+                    + "of it). Set it above the number of clusters: pieces of one cluster are joined.");
 
     public static final ConfigOption<Float> QUALITY_THRESHOLD = ConfigOptions.key("sona.background.quality-threshold")
             .floatType().defaultValue(BackgroundConfig.DEFAULT.qualityThreshold())
@@ -124,10 +125,21 @@ public final class SonaOptions {
                     .floatType().defaultValue(ReasoningBankConfig.DEFAULT.confidenceThreshold())
                     .withDescription("Minimum confidence for a new pattern to be stored.");
 
-    public static final ConfigOption<Float> CONSOLIDATION_THRESHOLD =
-            ConfigOptions.key("sona.bank.consolidation-threshold")
-                    .floatType().defaultValue(ReasoningBankConfig.DEFAULT.consolidationThreshold())
-                    .withDescription("Cosine similarity at which two patterns are merged.");
+    public static final ConfigOption<Float> BANK_SEPARATION = ConfigOptions.key("sona.bank.separation")
+            .floatType().defaultValue(ReasoningBankConfig.DEFAULT.separation())
+            .withDescription("Two clusters are one pattern when the density of their members halfway between "
+                    + "their centres, each cluster weighing the same, is at least this share of the density at "
+                    + "the sparser centre (no valley).");
+
+    public static final ConfigOption<Integer> BANK_MEMORY_WINDOWS = ConfigOptions.key("sona.bank.memory-windows")
+            .intType().defaultValue(ReasoningBankConfig.DEFAULT.memoryWindows())
+            .withDescription("A pattern's history weighs at most this many times a window's members when it is "
+                    + "refined, so a drifting cluster is followed.");
+
+    public static final ConfigOption<Integer> BANK_RETIRE_AFTER = ConfigOptions.key("sona.bank.retire-after-cycles")
+            .intType().defaultValue(ReasoningBankConfig.DEFAULT.retireAfterCycles())
+            .withDescription("A pattern no trajectory was nearest to for this many cycles is retired (a new "
+                    + "cluster's trajectories make a new pattern).");
 
     public static final ConfigOption<Integer> BASE_RANK = ConfigOptions.key("sona.base.rank")
             .intType().defaultValue(BaseLoraConfig.DEFAULT.rank())
@@ -368,7 +380,7 @@ public final class SonaOptions {
         return new BackgroundConfig(c.get(QUALITY_THRESHOLD), c.get(PATTERN_CLUSTERS), c.get(MIN_TRAJECTORIES),
                 c.get(MAX_TRAJECTORIES), new KMeansConfig(c.get(KMEANS_MAX_ITERATIONS), c.get(KMEANS_CONVERGENCE)),
                 new ReasoningBankConfig(c.get(BANK_CAPACITY), c.get(PATTERN_CONFIDENCE_THRESHOLD),
-                        c.get(CONSOLIDATION_THRESHOLD)),
+                        c.get(BANK_SEPARATION), c.get(BANK_MEMORY_WINDOWS), c.get(BANK_RETIRE_AFTER)),
                 baseLora(c), ewc(c));
     }
 

@@ -7,6 +7,7 @@ import io.sonaflink.operators.events.EventCodecs;
 import io.sonaflink.operators.events.PatternSnapshot;
 import io.sonaflink.operators.events.SkillMap;
 import io.sonaflink.operators.events.Trajectory;
+import io.sonaflink.state.bank.MergeReport;
 import io.sonaflink.state.bank.ReasoningBank;
 import io.sonaflink.state.cycle.BackgroundLearner;
 import io.sonaflink.state.cycle.CycleReport;
@@ -81,6 +82,10 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
     public static final String CYCLES_COUNTER = "backgroundCycles";
     /** Counter of windows carried over into the next one for lack of trajectories. */
     public static final String CARRIED_OVER_COUNTER = "windowsCarriedOver";
+    /** Counter of qualified trajectories in no pattern: their cluster was too small to store. */
+    public static final String UNPLACED_COUNTER = "unplacedTrajectories";
+    /** Counter of patterns retired (no trajectory nearest to them) or absorbed into another. */
+    public static final String PATTERNS_RETIRED_COUNTER = "patternsRetired";
 
     /** Names of the candidate's metrics. */
     public static final String METRIC_CYCLE_SAMPLES = "cycleSamples";
@@ -96,6 +101,14 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
     public static final String METRIC_EWC_PENALTY = "ewcPenalty";
     public static final String METRIC_EWC_TASKS = "ewcTasks";
     public static final String METRIC_PATTERNS = "patterns";
+    /** What the cycle did to the bank ({@link MergeReport}). */
+    public static final String METRIC_PATTERNS_INSERTED = "patternsInserted";
+    public static final String METRIC_PATTERNS_REFINED = "patternsRefined";
+    public static final String METRIC_PATTERNS_ABSORBED = "patternsAbsorbed";
+    public static final String METRIC_PATTERNS_RETIRED = "patternsRetired";
+    public static final String METRIC_PATTERNS_EVICTED = "patternsEvicted";
+    /** Qualified trajectories of clusters too small to become a pattern this cycle. */
+    public static final String METRIC_UNPLACED_TRAJECTORIES = "unplacedTrajectories";
     /** Event time of the window's first trajectory. */
     public static final String METRIC_WINDOW_START = "windowStart";
 
@@ -124,6 +137,8 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
     private transient Counter cyclesRun;
     private transient Counter windowsCarriedOver;
     private transient Counter taskBoundaries;
+    private transient Counter unplacedTrajectories;
+    private transient Counter patternsRetired;
     private transient volatile TrainingReport lastTraining;
 
     public BackgroundLoopOperator(BackgroundLoopConfig config) {
@@ -147,6 +162,8 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
         cyclesRun = getMetricGroup().counter(CYCLES_COUNTER);
         windowsCarriedOver = getMetricGroup().counter(CARRIED_OVER_COUNTER);
         taskBoundaries = getMetricGroup().counter(TASK_BOUNDARIES_COUNTER);
+        unplacedTrajectories = getMetricGroup().counter(UNPLACED_COUNTER);
+        patternsRetired = getMetricGroup().counter(PATTERNS_RETIRED_COUNTER);
         getMetricGroup().gauge(GAUGE_GRADIENT_NORM, () -> lastTraining == null ? Double.NaN : lastTraining.gradientNorm());
         getMetricGroup().gauge(GAUGE_BOUNDARY_Z_SCORE, () -> lastTraining == null ? Double.NaN : lastTraining.zScore());
         getMetricGroup().gauge(GAUGE_EWC_LAMBDA, () -> lastTraining == null ? Double.NaN : lastTraining.lambda());
@@ -248,6 +265,8 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
         if (report.training().taskBoundary()) {
             taskBoundaries.inc();
         }
+        unplacedTrajectories.inc(report.merge().unplaced());
+        patternsRetired.inc(report.merge().retired() + report.merge().absorbed());
 
         AdapterKey key = key();
         Map<String, Double> metrics = metrics(report, keyBank);
@@ -277,6 +296,13 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
         AdapterUpdate.putMetric(m, METRIC_EWC_PENALTY, training.penalty());
         m.put(METRIC_EWC_TASKS, (double) training.tasksRemembered());
         m.put(METRIC_PATTERNS, (double) keyBank.size());
+        MergeReport merge = report.merge();
+        m.put(METRIC_PATTERNS_INSERTED, (double) merge.inserted());
+        m.put(METRIC_PATTERNS_REFINED, (double) merge.refined());
+        m.put(METRIC_PATTERNS_ABSORBED, (double) merge.absorbed());
+        m.put(METRIC_PATTERNS_RETIRED, (double) merge.retired());
+        m.put(METRIC_PATTERNS_EVICTED, (double) merge.evicted());
+        m.put(METRIC_UNPLACED_TRAJECTORIES, (double) merge.unplaced());
         return m;
     }
 

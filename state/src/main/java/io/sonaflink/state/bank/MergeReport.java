@@ -1,12 +1,20 @@
 package io.sonaflink.state.bank;
 
 /**
- * What merging one cycle's patterns into the bank did.
+ * What one learning cycle did to the bank ({@link PatternLearner}).
  *
- * @param inserted new patterns stored
- * @param merged candidates absorbed into an existing, similar pattern
- * @param rejected candidates below the confidence threshold
- * @param consolidated stored patterns merged into another by consolidation
+ * @param inserted new patterns stored (clusters no stored pattern covered)
+ * @param refined stored patterns refined by this window's members
+ * @param rejected new clusters not stored: fewer than {@link PatternLearner#MIN_NEW_PATTERN_SAMPLES}
+ *     members or below the confidence threshold
+ * @param absorbed stored patterns found to be one cluster with another and removed: the window's
+ *     trajectories of that cluster refine the other
+ * @param retired stored patterns no trajectory was nearest to for {@code retireAfterCycles} cycles
  * @param evicted patterns evicted for capacity
+ * @param unplaced trajectories of the rejected clusters: in no pattern this cycle, counted, not lost
  */
-public record MergeReport(int inserted, int merged, int rejected, int consolidated, int evicted) {}
+public record MergeReport(int inserted, int refined, int rejected, int absorbed, int retired, int evicted,
+        int unplaced) {
+
+    public static final MergeReport NONE = new MergeReport(0, 0, 0, 0, 0, 0, 0);
+}

@@ -61,27 +61,27 @@ public record Pattern(
     }
 
     /**
-     * The sample-weighted merge of {@code this} and {@code other}, keeping this pattern's id and
-     * creation cycle. Centroid and continuous parameters are weighted means, quality statistics
-     * combine exactly (Chan et al.), and discrete parameters come from the pattern with more
-     * samples, the closest available stand-in for the mode of the union.
+     * The merge of {@code this} and {@code other}, keeping this pattern's id and creation cycle:
+     * centroid and continuous parameters are means with this side weighing {@code weightA} and the
+     * other {@code weightB}, quality statistics combine exactly (Chan et al.), and discrete
+     * parameters come from the heavier side, the closest available stand-in for the mode.
      */
-    public Pattern mergedWith(Pattern other, long cycle) {
+    private Pattern mergedWith(Pattern other, long cycle, double weightA, double weightB) {
         if (other.centroid.length != centroid.length) {
             throw new IllegalArgumentException("patterns differ in dimension");
         }
         long n = sampleCount + other.sampleCount;
-        double wa = (double) sampleCount / n;
-        double wb = (double) other.sampleCount / n;
+        double wa = weightA / (weightA + weightB);
+        double wb = weightB / (weightA + weightB);
         float[] merged = new float[centroid.length];
         for (int i = 0; i < merged.length; i++) {
             merged[i] = (float) (wa * centroid[i] + wb * other.centroid[i]);
         }
         double delta = other.qualityMean - qualityMean;
-        double mean = qualityMean + delta * wb;
+        double mean = qualityMean + delta * other.sampleCount / n;
         double m2 = qualitySquaredDeviations + other.qualitySquaredDeviations
                 + delta * delta * sampleCount * (double) other.sampleCount / n;
-        Pattern major = sampleCount >= other.sampleCount ? this : other;
+        Pattern major = weightA >= weightB ? this : other;
         Map<String, Double> numeric = new TreeMap<>();
         for (Map.Entry<String, Double> e : numericParams.entrySet()) {
             Double o = other.numericParams.get(e.getKey());
@@ -91,6 +91,18 @@ public record Pattern(
             numeric.putIfAbsent(e.getKey(), e.getValue());
         }
         return new Pattern(id, merged, n, mean, m2, major.route, major.discreteParams, numeric, createdCycle, cycle);
+    }
+
+    /**
+     * This pattern refined by the same cluster's members in a new window, {@code window} (mini-batch
+     * k-means): counts and quality statistics add up exactly; the centroid, the continuous
+     * parameters, and the route and discrete parameters (taken from the heavier side) weigh the
+     * pattern's history at most {@code memoryWindows} times the window, so a drifting cluster is
+     * followed with a memory of about that many windows. Keeps this pattern's id and creation cycle.
+     */
+    public Pattern refinedBy(Pattern window, int memoryWindows, long cycle) {
+        double history = Math.min((double) sampleCount, (double) memoryWindows * window.sampleCount);
+        return mergedWith(window, cycle, history, window.sampleCount);
     }
 
     @Override

@@ -10,9 +10,10 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The per-key store of learned patterns (seed 004, {@code DagReasoningBank}): cosine top-k search,
- * merging each cycle's patterns without duplicating ones already known, consolidation of near
- * duplicates by sample-weighted average, and eviction of the least confident pattern at capacity.
+ * The per-key store of learned patterns (seed 004, {@code DagReasoningBank}): cosine top-k search
+ * and eviction of the least confident pattern at capacity. A learning cycle refines it as a model
+ * ({@link PatternLearner}): its patterns seed the cycle's clustering, so one real cluster stays one
+ * pattern, with one id, across cycles.
  *
  * <p>Search runs over a transposed copy of all centroids with precomputed inverse norms, rebuilt
  * lazily after a change, so a top-1 query is one vectorised sweep ({@link Vectors#dotAll}).
@@ -100,85 +101,33 @@ public final class ReasoningBank {
         return new SimilarPattern(patterns.get(best), sims[best]);
     }
 
-    /**
-     * Merges one cycle's patterns: a candidate below the confidence threshold is rejected; one at
-     * or above the consolidation threshold of cosine similarity to a stored pattern is absorbed
-     * into it (so a stationary stream does not duplicate patterns cycle after cycle); any other
-     * is stored under a new id. Then near-duplicates among the changed patterns are consolidated
-     * and the least confident patterns are evicted down to capacity.
-     */
-    public MergeReport merge(List<Pattern> candidates, ReasoningBankConfig config, long cycle) {
-        int inserted = 0;
-        int merged = 0;
-        int rejected = 0;
-        Set<Long> changed = new HashSet<>();
-        for (Pattern candidate : candidates) {
-            checkDim(dim, candidate.centroid());
-            if (candidate.confidence() < config.confidenceThreshold()) {
-                rejected++;
-                continue;
-            }
-            SimilarPattern nearest = findBest(candidate.centroid());
-            if (nearest != null && nearest.similarity() >= config.consolidationThreshold()) {
-                replace(nearest.pattern(), nearest.pattern().mergedWith(candidate, cycle));
-                changed.add(nearest.pattern().id());
-                merged++;
-            } else {
-                Pattern stored = candidate.withId(nextId++);
-                patterns.add(stored);
+    /** Stores {@code pattern} under the next id and returns it as stored. */
+    public Pattern add(Pattern pattern) {
+        checkDim(dim, pattern.centroid());
+        Pattern stored = pattern.withId(nextId++);
+        patterns.add(stored);
+        indexValid = false;
+        return stored;
+    }
+
+    /** Replaces the stored pattern with {@code updated}'s id. */
+    void replace(Pattern updated) {
+        checkDim(dim, updated.centroid());
+        for (int p = 0; p < patterns.size(); p++) {
+            if (patterns.get(p).id() == updated.id()) {
+                patterns.set(p, updated);
                 indexValid = false;
-                changed.add(stored.id());
-                inserted++;
+                return;
             }
         }
-        int consolidated = consolidate(changed, config.consolidationThreshold(), cycle);
-        int evicted = evictToCapacity(config.capacity());
-        return new MergeReport(inserted, merged, rejected, consolidated, evicted);
+        throw new IllegalArgumentException("no pattern " + updated.id());
     }
 
-    /**
-     * Merges every pair of patterns at or above {@code threshold} cosine similarity (the
-     * lower id absorbs the other), repeating until no such pair is left.
-     *
-     * @return patterns absorbed
-     */
-    public int consolidateAll(float threshold, long cycle) {
-        Set<Long> all = new HashSet<>();
-        for (Pattern p : patterns) {
-            all.add(p.id());
-        }
-        return consolidate(all, threshold, cycle);
-    }
-
-    /** Consolidates pairs that involve at least one pattern of {@code changed}. */
-    private int consolidate(Set<Long> changed, float threshold, long cycle) {
-        int absorbed = 0;
-        boolean again = true;
-        while (again) {
-            again = false;
-            outer:
-            for (int i = 0; i < patterns.size(); i++) {
-                Pattern a = patterns.get(i);
-                for (int j = i + 1; j < patterns.size(); j++) {
-                    Pattern b = patterns.get(j);
-                    if (!changed.contains(a.id()) && !changed.contains(b.id())) {
-                        continue;
-                    }
-                    if (Vectors.cosine(a.centroid(), b.centroid()) >= threshold) {
-                        Pattern keep = a.id() < b.id() ? a : b;
-                        Pattern drop = keep == a ? b : a;
-                        patterns.set(patterns.indexOf(keep), keep.mergedWith(drop, cycle));
-                        patterns.remove(drop);
-                        changed.add(keep.id());
-                        indexValid = false;
-                        absorbed++;
-                        again = true;
-                        break outer;
-                    }
-                }
-            }
-        }
-        return absorbed;
+    /** Removes the pattern with {@code id}; returns whether there was one. */
+    boolean remove(long id) {
+        boolean removed = patterns.removeIf(p -> p.id() == id);
+        indexValid = indexValid && !removed;
+        return removed;
     }
 
     /** Evicts the least confident patterns (the older one on a tie) until at most {@code capacity} remain. */
@@ -198,11 +147,6 @@ public final class ReasoningBank {
             evicted++;
         }
         return evicted;
-    }
-
-    private void replace(Pattern old, Pattern updated) {
-        patterns.set(patterns.indexOf(old), updated);
-        indexValid = false;
     }
 
     /** Cosine similarity of {@code query} to each pattern, in bank order (a reused buffer). */

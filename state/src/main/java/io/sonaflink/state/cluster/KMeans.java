@@ -40,7 +40,33 @@ public final class KMeans {
         int kSeed = Math.min(k, n);
         Seeding seeding = new Seeding(data, n, dim, kSeed);
         seeding.run(defaultLocalTrials(kSeed), new DeterministicRandom(seed));
-        return lloyd(data, n, dim, seeding, config);
+        return lloyd(data, n, dim, seeding, config, true);
+    }
+
+    /**
+     * Lloyd from {@code initialCount} given centres (row-major in {@code initial}) plus up to
+     * {@code extraSeeds} greedy k-means++ centres drawn against them (D² to the nearest given or
+     * chosen centre): a clustering that refines an earlier one and adds centres where the data is
+     * not covered. Unlike {@link #cluster}, an empty cluster stays empty and keeps its centre: a
+     * given centre nobody is near this time is not turned into a one-point cluster.
+     */
+    public static KMeansResult refine(float[] data, int n, int dim, float[] initial, int initialCount, int extraSeeds,
+            KMeansConfig config, long seed) {
+        if (n <= 0 || dim <= 0 || initialCount < 0 || extraSeeds < 0 || initialCount + extraSeeds <= 0) {
+            throw new IllegalArgumentException("need points and at least one centre");
+        }
+        if (initial.length < initialCount * dim || data.length < n * dim) {
+            throw new IllegalArgumentException("data or initial centres hold fewer values than their sizes");
+        }
+        int k = initialCount + Math.min(extraSeeds, n);
+        Seeding seeding = new Seeding(data, n, dim, k);
+        DeterministicRandom random = new DeterministicRandom(seed);
+        double total = initialCount > 0 ? seeding.startWith(initial, 0) : seeding.startWith(data, random.nextInt(n) * dim);
+        for (int c = 1; c < initialCount; c++) {
+            total = seeding.addCentre(initial, c * dim);
+        }
+        seeding.grow(total, defaultLocalTrials(k), random);
+        return lloyd(data, n, dim, seeding, config, false);
     }
 
     /**
@@ -118,15 +144,28 @@ public final class KMeans {
             if (localTrials < 1) {
                 throw new IllegalArgumentException("localTrials must be positive: " + localTrials);
             }
-            int first = random.nextInt(n);
-            System.arraycopy(data, first * dim, centers, 0, dim);
+            grow(startWith(data, random.nextInt(n) * dim), localTrials, random);
+        }
+
+        /** Makes {@code src[off .. off + dim)} the first centre; returns the total squared distance. */
+        double startWith(float[] src, int off) {
+            System.arraycopy(src, off, centers, 0, dim);
             double total = 0.0;
             for (int i = 0; i < n; i++) {
                 minDist[i] = Vectors.squaredDistance(data, i * dim, centers, 0, dim);
                 total += minDist[i];
             }
             Arrays.fill(secondLower, Float.POSITIVE_INFINITY);
+            Arrays.fill(nearest, 0);
             chosen = 1;
+            return total;
+        }
+
+        /** Greedy D² seeding of the remaining centres, from the current total squared distance. */
+        void grow(double total, int localTrials, DeterministicRandom random) {
+            if (chosen >= k) {
+                return;
+            }
             int[] sample = localTrials > 1 ? sampleIndices(evaluationSampleSize(n, k), random) : null;
             while (chosen < k && total > 0.0) {
                 int next = sampleProportional(minDist, total, random);
@@ -141,14 +180,14 @@ public final class KMeans {
                         }
                     }
                 }
-                total = add(next);
+                total = addCentre(data, next * dim);
             }
         }
 
-        /** Adds point {@code p} as the next centre; updates distances and bounds; returns the new total. */
-        private double add(int p) {
+        /** Adds {@code src[off .. off + dim)} as the next centre; updates distances and bounds; returns the new total. */
+        double addCentre(float[] src, int off) {
             int cOff = chosen * dim;
-            System.arraycopy(data, p * dim, centers, cOff, dim);
+            System.arraycopy(src, off, centers, cOff, dim);
             centerDistances(cOff);
             double total = 0.0;
             for (int i = 0; i < n; i++) {
@@ -216,7 +255,8 @@ public final class KMeans {
         }
     }
 
-    private static KMeansResult lloyd(float[] data, int n, int dim, Seeding seeding, KMeansConfig config) {
+    private static KMeansResult lloyd(float[] data, int n, int dim, Seeding seeding, KMeansConfig config,
+            boolean repairEmpty) {
         int k = seeding.chosen;
         float[] centroids = seeding.chosen == seeding.k
                 ? seeding.centers : Arrays.copyOf(seeding.centers, k * dim);
@@ -240,7 +280,8 @@ public final class KMeans {
         boolean converged = false;
         while (iterations < config.maxIterations() && k > 1) {
             iterations++;
-            float maxShift = updateCentroids(data, n, dim, k, centroids, assignment, upper, lower, sums, sizes, moved);
+            float maxShift = updateCentroids(data, n, dim, k, centroids, assignment, upper, lower, sums, sizes, moved,
+                    repairEmpty);
             converged = maxShift <= config.tolerance();
             if (maxShift == 0f) {
                 break;
@@ -279,7 +320,7 @@ public final class KMeans {
         if (k == 1) {
             converged = true;
             Arrays.fill(assignment, 0);
-            updateCentroids(data, n, dim, k, centroids, assignment, upper, lower, sums, sizes, moved);
+            updateCentroids(data, n, dim, k, centroids, assignment, upper, lower, sums, sizes, moved, repairEmpty);
         }
         Arrays.fill(sizes, 0);
         double inertia = 0.0;
@@ -351,10 +392,10 @@ public final class KMeans {
         }
     }
 
-    /** Moves each centroid to its members' mean; repairs empty clusters. Returns the largest move. */
+    /** Moves each centroid to its members' mean; repairs empty clusters if asked. Returns the largest move. */
     private static float updateCentroids(
             float[] data, int n, int dim, int k, float[] centroids, int[] assignment, float[] upper,
-            float[] lower, double[] sums, int[] sizes, float[] moved) {
+            float[] lower, double[] sums, int[] sizes, float[] moved, boolean repairEmpty) {
         Arrays.fill(sums, 0.0);
         Arrays.fill(sizes, 0);
         for (int i = 0; i < n; i++) {
@@ -366,7 +407,7 @@ public final class KMeans {
                 sums[off + j] += data[xOff + j];
             }
         }
-        for (int c = 0; c < k; c++) {
+        for (int c = 0; c < k && repairEmpty; c++) {
             if (sizes[c] == 0) {
                 int donor = farthestPointOfSharedCluster(n, assignment, upper, sizes);
                 if (donor < 0) {
@@ -390,6 +431,10 @@ public final class KMeans {
         float maxShift = 0f;
         float[] updated = new float[dim];
         for (int c = 0; c < k; c++) {
+            if (sizes[c] == 0) {
+                moved[c] = 0f; // empty and not repaired: the centre stays where it was
+                continue;
+            }
             int off = c * dim;
             double inv = 1.0 / sizes[c];
             for (int j = 0; j < dim; j++) {

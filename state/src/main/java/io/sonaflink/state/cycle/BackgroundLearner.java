@@ -1,11 +1,7 @@
 package io.sonaflink.state.cycle;
 
-import io.sonaflink.state.bank.MergeReport;
-import io.sonaflink.state.bank.Pattern;
-import io.sonaflink.state.bank.PatternExtractor;
+import io.sonaflink.state.bank.PatternLearner;
 import io.sonaflink.state.bank.ReasoningBank;
-import io.sonaflink.state.cluster.KMeans;
-import io.sonaflink.state.cluster.KMeansResult;
 import io.sonaflink.state.lora.BaseLora;
 import io.sonaflink.state.lora.TrainingExample;
 import io.sonaflink.state.lora.TrainingReport;
@@ -16,8 +12,9 @@ import java.util.List;
 
 /**
  * One background learning cycle over a window's trajectories, in seed 002's order: quality
- * filter, k-means++, pattern extraction, ReasoningBank merge (consolidation, eviction), then
- * BaseLoRA training with EWC++ (task-boundary detection included).
+ * filter, patterns ({@link PatternLearner}: k-means warm-started from the ReasoningBank, pieces of
+ * one cluster joined, the bank refined, stale patterns retired), then BaseLoRA training with EWC++
+ * (task-boundary detection included).
  *
  * <p>BaseLoRA trains on the trajectories that carry a target (their own or a correction's), poor
  * ones included, and on nothing else: what is served is judged against corrections on held-out
@@ -50,33 +47,16 @@ public final class BackgroundLearner {
             }
         }
 
-        List<Pattern> extracted = List.of();
-        int iterations = 0;
-        MergeReport merge = new MergeReport(0, 0, 0, 0, 0);
+        PatternLearner.Outcome patterns = PatternLearner.refine(bank, qualified, config.patternClusters(),
+                config.kmeans(), config.bank(), cycle, seed);
         List<TrainingExample> examples = new ArrayList<>();
-        if (!qualified.isEmpty()) {
-            int n = qualified.size();
-            float[] data = new float[n * dim];
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(qualified.get(i).embedding(), 0, data, i * dim, dim);
-            }
-            KMeansResult clustering = KMeans.cluster(data, n, dim, config.patternClusters(), config.kmeans(), seed);
-            iterations = clustering.iterations();
-            Pattern[] byCluster = PatternExtractor.extractByCluster(qualified, clustering, cycle);
-            extracted = new ArrayList<>(byCluster.length);
-            for (Pattern p : byCluster) {
-                if (p != null) {
-                    extracted.add(p);
-                }
-            }
-            merge = bank.merge(extracted, config.bank(), cycle);
-        }
         for (TrajectorySample s : samples) {
             if (s.hasTarget() && s.weight() > 0f) {
                 examples.add(new TrainingExample(s.embedding(), s.target(), s.weight()));
             }
         }
         TrainingReport training = baseLora.train(examples, config.baseLora(), config.ewc());
-        return new CycleReport(cycle, samples.size(), qualified.size(), extracted, iterations, merge, training);
+        return new CycleReport(cycle, samples.size(), qualified.size(), patterns.windowPatterns(),
+                patterns.kmeansIterations(), patterns.report(), training);
     }
 }

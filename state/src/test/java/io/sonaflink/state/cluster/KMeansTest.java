@@ -6,6 +6,8 @@ import io.sonaflink.state.testing.Fixtures.PlantedClusters;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 class KMeansTest {
@@ -167,4 +169,45 @@ class KMeansTest {
         throw new AssertionError("not a data point: " + value);
     }
 
+
+    @Test
+    void refineFromGivenCentresKeepsTheirOrder() {
+        PlantedClusters planted = Fixtures.plantedClusters(4000, 64, 20, 1.0, 0.15, new DeterministicRandom(3));
+        KMeansResult result = KMeans.refine(planted.data(), planted.n(), planted.dim(), planted.centres(), 20, 0,
+                KMeansConfig.DEFAULT, 1L);
+
+        assertThat(result.assignments()).isEqualTo(planted.labels());
+        assertThat(result.converged()).isTrue();
+    }
+
+    /** Clusters the given centres do not cover get the extra centres; covered ones keep theirs. */
+    @Test
+    void refineSeedsTheUncoveredClusters() {
+        PlantedClusters planted = Fixtures.plantedClusters(4000, 64, 20, 1.0, 0.15, new DeterministicRandom(4));
+        KMeansResult result = KMeans.refine(planted.data(), planted.n(), planted.dim(), planted.centres(), 15, 5,
+                KMeansConfig.DEFAULT, 2L);
+
+        assertThat(result.k()).isEqualTo(20);
+        assertThat(Fixtures.adjustedRandIndex(planted.labels(), result.assignments())).isGreaterThanOrEqualTo(0.99);
+        for (int i = 0; i < planted.n(); i++) {
+            if (planted.labels()[i] < 15) {
+                assertThat(result.assignments()[i]).isEqualTo(planted.labels()[i]);
+            }
+        }
+    }
+
+    /** A given centre nobody is near stays empty where it was: a stored pattern is not turned into an outlier's. */
+    @Test
+    void refineLeavesAGivenCentreNobodyIsNearEmpty() {
+        PlantedClusters planted = Fixtures.plantedClusters(1000, 8, 4, 1.0, 0.1, new DeterministicRandom(5));
+        float[] initial = Arrays.copyOf(planted.centres(), 5 * 8);
+        initial[4 * 8] = 100f;
+        KMeansResult result = KMeans.refine(planted.data(), planted.n(), planted.dim(), initial, 5, 0,
+                KMeansConfig.DEFAULT, 3L);
+
+        assertThat(result.sizes()[4]).isZero();
+        assertThat(Arrays.copyOfRange(result.centroids(), 4 * 8, 5 * 8))
+                .containsExactly(Arrays.copyOfRange(initial, 4 * 8, 5 * 8));
+        assertThat(Fixtures.adjustedRandIndex(planted.labels(), result.assignments())).isEqualTo(1.0);
+    }
 }

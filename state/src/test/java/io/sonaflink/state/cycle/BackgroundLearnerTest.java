@@ -93,7 +93,7 @@ class BackgroundLearnerTest {
         assertThat(report.qualified()).isEqualTo(qualified);
         assertThat(report.kmeansIterations()).isPositive();
         assertThat(report.extracted()).hasSize(CLUSTERS);
-        assertThat(report.merge()).isEqualTo(new MergeReport(CLUSTERS, 0, 0, 0, 0));
+        assertThat(report.merge()).isEqualTo(new MergeReport(CLUSTERS, 0, 0, 0, 0, 0, 0));
         assertThat(bank.size()).isEqualTo(CLUSTERS);
 
         // Each extracted pattern is one planted cluster, holding exactly its qualified members.
@@ -171,7 +171,7 @@ class BackgroundLearnerTest {
         assertThat(report.qualified()).isZero();
         assertThat(report.extracted()).isEmpty();
         assertThat(report.kmeansIterations()).isZero();
-        assertThat(report.merge()).isEqualTo(new MergeReport(0, 0, 0, 0, 0));
+        assertThat(report.merge()).isEqualTo(MergeReport.NONE);
         assertThat(report.training().examples()).isZero();
         assertThat(bank.size()).isZero();
         assertThat(lora).isEqualTo(before);

@@ -3,7 +3,6 @@ package io.sonaflink.state.serialization;
 import io.sonaflink.state.bandit.UcbBandit;
 import io.sonaflink.state.bank.Pattern;
 import io.sonaflink.state.bank.ReasoningBank;
-import io.sonaflink.state.bank.ReasoningBankConfig;
 import io.sonaflink.state.ewc.ConsolidatedTask;
 import io.sonaflink.state.ewc.EwcConfig;
 import io.sonaflink.state.ewc.EwcPlusPlus;
@@ -116,15 +115,14 @@ final class StateFixtures {
                 Map.of("temperature", 0.2 + seed * 0.1, "max_tokens", 256.0 * sampleCount), cycle, cycle);
     }
 
-    /** A bank filled by two merge cycles; the second absorbs a near-duplicate of a stored pattern. */
+    /** A bank of four patterns, one of them refined by a second window's members. */
     static ReasoningBank reasoningBank() {
-        ReasoningBankConfig config = new ReasoningBankConfig(10, 0.1f, 0.95f);
-        ReasoningBank bank = ReasoningBank.create(DIM);
-        bank.merge(List.of(pattern(1, "fast", 12, 1), pattern(2, "accurate", 30, 1), pattern(3, "", 5, 1)), config, 1);
-        Pattern nearDuplicate = new Pattern(
-                0L, bank.patterns().get(0).centroid().clone(), 8, 0.7, 0.1, "fast", Map.of("model", "m9"),
-                Map.of("temperature", 0.9), 2, 2);
-        bank.merge(List.of(nearDuplicate, pattern(4, "cheap", 3, 2)), config, 2);
+        Pattern first = pattern(1, "fast", 12, 1).withId(1);
+        Pattern window = new Pattern(
+                0L, first.centroid().clone(), 8, 0.7, 0.1, "fast", Map.of("model", "m9"), Map.of("temperature", 0.9), 2, 2);
+        ReasoningBank bank = new ReasoningBank(DIM, List.of(first.refinedBy(window, 10, 2),
+                pattern(2, "accurate", 30, 1).withId(2), pattern(3, "", 5, 1).withId(3)), 4);
+        bank.add(pattern(4, "cheap", 3, 2));
         return bank;
     }
 
