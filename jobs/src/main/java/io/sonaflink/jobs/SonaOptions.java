@@ -101,8 +101,8 @@ public final class SonaOptions {
 
     public static final ConfigOption<Integer> PATTERN_CLUSTERS = ConfigOptions.key("sona.background.pattern-clusters")
             .intType().defaultValue(BackgroundConfig.DEFAULT.patternClusters())
-            .withDescription("Centres per window: the bank's patterns, then new ones up to this (at least a quarter "
-                    + "of it). Set it above the number of clusters: pieces of one cluster are joined.");
+            .withDescription("Centres per window: the bank's patterns, then new ones up to this, and a quarter of "
+                    + "it more. Set it at or above the number of clusters: pieces of one cluster are joined.");
 
     public static final ConfigOption<Float> QUALITY_THRESHOLD = ConfigOptions.key("sona.background.quality-threshold")
             .floatType().defaultValue(BackgroundConfig.DEFAULT.qualityThreshold())

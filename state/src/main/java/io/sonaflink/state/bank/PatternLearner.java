@@ -18,10 +18,12 @@ import java.util.List;
  *   <li>The window is put in a fixed order (by content), so the same trajectories give the same
  *       bank whatever order they arrived in, at any parallelism.
  *   <li>k-means starts from every stored centroid plus new greedy k-means++ centres drawn against
- *       them (D² to the nearest stored or new centre): {@code k - m} for a bank of {@code m}
- *       patterns, and at least {@code k / 4}, so clusters the bank does not cover get centres, and
- *       so does data beyond {@code k} real clusters. An over-seeded cluster is cut into pieces;
- *       that is repaired next.
+ *       them (D² to the nearest stored or new centre): up to {@code k} in all for a bank of
+ *       {@code m} patterns, and {@code k / 4} more, so clusters the bank does not cover get
+ *       centres, and so does data beyond {@code k} real clusters. Seeding more centres than there
+ *       are clusters is what keeps k-means from losing clusters (measured: at {@code k} equal to the
+ *       true count greedy k-means++ lost 8 of 50 in 384 dimensions, with {@code k / 4} more none);
+ *       an over-seeded cluster is cut into pieces, and that is repaired next.
  *   <li>{@link ClusterMerger} joins clusters with no valley between them ({@link
  *       ReasoningBankConfig#separation()}): the pieces of one real cluster, and two stored patterns
  *       that turn out to be one (the one more trajectories chose absorbs the other). So k need not
@@ -48,7 +50,7 @@ public final class PatternLearner {
     /**
      * Refines {@code bank} with the window's qualified trajectories.
      *
-     * @param k centres per window (the bank's, then new ones up to this, at least {@code k / 4} new)
+     * @param k centres per window: the bank's, then new ones up to this, and {@code k / 4} more
      */
     public static Outcome refine(ReasoningBank bank, List<TrajectorySample> qualified, int k, KMeansConfig kmeans,
             ReasoningBankConfig config, long cycle, long seed) {
@@ -72,9 +74,9 @@ public final class PatternLearner {
         for (int p = 0; p < m; p++) {
             System.arraycopy(stored.get(p).centroid(), 0, initial, p * dim, dim);
         }
-        int extra = m == 0 ? k : Math.max(k - m, (k + 3) / 4);
+        int extra = Math.max(k - m, 0) + (k + 3) / 4;
         KMeansResult clustering = KMeans.refine(data, n, dim, initial, m, extra, kmeans, seed);
-        int[] group = ClusterMerger.merge(data, dim, clustering, config.separation());
+        int[] group = ClusterMerger.merge(data, dim, clustering, config.separation(), m);
 
         int inserted = 0;
         int refined = 0;

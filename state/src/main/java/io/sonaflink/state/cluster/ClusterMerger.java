@@ -39,10 +39,10 @@ import java.util.PriorityQueue;
  * adjusted Rand index of about 0.7) are joined in the first window and only come apart over
  * later ones.
  *
- * <p>Densities are member shares in bins a quarter of the centre distance wide. A pair with fewer than
- * {@link #MIN_TEST_SAMPLES} members is too small to show a valley: it merges when its centres are
- * closer than {@link #SMALL_PAIR_SEPARATION} per-dimension standard deviations of the typical
- * cluster (outliers stay apart in high dimension, crumbs of a cut join it). Pairs merge
+ * <p>Densities are member shares in bins a quarter of the centre distance wide. A pair of fewer
+ * than {@link #MIN_TEST_SAMPLES} members has no density profile to show a valley: it merges when its centres, less the distance sampling noise alone puts between them, are closer
+ * than {@link #SMALL_PAIR_SEPARATION} per-dimension standard deviations of the typical cluster
+ * (crumbs of a cut join it, an outlier or a crumb of another cluster stays apart). Pairs merge
  * most-connected first until none qualifies; only each cluster's {@link #NEIGHBOURS} nearest
  * centres are candidates, so the cost is {@code O(k * NEIGHBOURS * (n / k) * d)}.
  */
@@ -60,18 +60,30 @@ public final class ClusterMerger {
     static final double MAX_UNION_SPREAD = 4.0;
     /** Members a cluster needs for its spread to count towards the typical one. */
     static final int MIN_SPREAD_SAMPLES = 3;
+    /** How much more connected two groups holding established clusters must be to join. */
+    static final double ESTABLISHED_FACTOR = 1.5;
     /** Candidate partners per cluster (its nearest centres). */
     static final int NEIGHBOURS = 4;
 
     private ClusterMerger() {}
 
+    /** {@link #merge(float[], int, KMeansResult, double, int)} with no established clusters. */
+    public static int[] merge(float[] data, int dim, KMeansResult clustering, double minValleyRatio) {
+        return merge(data, dim, clustering, minValleyRatio, 0);
+    }
+
     /**
-     * Groups the non-empty clusters of {@code clustering} over {@code data}.
+     * Groups the non-empty clusters of {@code clustering} over {@code data}. The first {@code
+     * established} clusters stand for patterns earlier windows found apart: two groups that each
+     * hold one join only at {@link #ESTABLISHED_FACTOR} times the valley ratio, so clusters near the
+     * limit of the test are not joined by one window's noise after many windows kept them apart
+     * (pieces of one cluster are far above it).
      *
      * @return per cluster index, the index of its group's representative (itself when it was not
      *     merged; the lowest index of the group otherwise); -1 for an empty cluster
      */
-    public static int[] merge(float[] data, int dim, KMeansResult clustering, double minValleyRatio) {
+    public static int[] merge(float[] data, int dim, KMeansResult clustering, double minValleyRatio,
+            int established) {
         int k = clustering.k();
         int[] assignment = clustering.assignments();
         List<int[]> members = members(assignment, k);
@@ -81,11 +93,14 @@ public final class ClusterMerger {
             group[c] = members.get(c).length == 0 ? -1 : c;
         }
         double fallback = medianAxisVariance(data, dim, centroids, members);
+        boolean[] holdsEstablished = new boolean[k];
+        Arrays.fill(holdsEstablished, 0, Math.min(established, k), true);
         int[] version = new int[k];
         PriorityQueue<Pair> queue = new PriorityQueue<>();
         for (int a = 0; a < k; a++) {
             if (group[a] == a) {
-                offerNeighbours(a, data, dim, centroids, members, group, version, fallback, minValleyRatio, queue);
+                offerNeighbours(a, data, dim, centroids, members, group, version, holdsEstablished, fallback, minValleyRatio,
+                        queue);
             }
         }
         while (!queue.isEmpty()) {
@@ -109,8 +124,10 @@ public final class ClusterMerger {
                     group[c] = keep;
                 }
             }
+            holdsEstablished[keep] |= holdsEstablished[drop];
             version[keep]++;
-            offerNeighbours(keep, data, dim, centroids, members, group, version, fallback, minValleyRatio, queue);
+            offerNeighbours(keep, data, dim, centroids, members, group, version, holdsEstablished, fallback,
+                    minValleyRatio, queue);
         }
         return group;
     }
@@ -167,7 +184,9 @@ public final class ClusterMerger {
         if (typicalVariance > 0 && unionVariance > MAX_UNION_SPREAD * typicalVariance) {
             return 0; // together they are wider along this line than any one cluster is: two clusters
         }
-        double halfMember = 0.5 / Math.min(membersA.length, membersB.length); // keeps empty bins finite
+        // Half a member of the larger side keeps empty bins finite; of the smaller side it would
+        // be half of a singleton's whole weight, and a lone outlier would join any cluster.
+        double halfMember = 0.5 / Math.max(membersA.length, membersB.length);
         return (bins[1] + halfMember) / (Math.min(bins[0], bins[2]) + halfMember);
     }
 
@@ -196,7 +215,8 @@ public final class ClusterMerger {
     }
 
     private static void offerNeighbours(int a, float[] data, int dim, float[] centroids, List<int[]> members,
-            int[] group, int[] version, double fallback, double minValleyRatio, PriorityQueue<Pair> queue) {
+            int[] group, int[] version, boolean[] holdsEstablished, double fallback, double minValleyRatio,
+            PriorityQueue<Pair> queue) {
         int k = group.length;
         int[] nearest = new int[NEIGHBOURS];
         double[] nearestDistance = new double[NEIGHBOURS];
@@ -222,7 +242,9 @@ public final class ClusterMerger {
                 break;
             }
             double c = connection(data, dim, centroids, a, b, members.get(a), members.get(b), fallback);
-            if (c >= minValleyRatio) {
+            double needed = holdsEstablished[a] && holdsEstablished[b] ? ESTABLISHED_FACTOR * minValleyRatio
+                    : minValleyRatio;
+            if (c >= needed) {
                 queue.add(new Pair(a, b, version[a], version[b], c));
             }
         }
