@@ -27,13 +27,13 @@ import java.util.concurrent.TimeUnit;
  * One full background learning cycle, {@link BackgroundLearner#runCycle}, over a window of
  * {@value BenchmarkData#WINDOW} trajectories of dimension 256 drawn from {@code k} planted
  * clusters (see {@link BenchmarkData#plantedTrajectories}): quality filter, k-means++ and Lloyd,
- * pattern extraction, ReasoningBank merge, then BaseLoRA (rank 8) training with EWC++ on the
- * window's 1000 corrective targets plus the centroid targets of above-average trajectories.
- * Targets: k = 20 at most 40 ms, k = 100 at most 300 ms.
+ * the merge of pieces into patterns, then BaseLoRA (rank 8) training with EWC++ on the window's
+ * 1000 corrective targets. Targets: k = 20 at most 40 ms, k = 100 at most 300 ms.
  *
- * <p>Every invocation starts from an empty bank and the same fresh BaseLoRA (copied from
- * prepared instances outside the measurement), so every measured cycle does the full work:
- * all patterns are inserted, none merely merged.
+ * <p>{@code runCycle} starts every invocation from an empty bank and the same fresh BaseLoRA
+ * (copied from prepared instances outside the measurement): every pattern is new. {@code
+ * refineCycle} starts from the bank that cycle left, as every later window of a key does: k-means
+ * warm-starts from the stored patterns and refines them.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,6 +52,7 @@ public class BackgroundCycleBenchmark {
     private BackgroundConfig config;
     private long clusteringSeed;
     private ReasoningBank freshBank;
+    private ReasoningBank learnedBank;
     private BaseLora freshLora;
 
     private ReasoningBank bank;
@@ -66,13 +67,18 @@ public class BackgroundCycleBenchmark {
         freshBank = ReasoningBank.create(BenchmarkData.DIM);
         freshLora = BaseLora.create(BenchmarkData.DIM, config.baseLora(), config.ewc(), BenchmarkData.SEED + 33);
         // One cycle outside the measurement checks that the data exercises every stage.
+        learnedBank = freshBank.copy();
         CycleReport report = BackgroundLearner.runCycle(
-                samples, freshBank.copy(), freshLora.copy(), config, CYCLE, clusteringSeed);
+                samples, learnedBank, freshLora.copy(), config, CYCLE, clusteringSeed);
         if (report.qualified() != samples.size()
-                || report.extracted().isEmpty()
-                || report.merge().inserted() == 0
-                || report.training().examples() <= samples.size() / BenchmarkData.TARGET_EVERY) {
+                || report.merge().inserted() != k
+                || report.training().examples() != samples.size() / BenchmarkData.TARGET_EVERY) {
             throw new IllegalStateException("synthetic window does not exercise the full cycle: " + report);
+        }
+        CycleReport refined = BackgroundLearner.runCycle(
+                samples, learnedBank.copy(), freshLora.copy(), config, CYCLE + 1, clusteringSeed);
+        if (refined.merge().refined() != k || refined.merge().inserted() != 0) {
+            throw new IllegalStateException("a second cycle does not refine the bank: " + refined.merge());
         }
     }
 
@@ -85,5 +91,23 @@ public class BackgroundCycleBenchmark {
     @Benchmark
     public CycleReport runCycle() {
         return BackgroundLearner.runCycle(samples, bank, lora, config, CYCLE, clusteringSeed);
+    }
+
+    @Benchmark
+    public CycleReport refineCycle(RefineState state) {
+        return BackgroundLearner.runCycle(samples, state.bank, state.lora, config, CYCLE + 1, clusteringSeed);
+    }
+
+    /** A copy of the bank one cycle left, and a fresh BaseLoRA, per invocation. */
+    @State(Scope.Thread)
+    public static class RefineState {
+        ReasoningBank bank;
+        BaseLora lora;
+
+        @Setup(Level.Invocation)
+        public void copy(BackgroundCycleBenchmark benchmark) {
+            bank = benchmark.learnedBank.copy();
+            lora = benchmark.freshLora.copy();
+        }
     }
 }
