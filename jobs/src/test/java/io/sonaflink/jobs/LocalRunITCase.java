@@ -15,7 +15,7 @@ class LocalRunITCase {
     void localRunWritesEveryOutputAndASummary(@TempDir Path out) throws Exception {
         LocalRun.main(new String[] {
             "--out", out.toString(), "--conf", "../conf", "--keys", "2", "--events", "400",
-            "--set", "sona.embedding.dimension=32", "--set", "sona.background.pattern-clusters=10",
+            "--set", "sona.embedding.dimension=32", "--set", "sona.background.pattern-clusters=30",
             "--set", "restart-strategy.type=none"
         });
 
@@ -23,8 +23,10 @@ class LocalRunITCase {
         assertThat(summary).contains("800 trajectories").contains("acme/assistant/general")
                 .contains("globex/assistant/general");
         assertThat(RunSummary.read(out, "adapter-updates")).isNotEmpty();
+        // One window holds both tasks of each key: 2 x 10 planted clusters, a pattern each (a first
+        // window of ~18 trajectories a cluster may keep a piece of one apart; the next absorbs it).
         assertThat(RunSummary.read(out, "pattern-snapshots")).hasSize(2)
-                .allSatisfy(s -> assertThat(s.get("patterns").size()).isEqualTo(10));
+                .allSatisfy(s -> assertThat(s.get("patterns").size()).isBetween(20, 22));
         assertThat(RunSummary.read(out, "skill-maps")).hasSize(2)
                 .allSatisfy(m -> assertThat(m.get("confidence").asDouble()).isGreaterThan(0.5));
         assertThat(RunSummary.read(out, "dead-letters")).isNotEmpty()

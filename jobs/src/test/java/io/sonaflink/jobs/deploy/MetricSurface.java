@@ -70,7 +70,8 @@ final class MetricSurface {
                 AdapterGateFunction.METRIC_HELD_OUT_EVENTS,
                 AdapterGateFunction.METRIC_REJECTED_CORRECTIONS, AdapterGateFunction.METRIC_MICRO_UPDATES,
                 BackgroundLoopOperator.CYCLES_COUNTER, BackgroundLoopOperator.CARRIED_OVER_COUNTER,
-                BackgroundLoopOperator.TASK_BOUNDARIES_COUNTER,
+                BackgroundLoopOperator.TASK_BOUNDARIES_COUNTER, BackgroundLoopOperator.UNPLACED_COUNTER,
+                BackgroundLoopOperator.PATTERNS_RETIRED_COUNTER,
                 InferenceFunction.METRIC_QUERIES, InferenceFunction.METRIC_PATTERN_HITS,
                 InferenceFunction.METRIC_ADAPTER_SWAPS, InferenceFunction.METRIC_STALE_UPDATES));
         for (GateDecisionType type : GateDecisionType.values()) {

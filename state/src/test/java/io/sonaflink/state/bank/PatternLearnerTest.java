@@ -36,7 +36,8 @@ class PatternLearnerTest {
      * the planted cluster at least a best-of-5 k-means++ at the true k fitted on the training
      * window itself, and not falling over the cycles (one window of a key seeded with many more
      * centres than clusters, in heavy noise, keeps some pieces apart: within 15 % of it then); the bank within 20 % of the true count
-     * whatever k per window; the served pattern's route the cluster's best route.
+     * whatever k per window; the served pattern's route the cluster's best route. Prints a row:
+     * shape, clusters, k, ARI first and last, route accuracy first and last, bank size, reference.
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource({
@@ -70,6 +71,8 @@ class PatternLearnerTest {
             }
         }
         Served last = Served.measure(bank, heldOut, planted);
+        System.out.printf("| %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %d | %.3f |%n", shape, clusters, k,
+                first.ari(), last.ari(), first.routeAccuracy(), last.routeAccuracy(), bank.size(), reference);
 
         assertThat(first.ari()).as("first cycle ARI vs best-of-5 k-means++ %.3f", reference)
                 .isGreaterThanOrEqualTo(0.85 * reference);
