@@ -138,8 +138,10 @@ public final class SonaOptions {
 
     public static final ConfigOption<Integer> BANK_RETIRE_AFTER = ConfigOptions.key("sona.bank.retire-after-cycles")
             .intType().defaultValue(ReasoningBankConfig.DEFAULT.retireAfterCycles())
-            .withDescription("A pattern no trajectory was nearest to for this many cycles is retired (a new "
-                    + "cluster's trajectories make a new pattern).");
+            .withDescription("A new pattern that windows stop refining for this many cycles before it is "
+                    + "established is retired (a piece of a cluster, a ghost between two); established patterns "
+                    + "stay when their trajectories stop, as an earlier task's do, until capacity evicts the "
+                    + "least confident.");
 
     public static final ConfigOption<Integer> BASE_RANK = ConfigOptions.key("sona.base.rank")
             .intType().defaultValue(BaseLoraConfig.DEFAULT.rank())

@@ -9,7 +9,7 @@ package io.sonaflink.state.bank;
  *     members or below the confidence threshold
  * @param absorbed stored patterns found to be one cluster with another and removed: the window's
  *     trajectories of that cluster refine the other
- * @param retired stored patterns no trajectory was nearest to for {@code retireAfterCycles} cycles
+ * @param retired patterns retired before they were established ({@code retireAfterCycles})
  * @param evicted patterns evicted for capacity
  * @param unplaced trajectories of the rejected clusters: in no pattern this cycle, counted, not lost
  */

@@ -28,19 +28,40 @@ import java.util.List;
  *       ReasoningBankConfig#separation()}): the pieces of one real cluster, and two stored patterns
  *       that turn out to be one (the one more trajectories chose absorbs the other). So k need not
  *       be guessed: configured above the real number of clusters, the bank converges to it.
- *   <li>A group that holds a stored pattern refines it ({@link Pattern#refinedBy}): its id, counts
- *       and route carry on. A group of new centres becomes a new pattern when it has at least
- *       {@link #MIN_NEW_PATTERN_SAMPLES} members and the confidence threshold; otherwise its
- *       trajectories are reported as unplaced, not silently dropped.
- *   <li>A stored pattern no trajectory was nearest to for {@code retireAfterCycles} cycles is
- *       retired: a centroid between two clusters ("ghost") loses its members to the clusters' own
- *       patterns and leaves, instead of living forever on the samples it once had.
+ *   <li>A group most of whose trajectories chose stored patterns refines the one most chose
+ *       ({@link Pattern#refinedBy}): its id, counts and route carry on; another stored pattern in
+ *       the group that drew a live share ({@link #ABSORB_MIN_MEMBERS}) is a duplicate and is
+ *       absorbed. A group of new centres becomes a new pattern when it has at least {@link
+ *       #MIN_NEW_PATTERN_SAMPLES} members and the confidence threshold; otherwise its trajectories
+ *       are reported as unplaced, not silently dropped.
+ *   <li>A pattern that windows stopped refining {@code retireAfterCycles} cycles ago before it was
+ *       established ({@link #ESTABLISHED_SPAN}) is retired: a piece of a cluster the first window
+ *       kept apart, or a centroid between two clusters ("ghost") that loses its trajectories to
+ *       the clusters' own patterns. An established pattern stays when its trajectories stop (an
+ *       earlier task's requests may come back), until capacity evicts the least confident.
  * </ol>
  */
 public final class PatternLearner {
 
-    /** Members a cluster needs to become a new pattern: fewer have no spread to judge them by. */
+    /**
+     * Members a cluster needs to become a new pattern, or to refine a stored one: fewer have no
+     * spread to judge them by.
+     */
     public static final int MIN_NEW_PATTERN_SAMPLES = 3;
+
+    /**
+     * Trajectories another stored pattern in the keeper's group must have drawn this window to be
+     * a duplicate of it, and absorbed: fewer are strays (an earlier task's pattern that the edge of
+     * a new cluster reached), and the pattern stays.
+     */
+    static final int ABSORB_MIN_MEMBERS = 12;
+
+    /**
+     * Cycles after its creation over which windows refined a pattern for it to count as a real
+     * cluster, kept when its trajectories stop (an earlier task's); a piece of a cluster or a ghost
+     * loses its trajectories within a cycle or two.
+     */
+    public static final int ESTABLISHED_SPAN = 2;
 
     private PatternLearner() {}
 
@@ -90,19 +111,16 @@ public final class PatternLearner {
             }
             List<TrajectorySample> members = new ArrayList<>();
             double[] centroid = new double[dim];
-            List<Pattern> storedInGroup = new ArrayList<>();
-            int keeperMembers = -1;
+            // The stored pattern most of the group's trajectories chose keeps the cluster: not the
+            // oldest or the heaviest, which may be a ghost that drifted into it.
+            int keeper = -1;
+            int storedMembers = 0;
             for (int c = 0; c < m; c++) {
-                if (group[c] != g) {
-                    continue;
-                }
-                // The stored pattern most of the group's trajectories chose keeps the cluster: not
-                // the oldest or the heaviest, which may be a ghost that drifted into it.
-                if (clustering.sizes()[c] > keeperMembers) {
-                    storedInGroup.add(0, stored.get(c));
-                    keeperMembers = clustering.sizes()[c];
-                } else {
-                    storedInGroup.add(stored.get(c));
+                if (group[c] == g) {
+                    storedMembers += clustering.sizes()[c];
+                    if (keeper < 0 || clustering.sizes()[c] > clustering.sizes()[keeper]) {
+                        keeper = c;
+                    }
                 }
             }
             int[] assignment = clustering.assignments();
@@ -120,13 +138,22 @@ public final class PatternLearner {
             }
             Pattern fresh = PatternExtractor.summarize(mean, members, cycle);
             windowPatterns.add(fresh);
-            if (!storedInGroup.isEmpty()) {
-                Pattern keeper = storedInGroup.get(0);
-                for (Pattern other : storedInGroup.subList(1, storedInGroup.size())) {
-                    bank.remove(other.id());
-                    absorbed++;
+            // A cluster keeps its pattern when most of its trajectories chose it. A new cluster
+            // that also took a few strays from an old pattern (an earlier task's, say) is new:
+            // the old pattern is not handed over to it.
+            if (keeper >= 0 && members.size() < MIN_NEW_PATTERN_SAMPLES) {
+                unplaced += members.size(); // a stray or two do not refine a pattern, nor confirm a new one
+            } else if (keeper >= 0 && 2L * storedMembers >= members.size()) {
+                // Another stored pattern that a live share of the cluster chose is a duplicate of
+                // the keeper and is absorbed; one that only lost a few strays to it is left alone.
+                for (int c = 0; c < m; c++) {
+                    if (group[c] == g && c != keeper
+                            && clustering.sizes()[c] >= ABSORB_MIN_MEMBERS) {
+                        bank.remove(stored.get(c).id());
+                        absorbed++;
+                    }
                 }
-                bank.replace(keeper.refinedBy(fresh, config.memoryWindows(), cycle));
+                bank.replace(stored.get(keeper).refinedBy(fresh, config.memoryWindows(), cycle));
                 refined++;
             } else if (members.size() >= MIN_NEW_PATTERN_SAMPLES
                     && fresh.confidence() >= config.confidenceThreshold()) {
@@ -143,11 +170,15 @@ public final class PatternLearner {
                 windowPatterns, clustering.iterations());
     }
 
-    /** Retires the patterns not refined in the last {@code retireAfterCycles} cycles. */
+    /**
+     * Retires the patterns that no window has refined for {@code retireAfterCycles} cycles and that
+     * were not refined over {@link #ESTABLISHED_SPAN} cycles after the one that created them.
+     */
     private static int retire(ReasoningBank bank, ReasoningBankConfig config, long cycle) {
         int retired = 0;
         for (Pattern p : new ArrayList<>(bank.patterns())) {
-            if (cycle - p.updatedCycle() >= config.retireAfterCycles() && bank.remove(p.id())) {
+            boolean established = p.updatedCycle() - p.createdCycle() >= ESTABLISHED_SPAN;
+            if (!established && cycle - p.updatedCycle() >= config.retireAfterCycles() && bank.remove(p.id())) {
                 retired++;
             }
         }

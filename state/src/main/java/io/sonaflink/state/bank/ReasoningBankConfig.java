@@ -14,9 +14,11 @@ import java.io.Serializable;
  *     centre: no valley between them ({@link io.sonaflink.state.cluster.ClusterMerger})
  * @param memoryWindows a pattern's history weighs at most this many times a window's members when
  *     its centroid and parameters are refined, so a drifting cluster is followed
- * @param retireAfterCycles a pattern no trajectory was nearest to for this many cycles is retired;
- *     3 clears a first window's surplus pieces within 3 cycles, while a cluster with a share of
- *     {@code s} is missing from three windows of {@code n} only with probability {@code (1 - s)^(3n)}
+ * @param retireAfterCycles a pattern that windows stopped refining this many cycles ago, before it
+ *     was established (refined over {@link PatternLearner#ESTABLISHED_SPAN} cycles after its
+ *     creation), is retired: a piece of a cluster or a ghost between two. Established patterns
+ *     stay when their trajectories stop (an earlier task's). 3 clears a first window's surplus
+ *     pieces within a few cycles
  */
 public record ReasoningBankConfig(int capacity, float confidenceThreshold, float separation, int memoryWindows,
         int retireAfterCycles) implements Serializable {

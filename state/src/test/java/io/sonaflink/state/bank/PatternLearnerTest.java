@@ -35,9 +35,10 @@ class PatternLearnerTest {
      * After the first window and after ten: the adjusted Rand index of the served pattern against
      * the planted cluster at least a best-of-5 k-means++ at the true k fitted on the training
      * window itself, and not falling over the cycles (one window of a key seeded with many more
-     * centres than clusters, in heavy noise, keeps some pieces apart: within 15 % of it then); the bank within 20 % of the true count
-     * whatever k per window; the served pattern's route the cluster's best route. Prints a row:
-     * shape, clusters, k, ARI first and last, route accuracy first and last, bank size, reference.
+     * centres than clusters, in heavy noise, keeps some pieces apart: within 15 % of it then);
+     * the bank within 20 % of the true count (2 patterns for fewer than 10 clusters) whatever k
+     * per window; the served pattern's route the cluster's best route. Prints a row: shape,
+     * clusters, k, ARI first and last, route accuracy first and last, bank size, reference.
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource({
@@ -80,8 +81,9 @@ class PatternLearnerTest {
                 .isGreaterThanOrEqualTo(reference);
         assertThat(last.ari()).as("ARI after %d cycles vs the first %.3f", CYCLES, first.ari())
                 .isGreaterThanOrEqualTo(0.95 * first.ari());
+        int slack = Math.max(2, (int) Math.floor(0.2 * clusters)); // 20 %, or 2 patterns for a few clusters
         assertThat(bank.size()).as("patterns after %d cycles", CYCLES)
-                .isBetween((int) Math.ceil(0.8 * clusters), (int) Math.floor(1.2 * clusters));
+                .isBetween(clusters - slack, clusters + slack);
         assertThat(last.routeAccuracy()).as("served route = best route").isGreaterThanOrEqualTo(0.95);
     }
 
@@ -131,7 +133,7 @@ class PatternLearnerTest {
         }
     }
 
-    /** A pattern between two clusters, or of clusters that stopped, leaves the bank. */
+    /** A pattern between two clusters leaves the bank; confirmed ones stay when their clusters stop. */
     @Test
     void patternsNoTrajectoryIsNearestToAreRetired() {
         PlantedPatterns planted = new PlantedPatterns(32, 6, 1.0, 0.0, 0.0, 4L);
@@ -155,20 +157,45 @@ class PatternLearnerTest {
 
         // It gets no trajectories (retired), or a few that the merger joins to a cluster's pattern
         // (absorbed by the pattern that most of them chose): either way it leaves, its route with it.
-        int gone = 0;
         for (int i = 1; i <= CONFIG.retireAfterCycles(); i++, cycle++) {
-            MergeReport report = PatternLearner.refine(bank, planted.window(1200, stream).samples(), 30,
-                    KMeansConfig.DEFAULT, CONFIG, cycle, cycle).report();
-            gone += report.retired() + report.absorbed();
+            PatternLearner.refine(bank, planted.window(1200, stream).samples(), 30, KMeansConfig.DEFAULT, CONFIG,
+                    cycle, cycle);
         }
-        assertThat(gone).isEqualTo(1);
         assertThat(bank.patterns()).hasSize(6).noneMatch(p -> p.id() == ghost.id() || p.route().equals("route-ghost"));
 
-        // The clusters stop: after retireAfterCycles empty windows the bank is empty.
-        for (int i = 0; i < CONFIG.retireAfterCycles(); i++, cycle++) {
+        // The clusters stop: confirmed patterns are kept (an earlier task's requests may come back).
+        for (int i = 0; i <= CONFIG.retireAfterCycles(); i++, cycle++) {
             PatternLearner.refine(bank, List.of(), 30, KMeansConfig.DEFAULT, CONFIG, cycle, cycle);
         }
-        assertThat(bank.size()).isZero();
+        assertThat(bank.size()).isEqualTo(6);
+    }
+
+    /** A new task's clusters get patterns of their own; the earlier task's stay and keep their ids. */
+    @Test
+    void anEarlierTasksPatternsAreKeptWhenItsTrajectoriesStop() {
+        PlantedPatterns taskA = new PlantedPatterns(32, 6, 1.0, 0.0, 0.0, 4L);
+        PlantedPatterns taskB = new PlantedPatterns(32, 6, 1.0, 0.0, 0.0, 5L);
+        DeterministicRandom stream = new DeterministicRandom(6L);
+        ReasoningBank bank = ReasoningBank.create(32);
+        long cycle = 1;
+        for (; cycle <= 4; cycle++) {
+            PatternLearner.refine(bank, taskA.window(1200, stream).samples(), 30, KMeansConfig.DEFAULT, CONFIG,
+                    cycle, cycle);
+        }
+        PlantedPatterns.Window probeA = taskA.window(600, new DeterministicRandom(7L));
+        Map<Integer, Long> idsA = Served.measure(bank, probeA, taskA).majorityPattern();
+        for (; cycle <= 4 + 3 * CONFIG.retireAfterCycles(); cycle++) {
+            PatternLearner.refine(bank, taskB.window(1200, stream).samples(), 30, KMeansConfig.DEFAULT, CONFIG,
+                    cycle, cycle);
+        }
+
+        // 6 + 6 patterns; a piece of a new cluster may still be on its way to being absorbed.
+        assertThat(bank.size()).isBetween(12, 13);
+        Served a = Served.measure(bank, probeA, taskA);
+        assertThat(a.majorityPattern()).isEqualTo(idsA);
+        assertThat(a.ari()).isGreaterThanOrEqualTo(0.99);
+        assertThat(Served.measure(bank, taskB.window(600, new DeterministicRandom(8L)), taskB).ari())
+                .isGreaterThanOrEqualTo(0.99);
     }
 
     /** Every qualified trajectory is in a window pattern; one too small to store is counted as unplaced. */
