@@ -141,8 +141,7 @@ class PatternLearnerTest {
         ReasoningBank bank = ReasoningBank.create(32);
         long cycle = 1;
         for (; cycle <= 4; cycle++) {
-            PatternLearner.refine(bank, planted.window(1200, stream).samples(), 30, KMeansConfig.DEFAULT, CONFIG,
-                    cycle, cycle);
+            refineWith(planted, stream, bank, cycle);
         }
         assertThat(bank.size()).isEqualTo(6);
         // A ghost between two clusters, with more samples than either: no trajectory is nearest to it.
@@ -158,8 +157,7 @@ class PatternLearnerTest {
         // It gets no trajectories (retired), or a few that the merger joins to a cluster's pattern
         // (absorbed by the pattern that most of them chose): either way it leaves, its route with it.
         for (int i = 1; i <= CONFIG.retireAfterCycles(); i++, cycle++) {
-            PatternLearner.refine(bank, planted.window(1200, stream).samples(), 30, KMeansConfig.DEFAULT, CONFIG,
-                    cycle, cycle);
+            refineWith(planted, stream, bank, cycle);
         }
         assertThat(bank.patterns()).hasSize(6).noneMatch(p -> p.id() == ghost.id() || p.route().equals("route-ghost"));
 
@@ -179,14 +177,12 @@ class PatternLearnerTest {
         ReasoningBank bank = ReasoningBank.create(32);
         long cycle = 1;
         for (; cycle <= 4; cycle++) {
-            PatternLearner.refine(bank, taskA.window(1200, stream).samples(), 30, KMeansConfig.DEFAULT, CONFIG,
-                    cycle, cycle);
+            refineWith(taskA, stream, bank, cycle);
         }
         PlantedPatterns.Window probeA = taskA.window(600, new DeterministicRandom(7L));
         Map<Integer, Long> idsA = Served.measure(bank, probeA, taskA).majorityPattern();
         for (; cycle <= 4 + 3 * CONFIG.retireAfterCycles(); cycle++) {
-            PatternLearner.refine(bank, taskB.window(1200, stream).samples(), 30, KMeansConfig.DEFAULT, CONFIG,
-                    cycle, cycle);
+            refineWith(taskB, stream, bank, cycle);
         }
 
         // 6 + 6 patterns; a piece of a new cluster may still be on its way to being absorbed.
@@ -217,6 +213,13 @@ class PatternLearnerTest {
         assertThat(outcome.report().unplaced()).isPositive();
         assertThat(outcome.report().rejected()).isPositive();
         assertThat(bank.size()).isEqualTo(5);
+    }
+
+    /** One cycle on a window of 1 200 of {@code planted}'s trajectories, at k = 30. */
+    private static void refineWith(PlantedPatterns planted, DeterministicRandom stream, ReasoningBank bank,
+            long cycle) {
+        PatternLearner.refine(bank, planted.window(1200, stream).samples(), 30, KMeansConfig.DEFAULT, CONFIG, cycle,
+                cycle);
     }
 
     private static double bestOfFiveKMeans(PlantedPatterns.Window window, int dim, int k) {
