@@ -11,7 +11,8 @@ package io.sonaflink.state.bank;
  *     trajectories of that cluster refine the other
  * @param retired patterns retired before they were established ({@code retireAfterCycles})
  * @param evicted patterns evicted for capacity
- * @param unplaced trajectories of the rejected clusters: in no pattern this cycle, counted, not lost
+ * @param unplaced trajectories in no pattern this cycle (a rejected cluster's, or a stray or two that
+ *     reached a stored pattern): counted, not lost
  */
 public record MergeReport(int inserted, int refined, int rejected, int absorbed, int retired, int evicted,
         int unplaced) {
