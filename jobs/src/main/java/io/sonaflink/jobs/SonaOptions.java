@@ -59,6 +59,40 @@ public final class SonaOptions {
             .withDescription("How long after that a late correction still becomes a corrective event, and how much"
                     + " longer a signal that arrives before its trajectory waits for it.");
 
+    public static final ConfigOption<Integer> FEEDBACK_MAX_KEPT_PER_KEY = ConfigOptions.key("sona.feedback.max-kept-per-key")
+            .intType().defaultValue(FeedbackJoinConfig.DEFAULT_MAX_KEPT_PER_KEY)
+            .withDescription("Trajectories the feedback join keeps per adapter key at most (and signals waiting for"
+                    + " a trajectory not seen yet): the oldest beyond it moves on at once, so the join's state is"
+                    + " bounded per key whatever the throughput. A correction for a trajectory no longer kept is a"
+                    + " dead letter with the reason.");
+
+    // ---- graph --------------------------------------------------------------------------------
+
+    public static final ConfigOption<Integer> STATE_BUNDLE_KEYS = ConfigOptions.key("sona.state.bundle-keys")
+            .intType().defaultValue(4096)
+            .withDescription("Keys per parallel task whose per-event state (the gate's record and MicroLoRA, the"
+                    + " join's cursor, the window's counters) is kept on the heap between checkpoints and written"
+                    + " to the state backend before each barrier, or when more keys are touched.");
+
+    public static final ConfigOption<Integer> PARSE_PARALLELISM = ConfigOptions.key("sona.parallelism.parse")
+            .intType().defaultValue(-1)
+            .withDescription("Parallelism of the parse operators (-1: the job's default).");
+
+    public static final ConfigOption<Integer> LEARNER_PARALLELISM = ConfigOptions.key("sona.parallelism.learner")
+            .intType().defaultValue(-1)
+            .withDescription("Parallelism of the learner chain: feedback join, background loop and adapter gate,"
+                    + " which run on one keyed partitioning (-1: the job's default).");
+
+    public static final ConfigOption<Integer> INFERENCE_PARALLELISM = ConfigOptions.key("sona.parallelism.inference")
+            .intType().defaultValue(-1)
+            .withDescription("Parallelism of the inference operator (-1: the job's default).");
+
+    public static final ConfigOption<String> INFERENCE_SLOT_SHARING_GROUP =
+            ConfigOptions.key("sona.inference.slot-sharing-group").stringType().defaultValue("default")
+                    .withDescription("Slot-sharing group of the inference operator; a group of its own (e.g."
+                            + " 'inference') lets it run in the slots of another TaskManager, such as one with a"
+                            + " GPU.");
+
     // ---- instant loop -------------------------------------------------------------------------
 
     public static final ConfigOption<Integer> MICRO_RANK = ConfigOptions.key("sona.micro.rank")
@@ -401,7 +435,8 @@ public final class SonaOptions {
     }
 
     public static FeedbackJoinConfig feedbackJoin(ReadableConfig c) {
-        return new FeedbackJoinConfig(c.get(FEEDBACK_HOLD).toMillis(), c.get(FEEDBACK_LATE_RETENTION).toMillis());
+        return new FeedbackJoinConfig(c.get(FEEDBACK_HOLD).toMillis(), c.get(FEEDBACK_LATE_RETENTION).toMillis(),
+                c.get(FEEDBACK_MAX_KEPT_PER_KEY));
     }
 
     public static AdapterGateConfig adapterGate(ReadableConfig c) {

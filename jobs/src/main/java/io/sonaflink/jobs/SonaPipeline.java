@@ -9,19 +9,24 @@ import io.sonaflink.operators.events.EventCodecs;
 import io.sonaflink.operators.events.PatternSnapshot;
 import io.sonaflink.operators.events.Query;
 import io.sonaflink.operators.events.RawRecord;
-import io.sonaflink.operators.events.SignalType;
+import io.sonaflink.operators.events.Response;
 import io.sonaflink.operators.events.Trajectory;
 import io.sonaflink.operators.events.TrainingSignal;
 import io.sonaflink.operators.feedback.FeedbackJoinFunction;
 import io.sonaflink.operators.feedback.FeedbackJoinOperator;
-import io.sonaflink.operators.feedback.SignalRouting;
 import io.sonaflink.operators.gate.AdapterGateFunction;
+import io.sonaflink.operators.gate.AdapterGateOperator;
 import io.sonaflink.operators.inference.InferenceFunction;
 import io.sonaflink.operators.parse.ParseFunction;
 import io.sonaflink.operators.parse.ParseLimits;
 
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.types.Either;
 
@@ -38,10 +43,21 @@ public final class SonaPipeline {
 
     private SonaPipeline() {}
 
+    /**
+     * Keys are spread over this many key groups unless {@code pipeline.max-parallelism} is set. It
+     * is the most any keyed operator can ever be scaled out to, and it cannot change without
+     * losing keyed state; 128 is also what earlier releases got by default at parallelism up to 85,
+     * so their savepoints keep restoring.
+     */
+    public static final int DEFAULT_MAX_PARALLELISM = 128;
+
     public static void build(
             DataStream<RawRecord> trajectoryRecords, DataStream<RawRecord> signalRecords,
             DataStream<RawRecord> controlRecords, DataStream<RawRecord> queryRecords,
             SonaSinks sinks, ReadableConfig conf) {
+        if (!conf.getOptional(PipelineOptions.MAX_PARALLELISM).isPresent()) {
+            trajectoryRecords.getExecutionEnvironment().setMaxParallelism(DEFAULT_MAX_PARALLELISM);
+        }
         ParseLimits limits = new ParseLimits(conf.get(SonaOptions.EMBEDDING_DIMENSION), conf.get(SonaOptions.MAX_PAYLOAD_BYTES));
 
         SingleOutputStreamOperator<Trajectory> trajectories = trajectoryRecords
@@ -56,45 +72,36 @@ public final class SonaPipeline {
         SingleOutputStreamOperator<Query> queries = queryRecords
                 .process(ParseFunction.queries(limits))
                 .name("parse-queries").uid(UID_PREFIX + "parse-queries");
+        parallelism(conf, SonaOptions.PARSE_PARALLELISM, trajectories, signals, control, queries);
 
-        DataStream<Trajectory> imports = signals
-                .filter(s -> s.type() == SignalType.IMPORT)
-                .name("imports").uid(UID_PREFIX + "imports")
-                .map(SignalRouting::importAsTrajectory).returns(EventCodecs.TRAJECTORY)
-                .name("import-as-trajectory").uid(UID_PREFIX + "import-as-trajectory");
-        SingleOutputStreamOperator<Trajectory> joined = trajectories
-                .keyBy(Trajectory::id)
-                .connect(signals
-                        .filter(s -> s.type() != SignalType.IMPORT)
-                        .name("feedback-signals").uid(UID_PREFIX + "feedback-signals")
-                        .keyBy(TrainingSignal::trajectoryId))
-                .transform("feedback-join", EventCodecs.TRAJECTORY,
-                        new FeedbackJoinOperator(new FeedbackJoinFunction(SonaOptions.feedbackJoin(conf))))
-                .uid(UID_PREFIX + "feedback-join");
-
-        DataStream<Trajectory> learned = joined.union(imports);
-
-        SingleOutputStreamOperator<AdapterUpdate> baseCandidates = learned
+        // One keyed partitioning for the whole learner chain: trajectories and signals are keyed by
+        // adapter key once; the background loop is chained to the join, and the gate reads the
+        // loop's one ordered output over a forward edge, so nothing is shuffled again.
+        int bundleKeys = conf.get(SonaOptions.STATE_BUNDLE_KEYS);
+        SingleOutputStreamOperator<Either<Trajectory, Trajectory>> joined = trajectories
                 .keyBy(t -> t.key().asString())
-                .transform("background-loop", AdapterUpdateCodec.TYPE,
-                        new BackgroundLoopOperator(SonaOptions.backgroundLoop(conf)))
+                .connect(signals.keyBy(s -> s.key().asString()))
+                .transform("feedback-join", FeedbackJoinFunction.OUTPUT_TYPE, new FeedbackJoinOperator(
+                        new FeedbackJoinFunction(SonaOptions.feedbackJoin(conf)), bundleKeys))
+                .uid(UID_PREFIX + "feedback-join-by-key");
+        SingleOutputStreamOperator<Either<Trajectory, AdapterUpdate>> learned = DataStreamUtils
+                .reinterpretAsKeyedStream(joined, new JoinedKey(), Types.STRING)
+                .transform("background-loop", AdapterGateFunction.INPUT_TYPE,
+                        new BackgroundLoopOperator(SonaOptions.backgroundLoop(conf), bundleKeys))
                 .uid(UID_PREFIX + "background-loop");
 
         // The gate owns what is served: it runs the instant loop (MicroLoRA on the residual of the
-        // champion BaseLoRA, which it decides) on the key's trajectories, judges the background
-        // loop's BaseLoRA candidates, and takes control commands as broadcast state.
-        DataStream<Either<Trajectory, AdapterUpdate>> gateInput = learned
-                .map(AdapterGateFunction::trajectory).returns(AdapterGateFunction.INPUT_TYPE)
-                .name("gate-trajectories").uid(UID_PREFIX + "gate-trajectories")
-                .union(baseCandidates
-                        .map(AdapterGateFunction::candidate).returns(AdapterGateFunction.INPUT_TYPE)
-                        .name("gate-candidates").uid(UID_PREFIX + "gate-candidates"));
-        SingleOutputStreamOperator<AdapterUpdate> published = gateInput
-                .keyBy(new AdapterGateFunction.InputKey())
-                .connect(control.broadcast(AdapterGateFunction.broadcastStateDescriptors()))
-                .process(new AdapterGateFunction(SonaOptions.adapterGate(conf), SonaOptions.instantLoop(conf)),
-                        AdapterUpdateCodec.TYPE)
-                .name("adapter-gate").uid(UID_PREFIX + "adapter-gate");
+        // champion BaseLoRA, which it decides) on the examples to learn now, watches qualities,
+        // judges the background loop's BaseLoRA candidates, and takes control commands as
+        // broadcast state.
+        SingleOutputStreamOperator<AdapterUpdate> published = DataStreamUtils
+                .reinterpretAsKeyedStream(learned, new AdapterGateFunction.InputKey(), Types.STRING)
+                .connect(control.broadcast())
+                .transform("adapter-gate", AdapterUpdateCodec.TYPE, new AdapterGateOperator(
+                        new AdapterGateFunction(SonaOptions.adapterGate(conf), SonaOptions.instantLoop(conf)),
+                        bundleKeys))
+                .uid(UID_PREFIX + "adapter-gate");
+        parallelism(conf, SonaOptions.LEARNER_PARALLELISM, joined, learned, published);
 
         published.sinkTo(sinks.adapterUpdates()).name("adapter-updates").uid(UID_PREFIX + "sink.adapter-updates");
 
@@ -102,28 +109,49 @@ public final class SonaPipeline {
         DataStream<Either<AdapterUpdate, PatternSnapshot>> serving = published
                 .map(InferenceFunction::adapter).returns(InferenceFunction.SERVING_UPDATE_TYPE)
                 .name("serving-adapters").uid(UID_PREFIX + "serving-adapters")
-                .union(baseCandidates.getSideOutput(BackgroundLoopOperator.PATTERN_SNAPSHOTS)
+                .union(learned.getSideOutput(BackgroundLoopOperator.PATTERN_SNAPSHOTS)
                         .map(InferenceFunction::patterns).returns(InferenceFunction.SERVING_UPDATE_TYPE)
                         .name("serving-patterns").uid(UID_PREFIX + "serving-patterns"));
-        queries.keyBy(q -> q.key().asString())
+        SingleOutputStreamOperator<Response> responses = queries.keyBy(q -> q.key().asString())
                 .connect(serving.broadcast(InferenceFunction.ADAPTERS, InferenceFunction.PATTERNS))
                 .process(new InferenceFunction(SonaOptions.routeAdvisor(conf)), EventCodecs.RESPONSE)
                 .name("inference").uid(UID_PREFIX + "inference")
-                .sinkTo(sinks.responses()).name("responses").uid(UID_PREFIX + "sink.responses");
+                .slotSharingGroup(conf.get(SonaOptions.INFERENCE_SLOT_SHARING_GROUP));
+        parallelism(conf, SonaOptions.INFERENCE_PARALLELISM, responses);
+        responses.sinkTo(sinks.responses()).name("responses").uid(UID_PREFIX + "sink.responses");
         published.getSideOutput(AdapterGateFunction.DECISIONS)
                 .sinkTo(sinks.gateDecisions()).name("gate-decisions").uid(UID_PREFIX + "sink.gate-decisions");
-        baseCandidates.getSideOutput(BackgroundLoopOperator.PATTERN_SNAPSHOTS)
+        learned.getSideOutput(BackgroundLoopOperator.PATTERN_SNAPSHOTS)
                 .sinkTo(sinks.patternSnapshots()).name("pattern-snapshots").uid(UID_PREFIX + "sink.pattern-snapshots");
-        baseCandidates.getSideOutput(BackgroundLoopOperator.SKILL_MAPS)
+        learned.getSideOutput(BackgroundLoopOperator.SKILL_MAPS)
                 .sinkTo(sinks.skillMaps()).name("skill-maps").uid(UID_PREFIX + "sink.skill-maps");
 
-        DataStream<DeadLetter> unmatched = joined.getSideOutput(FeedbackJoinFunction.UNMATCHED_SIGNALS)
-                .map(SignalRouting::unmatched).returns(EventCodecs.DEAD_LETTER)
-                .name("unmatched-signals").uid(UID_PREFIX + "unmatched-signals");
+        DataStream<DeadLetter> unmatched = joined.getSideOutput(FeedbackJoinFunction.UNMATCHED_SIGNALS);
         trajectories.getSideOutput(ParseFunction.DEAD_LETTERS)
                 .union(signals.getSideOutput(ParseFunction.DEAD_LETTERS),
                         control.getSideOutput(ParseFunction.DEAD_LETTERS),
                         queries.getSideOutput(ParseFunction.DEAD_LETTERS), unmatched)
                 .sinkTo(sinks.deadLetters()).name("dead-letters").uid(UID_PREFIX + "sink.dead-letters");
+    }
+
+    /** Sets {@code option}'s parallelism, when given, on each of {@code operators}. */
+    private static void parallelism(ReadableConfig conf, ConfigOption<Integer> option,
+            SingleOutputStreamOperator<?>... operators) {
+        int parallelism = conf.get(option);
+        if (parallelism > 0) {
+            for (SingleOutputStreamOperator<?> operator : operators) {
+                operator.setParallelism(parallelism);
+            }
+        }
+    }
+
+    /** The adapter key of the join's output, the key it is partitioned by. */
+    private static final class JoinedKey implements KeySelector<Either<Trajectory, Trajectory>, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(Either<Trajectory, Trajectory> value) {
+            return (value.isLeft() ? value.left() : value.right()).key().asString();
+        }
     }
 }

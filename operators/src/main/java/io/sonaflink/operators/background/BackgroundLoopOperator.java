@@ -1,5 +1,6 @@
 package io.sonaflink.operators.background;
 
+import io.sonaflink.operators.bundle.StateBundle;
 import io.sonaflink.operators.events.AdapterKey;
 import io.sonaflink.operators.events.AdapterKind;
 import io.sonaflink.operators.events.AdapterUpdate;
@@ -37,6 +38,7 @@ import org.apache.flink.streaming.api.operators.InternalTimerService;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.types.Either;
 import org.apache.flink.util.OutputTag;
 
 import java.util.ArrayList;
@@ -46,12 +48,14 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * The background loop, keyed by adapter key: a processing-time tumbling window collects a uniform
- * reservoir (Algorithm R, {@link ReservoirSampler#replacementSlot}) of at most {@code
- * maxTrajectories} trajectories; when it fires, one learning cycle
- * runs ({@link BackgroundLearner#runCycle}: quality filter, k-means++, ReasoningBank merge,
- * BaseLoRA with EWC++) and the key's candidate adapter goes to the main output, its pattern
- * snapshot and skill map to side outputs.
+ * The background loop, keyed by adapter key and chained to the feedback join on the same
+ * partitioning: a processing-time tumbling window (with a phase of its own per key) collects a
+ * uniform reservoir (Algorithm R, {@link ReservoirSampler#replacementSlot}) of at most {@code
+ * maxTrajectories} settled trajectories; when it fires, one learning cycle runs ({@link
+ * BackgroundLearner#runCycle}: quality filter, k-means++, ReasoningBank merge, BaseLoRA with
+ * EWC++) and the key's candidate adapter goes to the main output ({@code Right}), its pattern
+ * snapshot and skill map to side outputs. The main output is the gate's input: it also carries,
+ * in arrival order, the examples to learn now and the qualities to watch ({@code Left}).
  *
  * <p>A held-out trajectory ({@link BackgroundLoopConfig#split()}) enters the reservoir without its
  * target: it shapes the patterns and trains nothing, so the gate's validation stays on data no
@@ -66,11 +70,16 @@ import java.util.stream.Stream;
  * input ({@link BoundedOneInput}): processing-time timers do not fire by themselves when a bounded
  * job ends, so at end of input every key learns from whatever its last window holds.
  */
-public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate>
-        implements OneInputStreamOperator<Trajectory, AdapterUpdate>, Triggerable<String, VoidNamespace>,
-                BoundedOneInput {
+public class BackgroundLoopOperator extends AbstractStreamOperator<Either<Trajectory, AdapterUpdate>>
+        implements OneInputStreamOperator<Either<Trajectory, Trajectory>, Either<Trajectory, AdapterUpdate>>,
+                Triggerable<String, VoidNamespace>, BoundedOneInput {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
+
+    /** Keys whose small per-event values (count, span, window end) are bundled on the heap at most. */
+    public static final int DEFAULT_BUNDLE_KEYS = 4096;
+
+    private static final float[] NO_EMBEDDING = new float[0];
 
     public static final OutputTag<PatternSnapshot> PATTERN_SNAPSHOTS =
             new OutputTag<>("pattern-snapshots", EventCodecs.PATTERN_SNAPSHOT);
@@ -122,10 +131,12 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
     public static final String GAUGE_EWC_TASKS = "lastEwcTasks";
 
     private final BackgroundLoopConfig config;
+    private final int bundleKeys;
+    private transient StateBundle bundle;
 
     /** The window's reservoir as slots, so that adding a trajectory is O(1) on RocksDB. */
     private transient MapState<Integer, TrajectorySample> reservoir;
-    private transient ValueState<Long> reservoirSeen;
+    private transient ValueState<Long> reservoirSeen; // bundled, as are window end, span and key
     private transient ValueState<ReasoningBank> bank;
     private transient ValueState<BaseLora> baseLora;
     private transient ValueState<Long> cycles;
@@ -142,7 +153,12 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
     private transient volatile TrainingReport lastTraining;
 
     public BackgroundLoopOperator(BackgroundLoopConfig config) {
+        this(config, DEFAULT_BUNDLE_KEYS);
+    }
+
+    public BackgroundLoopOperator(BackgroundLoopConfig config, int bundleKeys) {
         this.config = config;
+        this.bundleKeys = bundleKeys;
     }
 
     @Override
@@ -150,14 +166,16 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
         super.open();
         reservoir = getPartitionedState(
                 new MapStateDescriptor<>(RESERVOIR, IntSerializer.INSTANCE, StateSerializers.trajectorySample()));
-        reservoirSeen = getPartitionedState(new ValueStateDescriptor<>("reservoir-seen", Types.LONG));
+        bundle = new StateBundle(() -> (String) getCurrentKey(), this::setCurrentKey, bundleKeys);
+        reservoirSeen = bundle.bundle(getPartitionedState(new ValueStateDescriptor<>("reservoir-seen", Types.LONG)));
         bank = getPartitionedState(new ValueStateDescriptor<>("bank", StateSerializers.reasoningBank()));
         baseLora = getPartitionedState(new ValueStateDescriptor<>("base-lora", StateSerializers.baseLora()));
         cycles = getPartitionedState(new ValueStateDescriptor<>("cycles", Types.LONG));
-        windowEnd = getPartitionedState(new ValueStateDescriptor<>("window-end", Types.LONG));
-        windowSpan = getPartitionedState(new ValueStateDescriptor<>("window-span", Types.TUPLE(Types.LONG, Types.LONG)));
-        adapterKey = getPartitionedState(new ValueStateDescriptor<>(
-                "adapter-key", Types.TUPLE(Types.STRING, Types.STRING, Types.STRING)));
+        windowEnd = bundle.bundle(getPartitionedState(new ValueStateDescriptor<>("window-end", Types.LONG)));
+        windowSpan = bundle.bundle(getPartitionedState(
+                new ValueStateDescriptor<>("window-span", Types.TUPLE(Types.LONG, Types.LONG))));
+        adapterKey = bundle.bundle(getPartitionedState(new ValueStateDescriptor<>(
+                "adapter-key", Types.TUPLE(Types.STRING, Types.STRING, Types.STRING))));
         timers = getInternalTimerService("background-window", VoidNamespaceSerializer.INSTANCE, this);
         cyclesRun = getMetricGroup().counter(CYCLES_COUNTER);
         windowsCarriedOver = getMetricGroup().counter(CARRIED_OVER_COUNTER);
@@ -172,8 +190,33 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
     }
 
     @Override
-    public void processElement(StreamRecord<Trajectory> element) throws Exception {
-        Trajectory t = element.getValue();
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        bundle.flush();
+        super.prepareSnapshotPreBarrier(checkpointId);
+    }
+
+    /**
+     * An example to learn now passes through to the gate; a settled trajectory enters the window,
+     * and, when it has no target, its quality goes on to the gate's quality watch (without the
+     * embedding, which the watch does not read). One ordered stream to the gate keeps its
+     * decisions deterministic for a given input order.
+     */
+    @Override
+    public void processElement(StreamRecord<Either<Trajectory, Trajectory>> element) throws Exception {
+        Either<Trajectory, Trajectory> event = element.getValue();
+        if (event.isLeft()) {
+            output.collect(element.replace(Either.Left(event.left())));
+            return;
+        }
+        Trajectory t = event.right();
+        add(t);
+        if (!t.hasTarget() && Float.isFinite(t.quality())) {
+            output.collect(element.replace(Either.Left(new Trajectory(t.id(), t.key(), t.timestamp(), NO_EMBEDDING,
+                    t.route(), Map.of(), Map.of(), null, t.quality(), null, t.weight()))));
+        }
+    }
+
+    private void add(Trajectory t) throws Exception {
         if (t.embedding().length != config.dimension()) {
             throw new IllegalArgumentException("trajectory " + t.id() + " has dimension " + t.embedding().length
                     + "; validation upstream admits only " + config.dimension());
@@ -215,6 +258,7 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
 
     @Override
     public void endInput() throws Exception {
+        bundle.flush();
         List<String> keys = new ArrayList<>();
         KeyedStateBackend<String> backend = getKeyedStateBackend();
         try (Stream<String> stream = backend.getKeys(RESERVOIR, VoidNamespace.INSTANCE)) {
@@ -230,6 +274,7 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
             }
             fire(now, true);
         }
+        bundle.flush();
     }
 
     /** Runs the key's cycle over its reservoir, or carries a small window over. */
@@ -273,8 +318,8 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
         if (span != null) {
             metrics.put(METRIC_WINDOW_START, (double) span.f0);
         }
-        output.collect(new StreamRecord<>(
-                AdapterUpdate.of(key, AdapterKind.BASE, cycle, cycle - 1, keyLora.adapter(), metrics, eventTime),
+        output.collect(new StreamRecord<>(Either.Right(
+                AdapterUpdate.of(key, AdapterKind.BASE, cycle, cycle - 1, keyLora.adapter(), metrics, eventTime)),
                 eventTime));
         output.collect(PATTERN_SNAPSHOTS, new StreamRecord<>(
                 new PatternSnapshot(key, cycle, eventTime, keyBank.patterns()), eventTime));
@@ -306,9 +351,15 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<AdapterUpdate
         return m;
     }
 
+    /**
+     * The end of the key's window after {@code time}. Each key's windows have their own phase (a
+     * hash of the key), so the keys of a task do not all run their cycles, each up to hundreds of
+     * milliseconds, at the same instant and hold the task thread and its checkpoint for minutes.
+     */
     private void scheduleWindowAfter(long time) throws Exception {
         long interval = config.intervalMs();
-        long end = (Math.floorDiv(time, interval) + 1) * interval;
+        long phase = Math.floorMod(DeterministicRandom.hash((String) getCurrentKey()), interval);
+        long end = (Math.floorDiv(time - phase, interval) + 1) * interval + phase;
         timers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, end);
         windowEnd.update(end);
     }

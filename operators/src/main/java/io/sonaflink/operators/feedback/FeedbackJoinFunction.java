@@ -1,47 +1,72 @@
 package io.sonaflink.operators.feedback;
 
+import io.sonaflink.operators.bundle.KeyAccess;
+import io.sonaflink.operators.bundle.StateBundle;
+import io.sonaflink.operators.events.DeadLetter;
 import io.sonaflink.operators.events.EventCodecs;
 import io.sonaflink.operators.events.SignalType;
 import io.sonaflink.operators.events.Trajectory;
 import io.sonaflink.operators.events.TrainingSignal;
 
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.api.java.typeutils.EitherTypeInfo;
+import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
- * Joins training signals to the trajectory they are about, keyed by trajectory id.
+ * Joins training signals to the trajectory they are about, keyed by adapter key (the key every
+ * learner downstream is keyed by, so nothing is shuffled again).
  *
- * <p>A trajectory waits {@link FeedbackJoinConfig#holdMs()} for its signals, which adjust its
- * quality, target and weight ({@link Feedback}); then it is emitted. Signals that arrive first
- * wait for their trajectory for the same time. After emission the trajectory is remembered for
- * {@link FeedbackJoinConfig#lateRetentionMs()}, so that a late correction is still emitted as a
- * corrective event (the trajectory again, with the correction's target and weight); then all
- * state of the id is cleared. Nothing is held forever, and nothing is dropped silently: a signal
- * whose trajectory never arrives goes to {@link #UNMATCHED_SIGNALS}. Run it in a {@link
- * FeedbackJoinOperator}, which also flushes every waiting trajectory when a bounded input ends.
+ * <p>Two outputs in one ordered stream ({@link #OUTPUT_TYPE}):
+ *
+ * <ul>
+ *   <li><b>learn now</b> ({@code Left}): every example with a target, at once: a trajectory that
+ *       arrives with one, an import, and a correction applied to its trajectory, whether that
+ *       trajectory still waits or has moved on. The instant loop sees a correction in the same
+ *       event that brings it.
+ *   <li><b>settled</b> ({@code Right}): every trajectory after {@link FeedbackJoinConfig#holdMs()}
+ *       (its signals applied, the last correction's target included), and a late correction
+ *       again as a corrective event. The background loop and the gate's quality watch see these.
+ * </ul>
+ *
+ * <p>State is bounded per key, not by throughput times retention: the key's trajectories are kept
+ * for hold plus late retention, at most {@link FeedbackJoinConfig#maxKeptPerKey()} of them (the
+ * oldest moves on early and is forgotten), in map state numbered by arrival; one small {@link
+ * JoinCursor} per key (bundled on the heap between checkpoints) and one coalesced timer per key
+ * replace the three per-trajectory timers of a join keyed by trajectory id. Signals that arrive
+ * before their trajectory wait as long as a late correction would. Nothing is dropped silently: a
+ * signal that finds no trajectory, or a quality signal for one that moved on, becomes a dead letter
+ * ({@link #UNMATCHED_SIGNALS}) with the reason. Run it in a {@link FeedbackJoinOperator}.
  */
-public class FeedbackJoinFunction extends KeyedCoProcessFunction<String, Trajectory, TrainingSignal, Trajectory> {
+public class FeedbackJoinFunction
+        extends KeyedCoProcessFunction<String, Trajectory, TrainingSignal, Either<Trajectory, Trajectory>> {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
-    static final String PENDING = "pending";
-    static final String EARLY_SIGNALS = "early-signals";
+    /** Output: learn now ({@code Left}) or settled ({@code Right}). */
+    public static final TypeInformation<Either<Trajectory, Trajectory>> OUTPUT_TYPE =
+            new EitherTypeInfo<>(EventCodecs.TRAJECTORY, EventCodecs.TRAJECTORY);
 
-    /** Signals whose trajectory did not arrive within the hold time, or came too late to use. */
-    public static final OutputTag<TrainingSignal> UNMATCHED_SIGNALS =
-            new OutputTag<>("unmatched-signals", EventCodecs.TRAINING_SIGNAL);
+    /** Signals that found no trajectory to change, as dead letters with the reason. */
+    public static final OutputTag<DeadLetter> UNMATCHED_SIGNALS =
+            new OutputTag<>("unmatched-signals", EventCodecs.DEAD_LETTER);
 
     /** Counter of training signals applied to their trajectory. */
     public static final String JOINED_SIGNALS_COUNTER = "joinedSignals";
@@ -49,129 +74,284 @@ public class FeedbackJoinFunction extends KeyedCoProcessFunction<String, Traject
     public static final String LATE_CORRECTIONS_COUNTER = "lateCorrections";
     /** Counter of signals sent to {@link #UNMATCHED_SIGNALS}. */
     public static final String UNMATCHED_SIGNALS_COUNTER = "unmatchedSignals";
+    /** Counter of trajectories delivered again under an id the key already keeps (dropped). */
+    public static final String DUPLICATE_TRAJECTORIES_COUNTER = "duplicateTrajectories";
+    /** Counter of trajectories forgotten before their retention ended, the key keeping its maximum. */
+    public static final String EVICTED_TRAJECTORIES_COUNTER = "evictedTrajectories";
+
+    static final String TRAJECTORIES = "trajectories";
+    static final String ARRIVALS = "arrivals";
+    static final String CURSOR = "cursor";
+    static final String EARLY_SIGNALS = "early-signals";
+    static final String EARLY_ARRIVALS = "early-arrivals";
 
     private final FeedbackJoinConfig config;
 
-    private transient ValueState<Trajectory> pending;
-    private transient ValueState<Trajectory> emitted;
-    private transient ListState<TrainingSignal> earlySignals;
-    private transient ValueState<Long> timer;
+    private transient KeyAccess keyAccess;
+    private transient int bundleKeys;
+    private transient StateBundle bundle;
+    /** Trajectory id to (arrival number, the trajectory with its signals applied). */
+    private transient MapState<String, Tuple2<Long, Trajectory>> trajectories;
+    /** Arrival number to (trajectory id, arrival processing time). */
+    private transient MapState<Long, Tuple2<String, Long>> arrivals;
+    private transient ValueState<JoinCursor> cursor;
+    private transient MapState<String, List<TrainingSignal>> earlySignals;
+    private transient MapState<Long, Tuple2<String, Long>> earlyArrivals;
     private transient Counter joinedSignals;
     private transient Counter lateCorrections;
     private transient Counter unmatchedSignals;
+    private transient Counter duplicates;
+    private transient Counter evicted;
 
     public FeedbackJoinFunction(FeedbackJoinConfig config) {
         this.config = config;
     }
 
+    /** Bundles the key's cursor on the heap for up to {@code maxKeys} keys ({@link StateBundle}). */
+    void bundleState(KeyAccess access, int maxKeys) {
+        this.keyAccess = access;
+        this.bundleKeys = maxKeys;
+    }
+
+    void flushBundle() throws Exception {
+        if (bundle != null) {
+            bundle.flush();
+        }
+    }
+
     @Override
     public void open(OpenContext openContext) {
-        pending = getRuntimeContext().getState(new ValueStateDescriptor<>(PENDING, EventCodecs.TRAJECTORY));
-        emitted = getRuntimeContext().getState(new ValueStateDescriptor<>("emitted", EventCodecs.TRAJECTORY));
-        earlySignals = getRuntimeContext().getListState(
-                new ListStateDescriptor<>(EARLY_SIGNALS, EventCodecs.TRAINING_SIGNAL));
-        timer = getRuntimeContext().getState(new ValueStateDescriptor<>("timer", Types.LONG));
+        trajectories = getRuntimeContext().getMapState(new MapStateDescriptor<>(
+                TRAJECTORIES, Types.STRING, Types.TUPLE(Types.LONG, EventCodecs.TRAJECTORY)));
+        arrivals = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>(ARRIVALS, Types.LONG, Types.TUPLE(Types.STRING, Types.LONG)));
+        earlySignals = getRuntimeContext().getMapState(new MapStateDescriptor<>(
+                EARLY_SIGNALS, Types.STRING, new ListTypeInfo<>(EventCodecs.TRAINING_SIGNAL)));
+        earlyArrivals = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>(EARLY_ARRIVALS, Types.LONG, Types.TUPLE(Types.STRING, Types.LONG)));
+        ValueState<JoinCursor> cursors = getRuntimeContext().getState(new ValueStateDescriptor<>(CURSOR, JoinCursor.TYPE));
+        if (keyAccess != null) {
+            bundle = new StateBundle(keyAccess::currentKey, keyAccess::setCurrentKey, bundleKeys);
+            cursor = bundle.bundle(cursors);
+        } else {
+            cursor = cursors;
+        }
         joinedSignals = getRuntimeContext().getMetricGroup().counter(JOINED_SIGNALS_COUNTER);
         lateCorrections = getRuntimeContext().getMetricGroup().counter(LATE_CORRECTIONS_COUNTER);
         unmatchedSignals = getRuntimeContext().getMetricGroup().counter(UNMATCHED_SIGNALS_COUNTER);
+        duplicates = getRuntimeContext().getMetricGroup().counter(DUPLICATE_TRAJECTORIES_COUNTER);
+        evicted = getRuntimeContext().getMetricGroup().counter(EVICTED_TRAJECTORIES_COUNTER);
     }
 
     @Override
-    public void processElement1(Trajectory trajectory, Context ctx, Collector<Trajectory> out) throws Exception {
-        if (pending.value() != null || emitted.value() != null) {
-            // A duplicate delivery of the same id (at-least-once producers): the first one counts.
+    public void processElement1(Trajectory trajectory, Context ctx, Collector<Either<Trajectory, Trajectory>> out)
+            throws Exception {
+        JoinCursor c = cursor();
+        if (c.kept() > 0 && trajectories.contains(trajectory.id())) {
+            duplicates.inc(); // an at-least-once producer delivered it twice: the first one counts
             return;
         }
         Trajectory joined = trajectory;
-        for (TrainingSignal s : earlySignals.get()) {
-            joined = Feedback.apply(joined, s);
-            joinedSignals.inc();
+        List<TrainingSignal> waiting = c.earlyWaiting() > 0 ? earlySignals.get(trajectory.id()) : null;
+        if (waiting != null) {
+            for (TrainingSignal s : waiting) {
+                joined = Feedback.apply(joined, s);
+                joinedSignals.inc();
+            }
+            earlySignals.remove(trajectory.id());
         }
-        earlySignals.clear();
-        pending.update(joined);
-        reschedule(ctx, ctx.timerService().currentProcessingTime() + config.holdMs());
+        if (joined.hasTarget()) {
+            out.collect(Either.Left(joined));
+        }
+        long now = ctx.timerService().currentProcessingTime();
+        if (c.kept() >= config.maxKeptPerKey()) {
+            forgetOldest(c, out);
+        }
+        long number = c.next++;
+        trajectories.put(joined.id(), Tuple2.of(number, joined));
+        arrivals.put(number, Tuple2.of(joined.id(), now));
+        if (config.holdMs() == 0) {
+            c.settled = c.next;
+            out.collect(Either.Right(joined));
+        }
+        schedule(c, now + (config.holdMs() == 0 ? config.keepMs() : config.holdMs()), ctx.timerService());
+        cursor.update(c);
     }
 
     @Override
-    public void processElement2(TrainingSignal signal, Context ctx, Collector<Trajectory> out) throws Exception {
-        Trajectory waiting = pending.value();
-        if (waiting != null) {
-            pending.update(Feedback.apply(waiting, signal));
-            joinedSignals.inc();
+    public void processElement2(TrainingSignal signal, Context ctx, Collector<Either<Trajectory, Trajectory>> out)
+            throws Exception {
+        if (signal.type() == SignalType.IMPORT) {
+            Trajectory example = SignalRouting.importAsTrajectory(signal);
+            out.collect(Either.Left(example));
+            out.collect(Either.Right(example));
             return;
         }
-        Trajectory done = emitted.value();
-        if (done != null) {
-            if (signal.type() == SignalType.CORRECTION) {
-                out.collect(Feedback.apply(done, signal));
+        JoinCursor c = cursor();
+        Tuple2<Long, Trajectory> kept = c.kept() > 0 ? trajectories.get(signal.trajectoryId()) : null;
+        if (kept != null) {
+            Trajectory joined = Feedback.apply(kept.f1, signal);
+            boolean settled = kept.f0 < c.settled;
+            boolean correction = signal.type() == SignalType.CORRECTION;
+            if (settled && !correction) {
+                unmatched(ctx::output, signal, "trajectory '" + signal.trajectoryId() + "' had moved on to the "
+                        + "learners when this " + typeName(signal) + " signal arrived (hold " + config.holdMs()
+                        + " ms); only corrections still apply after the hold");
+                return;
+            }
+            joinedSignals.inc();
+            trajectories.put(signal.trajectoryId(), Tuple2.of(kept.f0, joined));
+            if (correction) {
+                out.collect(Either.Left(joined));
+            }
+            if (settled) {
                 lateCorrections.inc();
-            } else {
-                // quality feedback after the trajectory moved on changes nothing learned any more
-                ctx.output(UNMATCHED_SIGNALS, signal);
-                unmatchedSignals.inc();
+                out.collect(Either.Right(joined));
             }
             return;
         }
-        earlySignals.add(signal);
-        if (timer.value() == null) {
-            // A signal can run far ahead of its trajectory when the two topics are read at different
-            // speeds (a backlog after a restart): it waits as long as a late correction would.
-            reschedule(ctx, ctx.timerService().currentProcessingTime() + config.holdMs() + config.lateRetentionMs());
+        long now = ctx.timerService().currentProcessingTime();
+        if (c.earlyWaiting() >= config.maxKeptPerKey()) {
+            expireOldestEarly(c, ctx::output, "more than " + config.maxKeptPerKey()
+                    + " signals of this key waited for trajectories not seen yet");
         }
+        List<TrainingSignal> waiting = earlySignals.get(signal.trajectoryId());
+        List<TrainingSignal> updated = waiting == null ? new ArrayList<>(1) : new ArrayList<>(waiting);
+        updated.add(signal);
+        earlySignals.put(signal.trajectoryId(), updated);
+        earlyArrivals.put(c.earlyNext++, Tuple2.of(signal.trajectoryId(), now));
+        schedule(c, now + config.keepMs(), ctx.timerService());
+        cursor.update(c);
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Trajectory> out) throws Exception {
-        Trajectory ready = pending.value();
-        if (ready != null) {
-            out.collect(ready);
-            pending.clear();
-            emitted.update(ready);
-            reschedule(ctx, timestamp + config.lateRetentionMs());
-            return;
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Either<Trajectory, Trajectory>> out)
+            throws Exception {
+        JoinCursor c = cursor();
+        if (c.timer != timestamp) {
+            return; // a timer of an earlier schedule; the current one is still to come
         }
-        List<TrainingSignal> orphans = new ArrayList<>();
-        earlySignals.get().forEach(orphans::add);
-        for (TrainingSignal s : orphans) {
-            ctx.output(UNMATCHED_SIGNALS, s);
-            unmatchedSignals.inc();
+        c.timer = JoinCursor.NO_TIMER;
+        long next = Long.MAX_VALUE;
+        while (c.settled < c.next) {
+            Tuple2<String, Long> arrival = arrivals.get(c.settled);
+            if (arrival.f1 + config.holdMs() > timestamp) {
+                next = arrival.f1 + config.holdMs();
+                break;
+            }
+            out.collect(Either.Right(trajectories.get(arrival.f0).f1));
+            c.settled++;
         }
-        earlySignals.clear();
-        emitted.clear();
-        timer.clear();
-    }
-
-    /** Event time of the current key's waiting trajectory; {@code Long.MAX_VALUE} when none waits. */
-    long pendingTimestamp() throws Exception {
-        Trajectory ready = pending.value();
-        return ready == null ? Long.MAX_VALUE : ready.timestamp();
+        while (c.first < c.settled) {
+            Tuple2<String, Long> arrival = arrivals.get(c.first);
+            if (arrival.f1 + config.keepMs() > timestamp) {
+                next = Math.min(next, arrival.f1 + config.keepMs());
+                break;
+            }
+            forget(c.first++, arrival.f0);
+        }
+        while (c.earlyFirst < c.earlyNext) {
+            Tuple2<String, Long> arrival = earlyArrivals.get(c.earlyFirst);
+            if (arrival.f1 + config.keepMs() > timestamp) {
+                next = Math.min(next, arrival.f1 + config.keepMs());
+                break;
+            }
+            expireOldestEarly(c, ctx::output, "trajectory '" + arrival.f0 + "' is not among the key's kept "
+                    + "trajectories: it did not arrive within hold + late retention (" + config.keepMs()
+                    + " ms) of this signal, arrived longer ago than that, or was pushed out by the "
+                    + config.maxKeptPerKey() + " newer trajectories kept per key");
+        }
+        if (next != Long.MAX_VALUE) {
+            schedule(c, next, ctx.timerService());
+        }
+        if (c.isEmpty()) {
+            cursor.clear();
+        } else {
+            cursor.update(c);
+        }
     }
 
     /**
-     * Emits the current key's waiting trajectory and reports its waiting signals, then forgets the
-     * key: for the end of a bounded input, when no processing-time timer will fire any more.
+     * Passes on every waiting trajectory of the current key in arrival order and reports its
+     * waiting signals, then forgets the key: for the end of a bounded input, when no
+     * processing-time timer fires any more.
      */
-    void flushAtEndOfInput(Collector<Trajectory> out, Consumer<TrainingSignal> unmatched) throws Exception {
-        Trajectory ready = pending.value();
-        if (ready != null) {
-            out.collect(ready);
+    void flushAtEndOfInput(Collector<Either<Trajectory, Trajectory>> out, Consumer<DeadLetter> deadLetters)
+            throws Exception {
+        JoinCursor c = cursor();
+        for (; c.settled < c.next; c.settled++) {
+            out.collect(Either.Right(trajectories.get(arrivals.get(c.settled).f0).f1));
         }
-        for (TrainingSignal s : earlySignals.get()) {
-            unmatched.accept(s);
-            unmatchedSignals.inc();
+        while (c.earlyFirst < c.earlyNext) {
+            expireOldestEarly(c, (tag, letter) -> deadLetters.accept(letter),
+                    "the input ended before trajectory '" + earlyArrivals.get(c.earlyFirst).f0 + "' arrived");
         }
-        pending.clear();
-        earlySignals.clear();
-        emitted.clear();
-        timer.clear();
+        trajectories.clear();
+        arrivals.clear();
+        cursor.clear();
     }
 
-    private void reschedule(Context ctx, long at) throws Exception {
-        Long current = timer.value();
-        if (current != null) {
-            ctx.timerService().deleteProcessingTimeTimer(current);
+    private JoinCursor cursor() throws Exception {
+        JoinCursor c = cursor.value();
+        return c == null ? new JoinCursor() : c;
+    }
+
+    /** Makes room: the oldest kept trajectory moves on now if it still waits, and is forgotten. */
+    private void forgetOldest(JoinCursor c, Collector<Either<Trajectory, Trajectory>> out) throws Exception {
+        Tuple2<String, Long> arrival = arrivals.get(c.first);
+        if (c.first >= c.settled) {
+            out.collect(Either.Right(trajectories.get(arrival.f0).f1));
+            c.settled = c.first + 1;
         }
-        ctx.timerService().registerProcessingTimeTimer(at);
-        timer.update(at);
+        forget(c.first++, arrival.f0);
+        evicted.inc();
+    }
+
+    private void forget(long number, String id) throws Exception {
+        Tuple2<Long, Trajectory> kept = trajectories.get(id);
+        if (kept != null && kept.f0 == number) {
+            trajectories.remove(id);
+        }
+        arrivals.remove(number);
+    }
+
+    @FunctionalInterface
+    private interface SideOutput {
+        void output(OutputTag<DeadLetter> tag, DeadLetter letter);
+    }
+
+    private void expireOldestEarly(JoinCursor c, SideOutput side, String reason) throws Exception {
+        long number = c.earlyFirst++;
+        Tuple2<String, Long> arrival = earlyArrivals.get(number);
+        earlyArrivals.remove(number);
+        List<TrainingSignal> waiting = earlySignals.get(arrival.f0);
+        if (waiting == null) {
+            return; // its trajectory came, or an earlier expiry of the same id reported them
+        }
+        earlySignals.remove(arrival.f0);
+        for (TrainingSignal s : waiting) {
+            unmatched(side, s, reason);
+        }
+    }
+
+    private void unmatched(SideOutput side, TrainingSignal s, String reason) {
+        unmatchedSignals.inc();
+        side.output(UNMATCHED_SIGNALS, SignalRouting.unmatched(s, reason));
+    }
+
+    /**
+     * One timer per key, for the earliest due time: a later arrival never needs an earlier one, so
+     * a key has a single timer whatever its throughput (its trajectories are due in arrival order).
+     */
+    private void schedule(JoinCursor c, long due, TimerService timers) {
+        if (c.timer != JoinCursor.NO_TIMER && c.timer <= due) {
+            return;
+        }
+        timers.registerProcessingTimeTimer(due);
+        c.timer = due;
+    }
+
+    private static String typeName(TrainingSignal s) {
+        return s.type().name().toLowerCase(Locale.ROOT);
     }
 }

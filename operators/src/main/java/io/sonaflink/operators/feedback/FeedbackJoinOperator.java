@@ -1,5 +1,6 @@
 package io.sonaflink.operators.feedback;
 
+import io.sonaflink.operators.bundle.KeyAccess;
 import io.sonaflink.operators.events.Trajectory;
 import io.sonaflink.operators.events.TrainingSignal;
 
@@ -9,32 +10,54 @@ import org.apache.flink.streaming.api.operators.BoundedMultiInput;
 import org.apache.flink.streaming.api.operators.TimestampedCollector;
 import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.types.Either;
 
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Runs a {@link FeedbackJoinFunction} and, when both inputs of a bounded job have ended, flushes
- * every trajectory still waiting for feedback (processing-time timers do not fire by themselves
- * when a bounded job ends, so without this the last trajectories would never be learned from).
- * They are flushed in event-time order (then by id), so a replay of a time-ordered file reaches
- * the learners in file order, whatever order the state backend lists its keys in.
+ * Runs a {@link FeedbackJoinFunction} with its per-key cursor bundled on the heap (written back
+ * before every checkpoint barrier) and, when both inputs of a bounded job have ended, passes on
+ * every trajectory still waiting (processing-time timers do not fire by themselves when a bounded
+ * job ends, so without this the last trajectories would never reach the background loop).
  */
-public class FeedbackJoinOperator extends KeyedCoProcessOperator<String, Trajectory, TrainingSignal, Trajectory>
+public class FeedbackJoinOperator
+        extends KeyedCoProcessOperator<String, Trajectory, TrainingSignal, Either<Trajectory, Trajectory>>
         implements BoundedMultiInput {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
+    private final FeedbackJoinFunction join;
+    private final int bundleKeys;
     private transient int endedInputs;
 
-    public FeedbackJoinOperator(FeedbackJoinFunction function) {
-        super(function);
+    public FeedbackJoinOperator(FeedbackJoinFunction join, int bundleKeys) {
+        super(join);
+        this.join = join;
+        this.bundleKeys = bundleKeys;
+    }
+
+    @Override
+    public void open() throws Exception {
+        join.bundleState(new KeyAccess() {
+            @Override
+            public String currentKey() {
+                return (String) getCurrentKey();
+            }
+
+            @Override
+            public void setCurrentKey(String key) {
+                FeedbackJoinOperator.this.setCurrentKey(key);
+            }
+        }, bundleKeys);
+        super.open();
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        join.flushBundle();
+        super.prepareSnapshotPreBarrier(checkpointId);
     }
 
     @Override
@@ -42,26 +65,19 @@ public class FeedbackJoinOperator extends KeyedCoProcessOperator<String, Traject
         if (++endedInputs < 2) {
             return;
         }
+        join.flushBundle();
+        List<String> keys;
         KeyedStateBackend<String> backend = getKeyedStateBackend();
-        Set<String> keys = new TreeSet<>();
-        for (String state : new String[] {FeedbackJoinFunction.PENDING, FeedbackJoinFunction.EARLY_SIGNALS}) {
-            try (Stream<String> stream = backend.getKeys(state, VoidNamespace.INSTANCE)) {
-                stream.forEach(keys::add);
-            }
+        try (Stream<String> stream = backend.getKeys(FeedbackJoinFunction.CURSOR, VoidNamespace.INSTANCE)) {
+            keys = stream.sorted().collect(Collectors.toList());
         }
-        FeedbackJoinFunction function = (FeedbackJoinFunction) getUserFunction();
-        Map<String, Long> timestamps = new HashMap<>();
+        TimestampedCollector<Either<Trajectory, Trajectory>> collector = new TimestampedCollector<>(output);
+        collector.eraseTimestamp();
         for (String key : keys) {
             setCurrentKey(key);
-            timestamps.put(key, function.pendingTimestamp());
+            join.flushAtEndOfInput(collector,
+                    letter -> output.collect(FeedbackJoinFunction.UNMATCHED_SIGNALS, new StreamRecord<>(letter)));
         }
-        List<String> order = new ArrayList<>(keys);
-        order.sort(Comparator.comparingLong((String key) -> timestamps.get(key)).thenComparing(key -> key));
-        TimestampedCollector<Trajectory> collector = new TimestampedCollector<>(output);
-        for (String key : order) {
-            setCurrentKey(key);
-            function.flushAtEndOfInput(collector,
-                    s -> output.collect(FeedbackJoinFunction.UNMATCHED_SIGNALS, new StreamRecord<>(s)));
-        }
+        join.flushBundle();
     }
 }

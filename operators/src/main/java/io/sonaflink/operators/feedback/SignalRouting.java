@@ -36,10 +36,8 @@ public final class SignalRouting {
                 s.weight());
     }
 
-    /** A signal whose trajectory was not available, with the reason. */
-    public static DeadLetter unmatched(TrainingSignal s) {
-        String reason = "trajectory '" + s.trajectoryId() + "' was not available for this " + s.type().name()
-                .toLowerCase() + " signal (it never arrived within the hold time, or it was already learned from)";
+    /** A signal that changed no trajectory, with the reason. */
+    public static DeadLetter unmatched(TrainingSignal s, String reason) {
         return new DeadLetter(toJson(s), UNMATCHED_SOURCE, -1, -1, reason);
     }
 

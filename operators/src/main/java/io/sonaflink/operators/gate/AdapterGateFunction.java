@@ -1,6 +1,8 @@
 package io.sonaflink.operators.gate;
 
 import io.sonaflink.operators.background.BackgroundLoopOperator;
+import io.sonaflink.operators.bundle.KeyAccess;
+import io.sonaflink.operators.bundle.StateBundle;
 import io.sonaflink.operators.events.AdapterKey;
 import io.sonaflink.operators.events.AdapterKind;
 import io.sonaflink.operators.events.AdapterUpdate;
@@ -32,7 +34,9 @@ import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.types.Either;
@@ -41,6 +45,7 @@ import org.apache.flink.util.OutputTag;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -158,6 +163,11 @@ public class AdapterGateFunction
     static final String STATE_RECENT_QUALITY = "recent-quality";
     static final String STATE_CHALLENGERS = "challengers";
 
+    /** Histogram: processing time from a correction's record timestamp to its MicroLoRA step, ms. */
+    public static final String METRIC_CORRECTION_TO_UPDATE = "correctionToUpdateMs";
+    /** Histogram: from the first correction a MicroLoRA version learned to its publication, ms. */
+    public static final String METRIC_CORRECTION_TO_PUBLISHED = "correctionToPublishedMs";
+
     /** Champion adapters kept prepared per task, so a correction does not deserialize its base. */
     private static final int CHAMPION_CACHE_SIZE = 1024;
 
@@ -166,6 +176,10 @@ public class AdapterGateFunction
     private final AdapterGateConfig config;
     private final InstantLoopConfig instant;
 
+    /** Set by {@link AdapterGateOperator}: bundles the per-event state on the heap between checkpoints. */
+    private transient KeyAccess keyAccess;
+    private transient int bundleKeys;
+    private transient StateBundle bundle;
     private transient ValueState<GateKeyState> keyState;
     /** Written once per key and never changed: the state {@code applyToKeyedState} iterates. */
     private transient ValueStateDescriptor<Boolean> keysSeenDescriptor;
@@ -183,6 +197,10 @@ public class AdapterGateFunction
     private transient Counter heldOutCounter;
     private transient Counter rejectedCounter;
     private transient Counter microUpdatesCounter;
+    private transient Histogram correctionToUpdate;
+    private transient Histogram correctionToPublished;
+    /** Record timestamp of the first correction each key's next MicroLoRA version learned (metric only). */
+    private transient Map<String, Long> firstUnpublishedCorrection;
     private transient boolean reportsCommands;
     /** The key whose state is current: set where Flink makes one current, read by the champion cache. */
     private transient String currentKey;
@@ -225,13 +243,35 @@ public class AdapterGateFunction
         return "history-" + kind.name().toLowerCase(Locale.ROOT);
     }
 
+    /** Bundles the key record and the MicroLoRA of up to {@code maxKeys} keys on the heap (see {@link StateBundle}). */
+    void bundleState(KeyAccess access, int maxKeys) {
+        this.keyAccess = access;
+        this.bundleKeys = maxKeys;
+    }
+
+    /** Writes the bundled state to the keyed state backend: before a barrier, and before commands read it. */
+    void flushBundle() throws Exception {
+        if (bundle != null) {
+            bundle.flush();
+        }
+    }
+
     @Override
     public void open(OpenContext openContext) {
-        keyState = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_KEY, GateKeyStateCodec.TYPE));
+        ValueState<GateKeyState> keyRecords =
+                getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_KEY, GateKeyStateCodec.TYPE));
         keysSeenDescriptor = new ValueStateDescriptor<>(STATE_KEYS_SEEN, Types.BOOLEAN);
         keysSeen = getRuntimeContext().getState(keysSeenDescriptor);
-        microState = getRuntimeContext().getState(
+        ValueState<MicroLora> micros = getRuntimeContext().getState(
                 new ValueStateDescriptor<>(MICRO_LORA_STATE, StateSerializers.microLora()));
+        if (keyAccess != null) {
+            bundle = new StateBundle(keyAccess::currentKey, keyAccess::setCurrentKey, bundleKeys);
+            keyState = bundle.bundle(keyRecords);
+            microState = bundle.bundle(micros);
+        } else {
+            keyState = keyRecords;
+            microState = micros;
+        }
         heldOut = new HeldOutMemory(config,
                 getRuntimeContext().getMapState(
                         new MapStateDescriptor<>(STATE_HELD_OUT, Types.INT, EventCodecs.TRAJECTORY)),
@@ -265,6 +305,10 @@ public class AdapterGateFunction
         heldOutCounter = metrics.counter(METRIC_HELD_OUT_EVENTS);
         rejectedCounter = metrics.counter(METRIC_REJECTED_CORRECTIONS);
         microUpdatesCounter = metrics.counter(METRIC_MICRO_UPDATES);
+        correctionToUpdate = metrics.histogram(METRIC_CORRECTION_TO_UPDATE, new DescriptiveStatisticsHistogram(4096));
+        correctionToPublished =
+                metrics.histogram(METRIC_CORRECTION_TO_PUBLISHED, new DescriptiveStatisticsHistogram(1024));
+        firstUnpublishedCorrection = new HashMap<>();
         reportsCommands = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
     }
 
@@ -344,6 +388,11 @@ public class AdapterGateFunction
         LoraAdapter base = champion(AdapterKind.BASE, st);
         float loss = instantLoop.learn(micro, base, t.embedding(), t.target(), t.weight());
         correctionsCounter.inc();
+        Long arrived = ctx.timestamp();
+        if (arrived != null && arrived > 0) {
+            correctionToUpdate.update(Math.max(0, System.currentTimeMillis() - arrived));
+            firstUnpublishedCorrection.putIfAbsent(currentKey, arrived);
+        }
         st.correctionsSinceCandidate++;
         st.lossSinceCandidate += loss;
         if (micro.flushes() != flushesBefore) {
@@ -815,6 +864,12 @@ public class AdapterGateFunction
             versions.remove(v);
         }
         st.lineage(update.kind()).published = update.version();
+        if (update.kind() == AdapterKind.MICRO) {
+            Long first = firstUnpublishedCorrection.remove(currentKey);
+            if (first != null) {
+                correctionToPublished.update(Math.max(0, System.currentTimeMillis() - first));
+            }
+        }
         out.collect(update);
     }
 

@@ -7,6 +7,7 @@ import io.sonaflink.operators.events.PatternSnapshot;
 import io.sonaflink.operators.events.SkillMap;
 import io.sonaflink.operators.events.Trajectory;
 import io.sonaflink.operators.testing.KeyedStateProbe;
+import io.sonaflink.operators.testing.BackgroundHarness;
 import io.sonaflink.operators.testing.RocksDbHarnesses;
 import io.sonaflink.state.bank.Pattern;
 import io.sonaflink.state.cycle.BackgroundConfig;
@@ -36,7 +37,7 @@ class BackgroundLoopOperatorTest {
     private static final AdapterKey ACME = new AdapterKey("acme", "support", "billing");
     private static final AdapterKey GLOBEX = new AdapterKey("globex", "sales", "quotes");
 
-    private final List<KeyedOneInputStreamOperatorTestHarness<String, Trajectory, AdapterUpdate>> open = new ArrayList<>();
+    private final List<BackgroundHarness> open = new ArrayList<>();
 
     @AfterEach
     void close() throws Exception {
@@ -51,11 +52,11 @@ class BackgroundLoopOperatorTest {
         h.setProcessingTime(0);
         feed(h, ACME, 300, 1);
         feed(h, GLOBEX, 300, 2);
-        assertThat(h.extractOutputValues()).isEmpty();
+        assertThat(h.candidates()).isEmpty();
 
         h.setProcessingTime(INTERVAL);
 
-        List<AdapterUpdate> candidates = h.extractOutputValues();
+        List<AdapterUpdate> candidates = h.candidates();
         assertThat(candidates).extracting(AdapterUpdate::key).containsExactlyInAnyOrder(ACME, GLOBEX);
         assertThat(candidates).allSatisfy(u -> {
             assertThat(u.kind()).isEqualTo(AdapterKind.BASE);
@@ -87,12 +88,12 @@ class BackgroundLoopOperatorTest {
         h.setProcessingTime(0);
         feed(h, ACME, 60, 1);
         h.setProcessingTime(INTERVAL);
-        assertThat(h.extractOutputValues()).isEmpty();
+        assertThat(h.candidates()).isEmpty();
         assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
 
         feed(h, ACME, 60, 2);
         h.setProcessingTime(2 * INTERVAL);
-        assertThat(h.extractOutputValues()).singleElement().satisfies(u ->
+        assertThat(h.candidates()).singleElement().satisfies(u ->
                 assertThat(u.metrics().get(BackgroundLoopOperator.METRIC_CYCLE_SAMPLES)).isEqualTo(120.0));
     }
 
@@ -104,7 +105,7 @@ class BackgroundLoopOperatorTest {
         h.setProcessingTime(0);
         feed(h, ACME, 400, 3);
         h.setProcessingTime(INTERVAL);
-        assertThat(h.extractOutputValues()).singleElement().satisfies(u ->
+        assertThat(h.candidates()).singleElement().satisfies(u ->
                 assertThat(u.metrics().get(BackgroundLoopOperator.METRIC_CYCLE_SAMPLES)).isEqualTo(50.0));
     }
 
@@ -114,7 +115,7 @@ class BackgroundLoopOperatorTest {
         h.setProcessingTime(0);
         feed(h, ACME, 40, 1); // below minTrajectories: learned anyway, nothing is left behind
         h.endInput();
-        assertThat(h.extractOutputValues()).singleElement().satisfies(u ->
+        assertThat(h.candidates()).singleElement().satisfies(u ->
                 assertThat(u.metrics().get(BackgroundLoopOperator.METRIC_CYCLE_SAMPLES)).isEqualTo(40.0));
         assertThat(h.numProcessingTimeTimers()).isZero();
     }
@@ -143,9 +144,9 @@ class BackgroundLoopOperatorTest {
         feed(last, ACME, 200, 3);
         last.setProcessingTime(2 * INTERVAL);
 
-        List<AdapterUpdate> expected = uninterrupted.extractOutputValues();
-        List<AdapterUpdate> actual = new ArrayList<>(after.extractOutputValues());
-        actual.addAll(last.extractOutputValues());
+        List<AdapterUpdate> expected = uninterrupted.candidates();
+        List<AdapterUpdate> actual = new ArrayList<>(after.candidates());
+        actual.addAll(last.candidates());
         assertThat(actual).hasSize(2);
         for (int i = 0; i < 2; i++) {
             assertThat(actual.get(i).version()).isEqualTo(expected.get(i).version());
@@ -155,7 +156,7 @@ class BackgroundLoopOperatorTest {
     }
 
     private static void feed(
-            KeyedOneInputStreamOperatorTestHarness<String, Trajectory, AdapterUpdate> h, AdapterKey key, int n,
+            BackgroundHarness h, AdapterKey key, int n,
             long stream) throws Exception {
         DeterministicRandom centres = new DeterministicRandom(7L); // the same planted clusters for every call
         float[][] c = new float[CLUSTERS][DIM];
@@ -172,9 +173,9 @@ class BackgroundLoopOperatorTest {
                 x[j] = c[cluster][j] + (float) (0.05 * random.nextGaussian());
             }
             float[] target = i % 4 == 0 ? scaled(x, 1.1f) : null;
-            h.processElement(new StreamRecord<>(new Trajectory(key + "-" + stream + "-" + i, key, i, x,
+            h.settle(new Trajectory(key + "-" + stream + "-" + i, key, i, x,
                     "route-" + cluster, Map.of(), Map.of(), null, 0.8f + 0.01f * (float) random.nextGaussian(),
-                    target, 1f)));
+                    target, 1f));
         }
     }
 
@@ -194,14 +195,13 @@ class BackgroundLoopOperatorTest {
         return out;
     }
 
-    private static BackgroundLoopOperator op(KeyedOneInputStreamOperatorTestHarness<String, Trajectory, AdapterUpdate> h) {
+    private static BackgroundLoopOperator op(BackgroundHarness h) {
         return (BackgroundLoopOperator) h.getOperator();
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, Trajectory, AdapterUpdate> harness(
+    private BackgroundHarness harness(
             BackgroundLoopConfig config, OperatorSubtaskState restore) throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new BackgroundLoopOperator(config), (Trajectory t) -> t.key().asString(), Types.STRING);
+        var h = new BackgroundHarness(new BackgroundLoopOperator(config));
         open.add(RocksDbHarnesses.open(h, restore));
         return h;
     }

@@ -1,6 +1,8 @@
 package io.sonaflink.operators.feedback;
 
 import io.sonaflink.operators.events.AdapterKey;
+import io.sonaflink.operators.events.DeadLetter;
+import io.sonaflink.operators.events.EventCodecs;
 import io.sonaflink.operators.events.SignalSource;
 import io.sonaflink.operators.events.SignalType;
 import io.sonaflink.operators.events.Trajectory;
@@ -8,27 +10,55 @@ import io.sonaflink.operators.events.TrainingSignal;
 import io.sonaflink.operators.testing.KeyedStateProbe;
 import io.sonaflink.operators.testing.RocksDbHarnesses;
 
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.checkpoint.SnapshotType;
+import org.apache.flink.streaming.api.operators.OperatorSnapshotFinalizer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.types.Either;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class FeedbackJoinFunctionTest {
 
-    private static final FeedbackJoinConfig CONFIG = new FeedbackJoinConfig(1_000L, 5_000L);
+    private static final FeedbackJoinConfig CONFIG = new FeedbackJoinConfig(1_000L, 5_000L, 100);
     private static final AdapterKey KEY = new AdapterKey("acme", "support", "billing");
+    private static final String[] STATES = {FeedbackJoinFunction.TRAJECTORIES, FeedbackJoinFunction.ARRIVALS,
+            FeedbackJoinFunction.CURSOR, FeedbackJoinFunction.EARLY_SIGNALS, FeedbackJoinFunction.EARLY_ARRIVALS};
 
-    private final List<KeyedTwoInputStreamOperatorTestHarness<String, Trajectory, TrainingSignal, Trajectory>> open =
-            new ArrayList<>();
+    private final List<Harness> open = new ArrayList<>();
+
+    private static final class Harness
+            extends KeyedTwoInputStreamOperatorTestHarness<String, Trajectory, TrainingSignal, Either<Trajectory, Trajectory>> {
+        Harness(FeedbackJoinConfig config) throws Exception {
+            super(new FeedbackJoinOperator(new FeedbackJoinFunction(config), 16),
+                    t -> t.key().asString(), s -> s.key().asString(), Types.STRING);
+        }
+
+        @Override
+        public void setup() {
+            setup(FeedbackJoinFunction.OUTPUT_TYPE.createSerializer(new SerializerConfigImpl()));
+        }
+
+        @Override
+        public OperatorSnapshotFinalizer snapshotWithLocalState(long checkpointId, long timestamp, SnapshotType type)
+                throws Exception {
+            prepareSnapshotPreBarrier(checkpointId);
+            return super.snapshotWithLocalState(checkpointId, timestamp, type);
+        }
+    }
 
     @AfterEach
     void close() throws Exception {
@@ -38,21 +68,58 @@ class FeedbackJoinFunctionTest {
     }
 
     @Test
-    void signalWithinTheHoldAdjustsTheTrajectoryAndStateIsClearedAfterRetention() throws Exception {
+    void signalWithinTheHoldAdjustsTheSettledTrajectoryAndStateIsClearedAfterRetention() throws Exception {
         var h = harness();
         h.setProcessingTime(0);
         h.processElement1(new StreamRecord<>(trajectory("t-1", 0.8f)));
         h.processElement2(new StreamRecord<>(signal("s-1", "t-1", SignalType.MISTAKE, SignalSource.AI, 0.5f, null)));
-        assertThat(h.extractOutputValues()).isEmpty();
+        assertThat(h.extractOutputValues()).isEmpty(); // no target: nothing to learn now, it waits
 
         h.setProcessingTime(1_000);
-        assertThat(h.extractOutputValues()).singleElement()
-                .satisfies(t -> assertThat(t.quality()).isEqualTo(0.4f)); // 0.8 * (1 - 0.5)
+        assertThat(settled(h)).singleElement().satisfies(t -> assertThat(t.quality()).isEqualTo(0.4f)); // 0.8 * 0.5
+        assertThat(learnNow(h)).isEmpty();
         assertThat(stateEntries(h)).isPositive(); // remembered for late corrections
 
         h.setProcessingTime(6_000);
         assertThat(stateEntries(h)).isZero();
         assertThat(h.numProcessingTimeTimers()).isZero();
+    }
+
+    /** The instant loop does not wait for the hold: a correction is learned in the event that brings it. */
+    @Test
+    void correctionsAndTargetsAreLearnedAtOnceAndSettleAfterTheHold() throws Exception {
+        var h = harness();
+        h.setProcessingTime(0);
+        float[] carried = {1f, 1f, 1f};
+        h.processElement1(new StreamRecord<>(trajectory("t-1", 0.9f).withFeedback(0.9f, carried, 1f)));
+        assertThat(learnNow(h)).singleElement().satisfies(t -> assertThat(t.target()).containsExactly(carried));
+
+        h.processElement1(new StreamRecord<>(trajectory("t-2", 0.9f)));
+        float[] target = {0f, 0f, 1f};
+        h.setProcessingTime(10);
+        h.processElement2(new StreamRecord<>(signal("s-1", "t-2", SignalType.CORRECTION, SignalSource.HUMAN, 1f, target)));
+        assertThat(learnNow(h)).hasSize(2).last().satisfies(t -> {
+            assertThat(t.id()).isEqualTo("t-2");
+            assertThat(t.target()).containsExactly(target);
+        });
+        assertThat(settled(h)).isEmpty();
+
+        h.setProcessingTime(1_100);
+        assertThat(settled(h)).extracting(Trajectory::id).containsExactly("t-1", "t-2");
+        assertThat(settled(h).get(1).target()).containsExactly(target);
+    }
+
+    @Test
+    void importIsLearnedAndSettledAtOnce() throws Exception {
+        var h = harness();
+        h.setProcessingTime(0);
+        float[] input = {0.1f, 0.2f, 0.3f};
+        float[] target = {0.3f, 0.2f, 0.1f};
+        h.processElement2(new StreamRecord<>(
+                new TrainingSignal("i-1", null, KEY, SignalType.IMPORT, SignalSource.HUMAN, 1f, target, input, 5L)));
+        assertThat(learnNow(h)).singleElement().satisfies(t -> assertThat(t.embedding()).containsExactly(input));
+        assertThat(settled(h)).singleElement().satisfies(t -> assertThat(t.target()).containsExactly(target));
+        assertThat(stateEntries(h)).isZero();
     }
 
     @Test
@@ -63,9 +130,10 @@ class FeedbackJoinFunctionTest {
         h.processElement2(new StreamRecord<>(signal("s-1", "t-1", SignalType.CORRECTION, SignalSource.HUMAN, 1f, target)));
         h.setProcessingTime(500);
         h.processElement1(new StreamRecord<>(trajectory("t-1", 0.9f)));
+        assertThat(learnNow(h)).singleElement().satisfies(t -> assertThat(t.target()).containsExactly(target));
         h.setProcessingTime(1_500);
 
-        assertThat(h.extractOutputValues()).singleElement().satisfies(t -> {
+        assertThat(settled(h)).singleElement().satisfies(t -> {
             assertThat(t.target()).containsExactly(target);
             assertThat(t.weight()).isEqualTo(1f);
             assertThat(t.quality()).isZero();
@@ -74,7 +142,7 @@ class FeedbackJoinFunctionTest {
     }
 
     @Test
-    void lateCorrectionBecomesACorrectiveEventAndLateQualityFeedbackIsReported() throws Exception {
+    void lateCorrectionIsLearnedAndSettledAgainAndLateQualityFeedbackIsReported() throws Exception {
         var h = harness();
         h.setProcessingTime(0);
         h.processElement1(new StreamRecord<>(trajectory("t-1", 0.9f)));
@@ -83,14 +151,16 @@ class FeedbackJoinFunctionTest {
         h.processElement2(new StreamRecord<>(signal("s-1", "t-1", SignalType.CORRECTION, SignalSource.AI, 0.5f, target)));
         h.processElement2(new StreamRecord<>(signal("s-2", "t-1", SignalType.POSITIVE, SignalSource.HUMAN, 1f, null)));
 
-        List<Trajectory> out = h.extractOutputValues();
+        List<Trajectory> out = settled(h);
         assertThat(out).hasSize(2);
         assertThat(out.get(0).target()).isNull();
         assertThat(out.get(1).target()).containsExactly(target);
         assertThat(out.get(1).weight()).isEqualTo(0.5f);
-        assertThat(h.getSideOutput(FeedbackJoinFunction.UNMATCHED_SIGNALS))
-                .extracting(r -> r.getValue().id())
-                .containsExactly("s-2");
+        assertThat(learnNow(h)).singleElement().satisfies(t -> assertThat(t.target()).containsExactly(target));
+        assertThat(unmatched(h)).singleElement().satisfies(d -> {
+            assertThat(signalId(d)).isEqualTo("s-2");
+            assertThat(d.reason()).contains("had moved on");
+        });
     }
 
     @Test
@@ -103,9 +173,10 @@ class FeedbackJoinFunctionTest {
         h.setProcessingTime(6_000);
 
         assertThat(h.extractOutputValues()).isEmpty();
-        assertThat(h.getSideOutput(FeedbackJoinFunction.UNMATCHED_SIGNALS))
-                .extracting(r -> r.getValue().id())
-                .containsExactly("s-9");
+        assertThat(unmatched(h)).singleElement().satisfies(d -> {
+            assertThat(signalId(d)).isEqualTo("s-9");
+            assertThat(d.reason()).contains("t-missing").contains("6000 ms");
+        });
         assertThat(stateEntries(h)).isZero();
         assertThat(h.numProcessingTimeTimers()).isZero();
     }
@@ -120,8 +191,27 @@ class FeedbackJoinFunctionTest {
         h.processElement1(new StreamRecord<>(trajectory("t-1", 0.8f)));
         h.setProcessingTime(5_000);
 
-        assertThat(h.extractOutputValues()).singleElement().satisfies(t -> assertThat(t.quality()).isEqualTo(1f));
+        assertThat(settled(h)).singleElement().satisfies(t -> assertThat(t.quality()).isEqualTo(1f));
         assertThat(h.getSideOutput(FeedbackJoinFunction.UNMATCHED_SIGNALS)).isNullOrEmpty();
+    }
+
+    /** However fast a key's trajectories come, the join keeps at most its configured number of them. */
+    @Test
+    void stateIsBoundedPerKeyAndTheOldestMovesOnEarly() throws Exception {
+        var h = harness(new FeedbackJoinConfig(1_000L, 5_000L, 3), null);
+        h.setProcessingTime(0);
+        for (int i = 1; i <= 5; i++) {
+            h.processElement1(new StreamRecord<>(trajectory("t-" + i, 0.5f)));
+        }
+        assertThat(settled(h)).extracting(Trajectory::id).containsExactly("t-1", "t-2"); // pushed out, passed on
+        assertThat(KeyedStateProbe.mapSize((AbstractStreamOperator<?>) h.getOperator(), KEY.asString(),
+                new MapStateDescriptor<>(FeedbackJoinFunction.TRAJECTORIES, Types.STRING,
+                        Types.TUPLE(Types.LONG, EventCodecs.TRAJECTORY)))).isEqualTo(3);
+        h.processElement2(new StreamRecord<>(signal("s-1", "t-1", SignalType.CORRECTION, SignalSource.HUMAN, 1f,
+                new float[] {1f, 1f, 1f})));
+        h.setProcessingTime(6_000);
+        assertThat(unmatched(h)).singleElement().satisfies(d -> assertThat(d.reason()).contains("pushed out"));
+        assertThat(settled(h)).extracting(Trajectory::id).containsExactly("t-1", "t-2", "t-3", "t-4", "t-5");
     }
 
     @Test
@@ -134,16 +224,14 @@ class FeedbackJoinFunctionTest {
 
         h.endAllInputs();
 
-        assertThat(h.extractOutputValues()).singleElement().satisfies(t -> assertThat(t.quality()).isEqualTo(1f));
-        assertThat(h.getSideOutput(FeedbackJoinFunction.UNMATCHED_SIGNALS))
-                .extracting(r -> r.getValue().id())
-                .containsExactly("s-2");
+        assertThat(settled(h)).singleElement().satisfies(t -> assertThat(t.quality()).isEqualTo(1f));
+        assertThat(unmatched(h)).extracting(FeedbackJoinFunctionTest::signalId).containsExactly("s-2");
         assertThat(stateEntries(h)).isZero();
     }
 
-    /** A replayed file reaches the learners in its (time) order, not in the order of the ids. */
+    /** A replayed file reaches the learners in its order. */
     @Test
-    void endOfBoundedInputFlushesInEventTimeOrder() throws Exception {
+    void endOfBoundedInputFlushesInArrivalOrder() throws Exception {
         var h = harness();
         h.setProcessingTime(0);
         String[] ids = {"t-9", "t-10", "t-2", "t-100"};
@@ -152,7 +240,7 @@ class FeedbackJoinFunctionTest {
                     "hnsw", Map.of(), Map.of(), null, 0.5f, null, 1f)));
         }
         h.endAllInputs();
-        assertThat(h.extractOutputValues()).extracting(Trajectory::id).containsExactly(ids);
+        assertThat(settled(h)).extracting(Trajectory::id).containsExactly(ids);
     }
 
     @Test
@@ -162,7 +250,7 @@ class FeedbackJoinFunctionTest {
         h.processElement1(new StreamRecord<>(trajectory("t-1", 0.9f)));
         h.processElement1(new StreamRecord<>(trajectory("t-1", 0.1f)));
         h.setProcessingTime(1_000);
-        assertThat(h.extractOutputValues()).singleElement().satisfies(t -> assertThat(t.quality()).isEqualTo(0.9f));
+        assertThat(settled(h)).singleElement().satisfies(t -> assertThat(t.quality()).isEqualTo(0.9f));
     }
 
     @Test
@@ -171,40 +259,51 @@ class FeedbackJoinFunctionTest {
         before.setProcessingTime(0);
         before.processElement1(new StreamRecord<>(trajectory("t-1", 0.8f)));
         before.processElement2(new StreamRecord<>(signal("s-0", "t-2", SignalType.MISTAKE, SignalSource.HUMAN, 1f, null)));
-        OperatorSubtaskState snapshot = before.snapshot(1L, 10L);
+        OperatorSubtaskState snapshot = before.snapshot(1L, 10L); // the bundled cursor is written before it
 
-        var after = harness(snapshot);
+        var after = harness(CONFIG, snapshot);
         after.setProcessingTime(0);
         after.processElement2(new StreamRecord<>(signal("s-1", "t-1", SignalType.POSITIVE, SignalSource.AI, 0.5f, null)));
         after.setProcessingTime(6_000);
 
-        assertThat(after.extractOutputValues()).singleElement()
+        assertThat(settled(after)).singleElement()
                 .satisfies(t -> assertThat(t.quality()).isEqualTo(0.9f)); // 0.8 + 0.5 * 0.2
-        assertThat(after.getSideOutput(FeedbackJoinFunction.UNMATCHED_SIGNALS))
-                .extracting(r -> r.getValue().id())
-                .containsExactly("s-0");
+        assertThat(unmatched(after)).extracting(FeedbackJoinFunctionTest::signalId).containsExactly("s-0");
+        assertThat(stateEntries(after)).isZero();
     }
 
-    private KeyedTwoInputStreamOperatorTestHarness<String, Trajectory, TrainingSignal, Trajectory> harness()
-            throws Exception {
-        return harness(null);
+    private Harness harness() throws Exception {
+        return harness(CONFIG, null);
     }
 
-    private KeyedTwoInputStreamOperatorTestHarness<String, Trajectory, TrainingSignal, Trajectory> harness(
-            OperatorSubtaskState restore) throws Exception {
-        var h = new KeyedTwoInputStreamOperatorTestHarness<>(
-                new FeedbackJoinOperator(new FeedbackJoinFunction(CONFIG)),
-                Trajectory::id,
-                TrainingSignal::trajectoryId,
-                Types.STRING);
+    private Harness harness(FeedbackJoinConfig config, OperatorSubtaskState restore) throws Exception {
+        var h = new Harness(config);
         open.add(RocksDbHarnesses.open(h, restore));
         return h;
     }
 
-    private static long stateEntries(
-            KeyedTwoInputStreamOperatorTestHarness<String, Trajectory, TrainingSignal, Trajectory> h) {
-        return KeyedStateProbe.entries(
-                (AbstractStreamOperator<?>) h.getOperator(), "pending", "emitted", "early-signals", "timer");
+    private static List<Trajectory> settled(Harness h) {
+        return h.extractOutputValues().stream().filter(Either::isRight).map(Either::right).toList();
+    }
+
+    private static List<Trajectory> learnNow(Harness h) {
+        return h.extractOutputValues().stream().filter(Either::isLeft).map(Either::left).toList();
+    }
+
+    private static List<DeadLetter> unmatched(Harness h) {
+        Queue<StreamRecord<DeadLetter>> side = h.getSideOutput(FeedbackJoinFunction.UNMATCHED_SIGNALS);
+        return side == null ? List.of() : side.stream().map(StreamRecord::getValue).toList();
+    }
+
+    private static String signalId(DeadLetter d) {
+        String json = new String(d.raw(), StandardCharsets.UTF_8);
+        int start = json.indexOf("\"id\":\"") + 6;
+        return json.substring(start, json.indexOf('"', start));
+    }
+
+    private static long stateEntries(Harness h) throws Exception {
+        h.prepareSnapshotPreBarrier(0L); // write the bundle back first
+        return KeyedStateProbe.entries((AbstractStreamOperator<?>) h.getOperator(), STATES);
     }
 
     private static Trajectory trajectory(String id, float quality) {

@@ -10,6 +10,7 @@ import io.sonaflink.operators.events.GateDecision;
 import io.sonaflink.operators.events.GateDecisionType;
 import io.sonaflink.operators.events.Trajectory;
 import io.sonaflink.operators.instant.InstantLoopConfig;
+import io.sonaflink.operators.testing.GateHarness;
 import io.sonaflink.state.lora.MicroLoraConfig;
 import io.sonaflink.state.serving.HeldOutSplit;
 
@@ -388,17 +389,14 @@ class AdapterGateFunctionTest {
     private static final int MAX_PARALLELISM = 128;
 
     /** The gate under a keyed broadcast harness. */
-    static final class Harness extends KeyedBroadcastOperatorTestHarness<
-            String, Either<Trajectory, AdapterUpdate>, Control, AdapterUpdate> {
+    static final class Harness extends GateHarness {
 
         Harness(AdapterGateConfig config, int parallelism, int subtask) throws Exception {
             this(config, NO_MICRO_CANDIDATES, parallelism, subtask);
         }
 
         Harness(AdapterGateConfig config, InstantLoopConfig instant, int parallelism, int subtask) throws Exception {
-            super(new CoBroadcastWithKeyedOperator<>(new AdapterGateFunction(config, instant),
-                            List.of(AdapterGateFunction.broadcastStateDescriptors())),
-                    new AdapterGateFunction.InputKey(), Types.STRING, MAX_PARALLELISM, parallelism, subtask);
+            super(config, instant, MAX_PARALLELISM, parallelism, subtask);
         }
     }
 

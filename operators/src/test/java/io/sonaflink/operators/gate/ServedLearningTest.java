@@ -10,6 +10,8 @@ import io.sonaflink.operators.events.GateDecision;
 import io.sonaflink.operators.events.GateDecisionType;
 import io.sonaflink.operators.events.Trajectory;
 import io.sonaflink.operators.instant.InstantLoopConfig;
+import io.sonaflink.operators.testing.BackgroundHarness;
+import io.sonaflink.operators.testing.GateHarness;
 import io.sonaflink.state.cycle.BackgroundConfig;
 import io.sonaflink.state.lora.LoraAdapter;
 import io.sonaflink.state.lora.MicroLoraConfig;
@@ -23,7 +25,6 @@ import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.types.Either;
 import org.junit.jupiter.api.Test;
 
@@ -130,17 +131,12 @@ class ServedLearningTest {
         List<TrainingExample> probesA = stream.examples(0, 300, heldOutRandom);
         List<TrainingExample> probesB = stream.examples(1, 300, heldOutRandom);
 
-        var background = new KeyedOneInputStreamOperatorTestHarness<>(
+        var background = new BackgroundHarness(
                 new BackgroundLoopOperator(new BackgroundLoopConfig(DIM, WINDOW_MS,
-                        BackgroundConfig.DEFAULT.withPatternClusters(6), 5L, gateConfig.split())),
-                (Trajectory t) -> t.key().asString(), Types.STRING);
+                        BackgroundConfig.DEFAULT.withPatternClusters(6), 5L, gateConfig.split())));
         background.setStateBackend(new EmbeddedRocksDBStateBackend());
         background.open();
-        var gate = new KeyedBroadcastOperatorTestHarness<String, Either<Trajectory, AdapterUpdate>, Control,
-                AdapterUpdate>(
-                new CoBroadcastWithKeyedOperator<>(new AdapterGateFunction(gateConfig, INSTANT),
-                        List.of(AdapterGateFunction.broadcastStateDescriptors())),
-                new AdapterGateFunction.InputKey(), Types.STRING, 128, 1, 0);
+        var gate = new GateHarness(gateConfig, INSTANT, 128, 1, 0);
         gate.setStateBackend(new EmbeddedRocksDBStateBackend());
         gate.open();
 
@@ -157,12 +153,12 @@ class ServedLearningTest {
                     long time = cycle * WINDOW_MS + id % PER_WINDOW;
                     Trajectory t = new Trajectory("t-" + id++, KEY, time, e.input(), "route", Map.of(), Map.of(), null,
                             0.8f, e.target(), 1f);
-                    background.processElement(new StreamRecord<>(t, time));
+                    background.settle(t, time);
                     gate.processElement(new StreamRecord<>(AdapterGateFunction.trajectory(t), time));
                     published = collect(gate, published, latest, run, cycle, probesA, probesB);
                 }
                 background.setProcessingTime((cycle + 1) * WINDOW_MS);
-                for (AdapterUpdate candidate : background.extractOutputValues().subList(cycle, cycle + 1)) {
+                for (AdapterUpdate candidate : background.candidates().subList(cycle, cycle + 1)) {
                     if (candidate.metrics().get(BackgroundLoopOperator.METRIC_TASK_BOUNDARY) > 0) {
                         run.boundaryCycles.add(cycle);
                     }

@@ -9,6 +9,9 @@ import io.sonaflink.operators.events.PatternSnapshot;
 import io.sonaflink.operators.events.Trajectory;
 import io.sonaflink.operators.gate.AdapterGateConfig;
 import io.sonaflink.operators.gate.AdapterGateFunction;
+import io.sonaflink.operators.gate.AdapterGateOperator;
+import io.sonaflink.operators.testing.BackgroundHarness;
+import io.sonaflink.operators.testing.GateHarness;
 import io.sonaflink.operators.instant.InstantLoopConfig;
 import io.sonaflink.state.cycle.BackgroundConfig;
 import io.sonaflink.state.lora.MicroLoraConfig;
@@ -70,7 +73,7 @@ class SavepointCompatibilityTest {
         restored.setProcessingTime(1_000);
         restored.setProcessingTime(2_000);
 
-        List<AdapterUpdate> out = restored.extractOutputValues();
+        List<AdapterUpdate> out = restored.candidates();
         assertThat(out).singleElement().satisfies(u -> {
             assertThat(u.version()).isEqualTo(2L); // the restored window was cycle 2: the count carried over
             assertThat(u.metrics().get(BackgroundLoopOperator.METRIC_CYCLE_SAMPLES)).isEqualTo(150.0);
@@ -96,7 +99,7 @@ class SavepointCompatibilityTest {
         uninterrupted.setProcessingTime(1_000);
         feed(uninterrupted, second);
         uninterrupted.setProcessingTime(2_000);
-        AdapterUpdate expected = uninterrupted.extractOutputValues().get(1);
+        AdapterUpdate expected = uninterrupted.candidates().get(1);
         uninterrupted.close();
 
         OperatorSubtaskState release = golden("0.2", "background-loop.snapshot", () -> {
@@ -112,7 +115,7 @@ class SavepointCompatibilityTest {
         var restored = openBackground(release);
         restored.setProcessingTime(1_000);
         restored.setProcessingTime(2_000);
-        assertThat(restored.extractOutputValues()).containsExactly(expected);
+        assertThat(restored.candidates()).containsExactly(expected);
         restored.close();
     }
 
@@ -158,10 +161,8 @@ class SavepointCompatibilityTest {
         return OperatorSnapshotUtil.readStateHandle(file.toString());
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, Trajectory, AdapterUpdate> openBackground(
-            OperatorSubtaskState restore) throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(new BackgroundLoopOperator(BACKGROUND),
-                (Trajectory t) -> t.key().asString(), Types.STRING);
+    private static BackgroundHarness openBackground(OperatorSubtaskState restore) throws Exception {
+        var h = new BackgroundHarness(new BackgroundLoopOperator(BACKGROUND));
         h.setStateBackend(new HashMapStateBackend()); // heap snapshots are self-contained files
         h.setup();
         if (restore != null) {
@@ -175,11 +176,7 @@ class SavepointCompatibilityTest {
             openGate(OperatorSubtaskState restore) throws Exception {
         InstantLoopConfig instant = new InstantLoopConfig(DIM, new MicroLoraConfig(2, 2f, 0.05f, 1), 8, 0L, 7L);
         AdapterGateConfig gate = AdapterGateConfig.DEFAULT.withSplit(new HeldOutSplit(0.3)).withHeldOut(64, 5);
-        var h = new KeyedBroadcastOperatorTestHarness<String, Either<Trajectory, AdapterUpdate>, Control,
-                AdapterUpdate>(
-                new CoBroadcastWithKeyedOperator<>(new AdapterGateFunction(gate, instant),
-                        List.of(AdapterGateFunction.broadcastStateDescriptors())),
-                new AdapterGateFunction.InputKey(), Types.STRING, 128, 1, 0);
+        var h = new GateHarness(gate, instant, 128, 1, 0);
         h.setStateBackend(new HashMapStateBackend());
         h.setup();
         if (restore != null) {
@@ -189,10 +186,9 @@ class SavepointCompatibilityTest {
         return h;
     }
 
-    private static void feed(KeyedOneInputStreamOperatorTestHarness<String, Trajectory, ?> h, List<Trajectory> input)
-            throws Exception {
+    private static void feed(BackgroundHarness h, List<Trajectory> input) throws Exception {
         for (Trajectory t : input) {
-            h.processElement(new StreamRecord<>(t, t.timestamp()));
+            h.settle(t, t.timestamp());
         }
     }
 

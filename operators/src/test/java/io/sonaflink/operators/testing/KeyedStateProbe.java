@@ -1,7 +1,10 @@
 package io.sonaflink.operators.testing;
 
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 
 import java.util.stream.Stream;
@@ -24,5 +27,20 @@ public final class KeyedStateProbe {
             }
         }
         return count;
+    }
+
+    /** Number of entries of {@code key}'s map state {@code descriptor}. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static long mapSize(AbstractStreamOperator<?> operator, Object key, MapStateDescriptor<?, ?> descriptor)
+            throws Exception {
+        KeyedStateBackend backend = operator.getKeyedStateBackend();
+        backend.setCurrentKey(key);
+        MapState<?, ?> state = (MapState<?, ?>) backend.getPartitionedState(
+                VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, descriptor);
+        long n = 0;
+        for (Object ignored : state.keys()) {
+            n++;
+        }
+        return n;
     }
 }
