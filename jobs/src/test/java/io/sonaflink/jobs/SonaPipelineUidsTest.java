@@ -31,12 +31,7 @@ class SonaPipelineUidsTest {
             "sona.adapter-gate",
             "sona.background-loop",
             "sona.control-none",
-            "sona.feedback-join",
-            "sona.feedback-signals",
-            "sona.gate-candidates",
-            "sona.gate-trajectories",
-            "sona.import-as-trajectory",
-            "sona.imports",
+            "sona.feedback-join-by-key",
             "sona.inference",
             "sona.parse-control",
             "sona.parse-queries",
@@ -54,8 +49,7 @@ class SonaPipelineUidsTest {
             "sona.source.control",
             "sona.source.queries",
             "sona.source.signals",
-            "sona.source.trajectories",
-            "sona.unmatched-signals");
+            "sona.source.trajectories");
 
     @Test
     void everyOperatorHasItsPinnedUid() {

@@ -20,6 +20,7 @@ import org.apache.flink.runtime.clusterframework.types.ResourceID;
 import org.apache.flink.runtime.executiongraph.ExecutionAttemptID;
 import org.apache.flink.runtime.metrics.MetricNames;
 import org.apache.flink.runtime.metrics.MetricRegistryConfiguration;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.metrics.MetricRegistryImpl;
 import org.apache.flink.runtime.metrics.ReporterSetup;
 import org.apache.flink.runtime.metrics.ReporterSetupBuilder;
@@ -65,7 +66,8 @@ final class MetricSurface {
         List<String> names = new ArrayList<>(List.of(
                 ParseFunction.PARSED_COUNTER, ParseFunction.DEAD_LETTER_COUNTER,
                 FeedbackJoinFunction.JOINED_SIGNALS_COUNTER, FeedbackJoinFunction.LATE_CORRECTIONS_COUNTER,
-                FeedbackJoinFunction.UNMATCHED_SIGNALS_COUNTER,
+                FeedbackJoinFunction.UNMATCHED_SIGNALS_COUNTER, FeedbackJoinFunction.DUPLICATE_TRAJECTORIES_COUNTER,
+                FeedbackJoinFunction.EVICTED_TRAJECTORIES_COUNTER,
                 AdapterGateFunction.METRIC_EVENTS, AdapterGateFunction.METRIC_CORRECTIONS,
                 AdapterGateFunction.METRIC_HELD_OUT_EVENTS,
                 AdapterGateFunction.METRIC_REJECTED_CORRECTIONS, AdapterGateFunction.METRIC_MICRO_UPDATES,
@@ -85,6 +87,11 @@ final class MetricSurface {
         return List.of(BackgroundLoopOperator.GAUGE_GRADIENT_NORM, BackgroundLoopOperator.GAUGE_BOUNDARY_Z_SCORE,
                 BackgroundLoopOperator.GAUGE_EWC_LAMBDA, BackgroundLoopOperator.GAUGE_EWC_PENALTY,
                 BackgroundLoopOperator.GAUGE_EWC_TASKS);
+    }
+
+    /** The operator histograms of the job (exported as summaries with quantile labels). */
+    static List<String> jobHistograms() {
+        return List.of(AdapterGateFunction.METRIC_CORRECTION_TO_UPDATE, AdapterGateFunction.METRIC_CORRECTION_TO_PUBLISHED);
     }
 
     /** Exported metric name to the label sets of its samples. */
@@ -172,6 +179,9 @@ final class MetricSurface {
         }
         for (String gauge : jobGauges()) {
             operator.gauge(gauge, () -> 0.0);
+        }
+        for (String histogram : jobHistograms()) {
+            operator.histogram(histogram, new DescriptiveStatisticsHistogram(16)).update(1);
         }
 
         InternalOperatorMetricGroup source = task.getOrAddOperator("trajectories");
