@@ -5,12 +5,15 @@ import io.sonaflink.operators.background.BackgroundLoopOperator;
 import io.sonaflink.operators.events.AdapterKey;
 import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.events.Trajectory;
+import io.sonaflink.operators.gate.AdapterGateFunction;
 import io.sonaflink.state.cycle.BackgroundConfig;
 import io.sonaflink.state.sample.TrajectorySample;
 
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.types.Either;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -48,7 +51,8 @@ public class BackgroundWindowFireBenchmark {
     public int k;
 
     private List<TrajectorySample> window;
-    private KeyedOneInputStreamOperatorTestHarness<String, Trajectory, AdapterUpdate> harness;
+    private KeyedOneInputStreamOperatorTestHarness<String, Either<Trajectory, Trajectory>,
+            Either<Trajectory, AdapterUpdate>> harness;
     private long now;
 
     @Setup(Level.Trial)
@@ -61,16 +65,18 @@ public class BackgroundWindowFireBenchmark {
         BackgroundLoopConfig config = new BackgroundLoopConfig(
                 BenchmarkData.DIM, INTERVAL, BackgroundConfig.DEFAULT.withPatternClusters(k), BenchmarkData.SEED);
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new BackgroundLoopOperator(config), (Trajectory t) -> t.key().asString(), Types.STRING);
+                new BackgroundLoopOperator(config), (Either<Trajectory, Trajectory> e) -> e.right().key().asString(),
+                Types.STRING);
         harness.setStateBackend(InstantLoopOperatorBenchmark.rocksDb());
+        harness.setup(AdapterGateFunction.INPUT_TYPE.createSerializer(new SerializerConfigImpl()));
         harness.open();
         now = 0;
         harness.setProcessingTime(now);
         AdapterKey key = new AdapterKey("acme", "support", "billing");
         int i = 0;
         for (TrajectorySample s : window) {
-            harness.processElement(new StreamRecord<>(new Trajectory("t-" + i++, key, i, s.embedding(), s.route(),
-                    s.discreteParams(), s.numericParams(), null, s.quality(), s.target(), s.weight())));
+            harness.processElement(new StreamRecord<>(Either.Right(new Trajectory("t-" + i++, key, i, s.embedding(),
+                    s.route(), s.discreteParams(), s.numericParams(), null, s.quality(), s.target(), s.weight()))));
         }
     }
 

@@ -360,7 +360,7 @@ public class AdapterGateFunction
         if (t.hasTarget()) {
             if (config.split().isHeldOut(t.id())) {
                 heldOutCounter.inc();
-                heldOut.add(t, st);
+                heldOut.add(currentKey, t, st);
                 watchHeldOut(t, st, flags, decisions, out);
             } else {
                 learn(t, st, ctx, flags, decisions, out);
@@ -430,7 +430,7 @@ public class AdapterGateFunction
             Collector<AdapterUpdate> out) throws Exception {
         AdapterKind kind = candidate.kind();
         if (kind == AdapterKind.BASE && candidate.metrics().getOrDefault(BackgroundLoopOperator.METRIC_TASK_BOUNDARY, 0.0) > 0) {
-            heldOut.endTask(candidate.metrics().getOrDefault(BackgroundLoopOperator.METRIC_WINDOW_START,
+            heldOut.endTask(currentKey, candidate.metrics().getOrDefault(BackgroundLoopOperator.METRIC_WINDOW_START,
                     Double.NEGATIVE_INFINITY), servedModel(st), st);
         }
         if (flags.paused()) {
@@ -443,7 +443,7 @@ public class AdapterGateFunction
         ServedModel served = servedModel(st);
         ServedModel reference = challenger == null ? served : withKind(served, kind, challenger.toAdapter());
         ServedModel proposed = withKind(served, kind, candidate.toAdapter());
-        List<ServedModelValidator.HeldOutSet> sets = heldOut.sets();
+        List<ServedModelValidator.HeldOutSet> sets = heldOut.sets(currentKey);
         ServedModelValidator.Verdict verdict =
                 new ServedModelValidator(flags.retention(), config.minHeldOut()).validate(proposed, reference, sets);
         Map<String, Double> numbers = new TreeMap<>(candidate.metrics());
