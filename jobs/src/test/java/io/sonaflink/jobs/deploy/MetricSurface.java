@@ -71,6 +71,7 @@ final class MetricSurface {
                 AdapterGateFunction.METRIC_EVENTS, AdapterGateFunction.METRIC_CORRECTIONS,
                 AdapterGateFunction.METRIC_HELD_OUT_EVENTS,
                 AdapterGateFunction.METRIC_REJECTED_CORRECTIONS, AdapterGateFunction.METRIC_MICRO_UPDATES,
+                BackgroundLoopOperator.SETTLED_COUNTER,
                 BackgroundLoopOperator.CYCLES_COUNTER, BackgroundLoopOperator.CARRIED_OVER_COUNTER,
                 BackgroundLoopOperator.TASK_BOUNDARIES_COUNTER, BackgroundLoopOperator.UNPLACED_COUNTER,
                 BackgroundLoopOperator.PATTERNS_RETIRED_COUNTER,

@@ -87,6 +87,8 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<Either<Trajec
 
     static final String RESERVOIR = "reservoir";
 
+    /** Counter of settled trajectories that reached the background loop (kept in the window or not). */
+    public static final String SETTLED_COUNTER = "settledTrajectories";
     /** Counter of windows that ran a learning cycle. */
     public static final String CYCLES_COUNTER = "backgroundCycles";
     /** Counter of windows carried over into the next one for lack of trajectories. */
@@ -145,6 +147,7 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<Either<Trajec
     private transient ValueState<Tuple2<Long, Long>> windowSpan;
     private transient ValueState<Tuple3<String, String, String>> adapterKey;
     private transient InternalTimerService<VoidNamespace> timers;
+    private transient Counter settled;
     private transient Counter cyclesRun;
     private transient Counter windowsCarriedOver;
     private transient Counter taskBoundaries;
@@ -177,6 +180,7 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<Either<Trajec
         adapterKey = bundle.bundle(getPartitionedState(new ValueStateDescriptor<>(
                 "adapter-key", Types.TUPLE(Types.STRING, Types.STRING, Types.STRING))));
         timers = getInternalTimerService("background-window", VoidNamespaceSerializer.INSTANCE, this);
+        settled = getMetricGroup().counter(SETTLED_COUNTER);
         cyclesRun = getMetricGroup().counter(CYCLES_COUNTER);
         windowsCarriedOver = getMetricGroup().counter(CARRIED_OVER_COUNTER);
         taskBoundaries = getMetricGroup().counter(TASK_BOUNDARIES_COUNTER);
@@ -209,6 +213,7 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<Either<Trajec
             return;
         }
         Trajectory t = event.right();
+        settled.inc();
         add(t);
         if (!t.hasTarget() && Float.isFinite(t.quality())) {
             output.collect(element.replace(Either.Left(new Trajectory(t.id(), t.key(), t.timestamp(), NO_EMBEDDING,

@@ -85,6 +85,9 @@ public class FeedbackJoinFunction
     static final String EARLY_SIGNALS = "early-signals";
     static final String EARLY_ARRIVALS = "early-arrivals";
 
+    /** Trajectories a timer callback moves on or forgets at most. */
+    static final int TIMER_BATCH = 256;
+
     private final FeedbackJoinConfig config;
 
     private transient KeyAccess keyAccess;
@@ -232,8 +235,12 @@ public class FeedbackJoinFunction
             return; // a timer of an earlier schedule; the current one is still to come
         }
         c.timer = JoinCursor.NO_TIMER;
+        // A key that received a burst has as many trajectories due at once: they move on in
+        // batches, one timer callback each, so that events in between (corrections to learn now)
+        // are not held up behind all of them.
+        int budget = TIMER_BATCH;
         long next = Long.MAX_VALUE;
-        while (c.settled < c.next) {
+        while (c.settled < c.next && budget-- > 0) {
             Tuple2<String, Long> arrival = arrivals.get(c.settled);
             if (arrival.f1 + config.holdMs() > timestamp) {
                 next = arrival.f1 + config.holdMs();
@@ -242,7 +249,7 @@ public class FeedbackJoinFunction
             out.collect(Either.Right(trajectories.get(arrival.f0).f1));
             c.settled++;
         }
-        while (c.first < c.settled) {
+        while (c.first < c.settled && budget-- > 0) {
             Tuple2<String, Long> arrival = arrivals.get(c.first);
             if (arrival.f1 + config.keepMs() > timestamp) {
                 next = Math.min(next, arrival.f1 + config.keepMs());
@@ -250,7 +257,7 @@ public class FeedbackJoinFunction
             }
             forget(c.first++, arrival.f0);
         }
-        while (c.earlyFirst < c.earlyNext) {
+        while (c.earlyFirst < c.earlyNext && budget-- > 0) {
             Tuple2<String, Long> arrival = earlyArrivals.get(c.earlyFirst);
             if (arrival.f1 + config.keepMs() > timestamp) {
                 next = Math.min(next, arrival.f1 + config.keepMs());
@@ -260,6 +267,9 @@ public class FeedbackJoinFunction
                     + "trajectories: it did not arrive within hold + late retention (" + config.keepMs()
                     + " ms) of this signal, arrived longer ago than that, or was pushed out by the "
                     + config.maxKeptPerKey() + " newer trajectories kept per key");
+        }
+        if (budget < 0) {
+            next = timestamp + 1; // more is due: the next batch right after whatever is waiting
         }
         if (next != Long.MAX_VALUE) {
             schedule(c, next, ctx.timerService());
@@ -307,11 +317,9 @@ public class FeedbackJoinFunction
         evicted.inc();
     }
 
+    /** Forgets a kept trajectory; while kept, an id has one number (duplicates are dropped). */
     private void forget(long number, String id) throws Exception {
-        Tuple2<Long, Trajectory> kept = trajectories.get(id);
-        if (kept != null && kept.f0 == number) {
-            trajectories.remove(id);
-        }
+        trajectories.remove(id);
         arrivals.remove(number);
     }
 

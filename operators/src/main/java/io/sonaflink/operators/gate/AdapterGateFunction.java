@@ -168,6 +168,9 @@ public class AdapterGateFunction
     /** Histogram: from the first correction a MicroLoRA version learned to its publication, ms. */
     public static final String METRIC_CORRECTION_TO_PUBLISHED = "correctionToPublishedMs";
 
+    /** Samples the latency histograms hold: percentiles are over each task's last this many corrections. */
+    public static final int LATENCY_WINDOW = 4096;
+
     /** Champion adapters kept prepared per task, so a correction does not deserialize its base. */
     private static final int CHAMPION_CACHE_SIZE = 1024;
 
@@ -305,9 +308,10 @@ public class AdapterGateFunction
         heldOutCounter = metrics.counter(METRIC_HELD_OUT_EVENTS);
         rejectedCounter = metrics.counter(METRIC_REJECTED_CORRECTIONS);
         microUpdatesCounter = metrics.counter(METRIC_MICRO_UPDATES);
-        correctionToUpdate = metrics.histogram(METRIC_CORRECTION_TO_UPDATE, new DescriptiveStatisticsHistogram(4096));
+        correctionToUpdate =
+                metrics.histogram(METRIC_CORRECTION_TO_UPDATE, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
         correctionToPublished =
-                metrics.histogram(METRIC_CORRECTION_TO_PUBLISHED, new DescriptiveStatisticsHistogram(1024));
+                metrics.histogram(METRIC_CORRECTION_TO_PUBLISHED, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
         firstUnpublishedCorrection = new HashMap<>();
         reportsCommands = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
     }

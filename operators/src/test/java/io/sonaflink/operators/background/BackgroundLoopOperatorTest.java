@@ -6,17 +6,16 @@ import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.events.PatternSnapshot;
 import io.sonaflink.operators.events.SkillMap;
 import io.sonaflink.operators.events.Trajectory;
-import io.sonaflink.operators.testing.KeyedStateProbe;
 import io.sonaflink.operators.testing.BackgroundHarness;
+import io.sonaflink.operators.testing.KeyedStateProbe;
 import io.sonaflink.operators.testing.RocksDbHarnesses;
 import io.sonaflink.state.bank.Pattern;
 import io.sonaflink.state.cycle.BackgroundConfig;
 import io.sonaflink.state.math.DeterministicRandom;
 
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.types.Either;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +23,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,6 +45,56 @@ class BackgroundLoopOperatorTest {
         for (var h : open) {
             h.close();
         }
+    }
+
+    /**
+     * The gate's input comes through here in one ordered stream: examples to learn now pass
+     * through, a settled trajectory's quality goes on without its embedding, and a settled one
+     * with a target (learned when it arrived) only enters the window.
+     */
+    @Test
+    void examplesPassThroughAndSettledQualitiesGoOnToTheGate() throws Exception {
+        var h = harness(CONFIG, null);
+        h.setProcessingTime(0);
+        float[] x = new float[DIM];
+        x[0] = 1f;
+        Trajectory example = new Trajectory("t-1", ACME, 1L, x, "r", Map.of(), Map.of(), null, 0.7f, x.clone(), 1f);
+        Trajectory settled = new Trajectory("t-2", ACME, 2L, x, "r", Map.of(), Map.of(), null, 0.6f, null, 1f);
+        h.processElement(new StreamRecord<>(Either.Left(example), 10L));
+        h.settle(settled, 11L);
+        h.settle(example, 12L);
+
+        assertThat(h.forwarded()).hasSize(2);
+        assertThat(h.forwarded().get(0)).isEqualTo(example);
+        assertThat(h.forwarded().get(1)).satisfies(t -> {
+            assertThat(t.id()).isEqualTo("t-2");
+            assertThat(t.quality()).isEqualTo(0.6f);
+            assertThat(t.embedding()).isEmpty();
+        });
+        assertThat(h.extractOutputValues()).hasSize(2);
+    }
+
+    /** Keys do not all run their cycles at the same instant: each key's window has its own phase. */
+    @Test
+    void windowsOfDifferentKeysEndAtDifferentTimes() throws Exception {
+        var h = harness(CONFIG, null);
+        h.setProcessingTime(0);
+        List<AdapterKey> keys = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            AdapterKey key = new AdapterKey("tenant-" + i, "support", "billing");
+            keys.add(key);
+            feed(h, key, 300, i);
+        }
+        Set<Long> firstFires = new TreeSet<>();
+        for (long t = 1; t <= INTERVAL; t++) {
+            int before = h.candidates().size();
+            h.setProcessingTime(t);
+            if (h.candidates().size() > before) {
+                firstFires.add(t);
+            }
+        }
+        assertThat(h.candidates()).hasSize(keys.size()); // one window each within the first interval
+        assertThat(firstFires).hasSizeGreaterThan(1);
     }
 
     @Test

@@ -6,7 +6,13 @@ import io.sonaflink.operators.events.AdapterKey;
 import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.events.Control;
 import io.sonaflink.operators.events.PatternSnapshot;
+import io.sonaflink.operators.events.SignalSource;
+import io.sonaflink.operators.events.SignalType;
+import io.sonaflink.operators.events.TrainingSignal;
 import io.sonaflink.operators.events.Trajectory;
+import io.sonaflink.operators.feedback.FeedbackJoinConfig;
+import io.sonaflink.operators.feedback.FeedbackJoinFunction;
+import io.sonaflink.operators.feedback.FeedbackJoinOperator;
 import io.sonaflink.operators.gate.AdapterGateConfig;
 import io.sonaflink.operators.gate.AdapterGateFunction;
 import io.sonaflink.operators.gate.AdapterGateOperator;
@@ -19,13 +25,14 @@ import io.sonaflink.state.math.DeterministicRandom;
 import io.sonaflink.state.math.Vectors;
 import io.sonaflink.state.serving.HeldOutSplit;
 
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.OperatorSnapshotUtil;
 import org.apache.flink.types.Either;
 import org.junit.jupiter.api.Test;
@@ -52,7 +59,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * instant-loop operator is gone: its MicroLoRA fitted the full correction beside the base, which
  * the served stack would count twice, so a 0.1 savepoint is restored with {@code
  * --allowNonRestoredState} and the MicroLoRA relearns from the next corrections (README, upgrades).
- * From 0.2 on, state continues exactly as an uninterrupted run.
+ * From 0.2 on, state continues exactly as an uninterrupted run. Release 0.3 keyed the feedback join
+ * by adapter key under a new uid (0.2's join state is dropped after a drained stop, README,
+ * upgrades); its own snapshot is committed from 0.3 on.
  */
 class SavepointCompatibilityTest {
 
@@ -119,6 +128,32 @@ class SavepointCompatibilityTest {
         restored.close();
     }
 
+    /** Release 0.3's feedback join, keyed by adapter key: kept trajectories, early signals and cursors carry over. */
+    @Test
+    void feedbackJoinStateOfRelease03ContinuesIdentically() throws Exception {
+        var uninterrupted = openJoin(null);
+        joinFirstHalf(uninterrupted);
+        int before = uninterrupted.extractOutputValues().size();
+        joinSecondHalf(uninterrupted);
+        List<Either<Trajectory, Trajectory>> expected = new ArrayList<>(uninterrupted.extractOutputValues()
+                .subList(before, uninterrupted.extractOutputValues().size()));
+        uninterrupted.close();
+        assertThat(expected).anyMatch(Either::isLeft).anyMatch(Either::isRight);
+
+        OperatorSubtaskState release = golden("0.3", "feedback-join.snapshot", () -> {
+            var writer = openJoin(null);
+            joinFirstHalf(writer);
+            writer.prepareSnapshotPreBarrier(1L);
+            OperatorSubtaskState s = writer.snapshot(1L, 1_000L);
+            writer.close();
+            return s;
+        });
+        var restored = openJoin(release);
+        joinSecondHalf(restored);
+        assertThat(restored.extractOutputValues()).containsExactlyElementsOf(expected);
+        restored.close();
+    }
+
     /** The gate with the instant loop inside: MicroLoRA, versions, held-out sets and pins carry over. */
     @Test
     void gateStateOfRelease02ContinuesIdentically() throws Exception {
@@ -159,6 +194,55 @@ class SavepointCompatibilityTest {
             OperatorSnapshotUtil.writeStateHandle(writer.write(), file.toString());
         }
         return OperatorSnapshotUtil.readStateHandle(file.toString());
+    }
+
+    private static final FeedbackJoinConfig JOIN = new FeedbackJoinConfig(1_000L, 5_000L, 8);
+
+    private static KeyedTwoInputStreamOperatorTestHarness<String, Trajectory, TrainingSignal,
+            Either<Trajectory, Trajectory>> openJoin(OperatorSubtaskState restore) throws Exception {
+        var h = new KeyedTwoInputStreamOperatorTestHarness<>(
+                new FeedbackJoinOperator(new FeedbackJoinFunction(JOIN), 4),
+                (Trajectory t) -> t.key().asString(), (TrainingSignal s) -> s.key().asString(), Types.STRING);
+        h.setStateBackend(new HashMapStateBackend());
+        h.setup(FeedbackJoinFunction.OUTPUT_TYPE.createSerializer(new SerializerConfigImpl()));
+        if (restore != null) {
+            h.initializeState(restore);
+        }
+        h.open();
+        return h;
+    }
+
+    /** Trajectories of two keys, more than a key keeps, and a signal for one not seen yet. */
+    private static void joinFirstHalf(KeyedTwoInputStreamOperatorTestHarness<String, Trajectory, TrainingSignal,
+            Either<Trajectory, Trajectory>> h) throws Exception {
+        h.setProcessingTime(0);
+        List<Trajectory> input = corrections(0, 24);
+        for (int i = 0; i < input.size(); i++) {
+            Trajectory t = input.get(i);
+            h.processElement1(new StreamRecord<>(i % 3 == 0 ? t : t.withFeedback(0.7f, null, 1f), t.timestamp()));
+        }
+        h.processElement2(new StreamRecord<>(signal("s-early", "c-30", ACME, SignalType.MISTAKE, null)));
+        h.setProcessingTime(500);
+    }
+
+    /** Corrections for kept, settled and unknown trajectories, the early signal's trajectory, time passing. */
+    private static void joinSecondHalf(KeyedTwoInputStreamOperatorTestHarness<String, Trajectory, TrainingSignal,
+            Either<Trajectory, Trajectory>> h) throws Exception {
+        h.setProcessingTime(700);
+        for (int i : new int[] {22, 23, 2, 99}) {
+            AdapterKey key = i % 2 == 0 ? ACME : GLOBEX;
+            float[] y = new float[DIM];
+            y[i % DIM] = 1f;
+            h.processElement2(new StreamRecord<>(signal("s-" + i, "c-" + i, key, SignalType.CORRECTION, y)));
+        }
+        h.processElement1(new StreamRecord<>(corrections(30, 1).get(0).withFeedback(0.9f, null, 1f), 30L));
+        h.setProcessingTime(1_600);
+        h.setProcessingTime(7_000);
+    }
+
+    private static TrainingSignal signal(String id, String trajectoryId, AdapterKey key, SignalType type,
+            float[] target) {
+        return new TrainingSignal(id, trajectoryId, key, type, SignalSource.HUMAN, 1f, target, null, 5L);
     }
 
     private static BackgroundHarness openBackground(OperatorSubtaskState restore) throws Exception {

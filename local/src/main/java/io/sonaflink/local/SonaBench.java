@@ -1,0 +1,521 @@
+package io.sonaflink.local;
+
+import io.sonaflink.jobs.SonaJob;
+import io.sonaflink.jobs.SonaOptions;
+import io.sonaflink.operators.background.BackgroundLoopOperator;
+import io.sonaflink.operators.gate.AdapterGateFunction;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.MetricOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.TimeUtils;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The end-to-end benchmark: a real Kafka broker on 127.0.0.1, a generated workload produced into
+ * it first at full speed (base64 embeddings), then the job on a local MiniCluster with the
+ * project's configuration (RocksDB, exactly-once checkpoints and sinks) reading it from the
+ * start. Producing first separates what the producer costs from what the job sustains; the job's
+ * rate is read from its own source metrics, its latencies and state from its metrics and
+ * checkpoint statistics over the REST API. Prints one result line and writes {@code result.json}.
+ */
+@Command(name = "sona-bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Runs the job end to end through a local Kafka broker on a generated workload and reports "
+                + "sustained trajectories/s, latencies, checkpoints, heap and state per key.")
+public final class SonaBench implements Callable<Integer> {
+
+    @Option(names = "--keys", description = "Adapter keys (default: ${DEFAULT-VALUE}).")
+    int keys = 4;
+
+    @Option(names = "--events", description = "Trajectories per key (default: ${DEFAULT-VALUE}).")
+    long eventsPerKey = 50_000;
+
+    @Option(names = "--dimension", description = "Embedding dimension (default: ${DEFAULT-VALUE}).")
+    int dimension = 256;
+
+    @Option(names = "--clusters", description = "Clusters per key (default: ${DEFAULT-VALUE}).")
+    int clusters = 10;
+
+    @Option(names = "--correction-share", description = "Share of trajectories corrected (default: ${DEFAULT-VALUE}).")
+    double correctionShare = 0.2;
+
+    @Option(names = "--query-share", description = "Queries per trajectory (default: ${DEFAULT-VALUE}).")
+    double queryShare = 0.01;
+
+    @Option(names = "--checkpoint-interval", converter = FlinkDuration.class,
+            description = "Checkpoint interval, e.g. 10s (default: 10s).")
+    Duration checkpointInterval = Duration.ofSeconds(10);
+
+    @Option(names = "--latency-rate", description = "Trajectories/s produced after the backlog, while latencies "
+            + "are measured (default: half the sustained rate).")
+    double latencyRate;
+
+    @Option(names = "--latency-seconds", description = "Latencies are measured until every gate subtask has learned "
+            + "a full histogram window of corrections, or this long (default: ${DEFAULT-VALUE}).")
+    long latencySeconds = 120;
+
+    @Option(names = "--max-seconds", description = "Give up after this long (default: ${DEFAULT-VALUE}).")
+    long maxSeconds = 1_200;
+
+    @Option(names = "--out", description = "Output directory (default: ${DEFAULT-VALUE}).")
+    Path out = Path.of("target", "bench");
+
+    @Option(names = "--conf", description = "Directory of config.yaml (default: ${DEFAULT-VALUE}).")
+    Path confDir = Path.of("conf");
+
+    @Option(names = "--set", description = "A configuration setting key=value; repeatable.")
+    Map<String, String> settings = new LinkedHashMap<>();
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Durations as Flink's configuration writes them: 10s, 500ms, 1min. */
+    static final class FlinkDuration implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return TimeUtils.parseDuration(value);
+        }
+    }
+    private static final String GATE = "adapter-gate";
+    private static final String BACKGROUND = "background-loop";
+    /** The feedback hold of a benchmark run unless set: short, so the backlog settles soon after it is read. */
+    static final Duration BENCH_FEEDBACK_HOLD = Duration.ofSeconds(2);
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new SonaBench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        BenchWorkload.Spec spec = new BenchWorkload.Spec(keys, eventsPerKey, dimension, clusters, correctionShare,
+                queryShare, 42L);
+        Files.createDirectories(out);
+        Configuration conf = configuration();
+        Path data = out.resolve("kafka");
+        SonaLocal.deleteRecursively(data); // a fresh broker: the job reads the workload from its start
+        try (KafkaBrokerProcess kafka = KafkaBrokerProcess.start(data, 0)) {
+            conf.set(SonaOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+            Properties client = new Properties();
+            client.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            try (Admin admin = Admin.create(client)) {
+                SonaLocal.createMissingTopics(admin, SonaOptions.topics(conf), conf.get(SonaOptions.KAFKA_PARTITIONS));
+                BenchWorkload workload = new BenchWorkload(spec);
+                Produced produced = produce(workload, client, conf, 0, spec.trajectories(), 0);
+                System.out.printf(Locale.ROOT, "produced %d trajectories, %d corrections, %d queries in %.1f s "
+                                + "(%.0f events/s)%n", produced.trajectories, produced.corrections, produced.queries,
+                        produced.seconds, produced.inputs() / produced.seconds);
+                Result result = runJob(spec, workload, conf, admin, client, produced);
+                String line = result.line(spec);
+                System.out.println(line);
+                Map<String, Object> json = new LinkedHashMap<>(result.facts);
+                json.put("date", LocalDate.now().toString());
+                json.put("spec", spec.toString());
+                json.put("producerEventsPerSecond", produced.inputs() / produced.seconds);
+                Files.writeString(out.resolve("result.json"), JSON.writerWithDefaultPrettyPrinter()
+                        .writeValueAsString(json), StandardCharsets.UTF_8);
+                return result.completed ? 0 : 1;
+            }
+        }
+    }
+
+    private Configuration configuration() {
+        Configuration conf = Files.exists(confDir.resolve("config.yaml"))
+                ? GlobalConfiguration.loadConfiguration(confDir.toString())
+                : new Configuration();
+        conf.set(SonaOptions.EMBEDDING_DIMENSION, dimension);
+        conf.set(SonaOptions.FEEDBACK_HOLD, BENCH_FEEDBACK_HOLD);
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, checkpointInterval);
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, out.resolve("checkpoints").toAbsolutePath().toUri().toString());
+        conf.set(RestOptions.PORT, KafkaBrokerProcess.freePort(8081));
+        // the REST API's metrics are this fresh: the rate is read from them every second
+        conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
+        conf.addAll(Configuration.fromMap(settings));
+        return conf;
+    }
+
+    private record Produced(long trajectories, long corrections, long queries, double seconds) {
+        long inputs() {
+            return trajectories + corrections;
+        }
+    }
+
+    /**
+     * Produces trajectories {@code from} to {@code to} (exclusive) of the workload, each followed by
+     * its correction and query when it has them: at full speed ({@code perSecond} 0) or paced.
+     */
+    private static Produced produce(BenchWorkload workload, Properties client, Configuration conf, long from,
+            long to, double perSecond) {
+        Properties p = new Properties();
+        p.putAll(client);
+        p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
+        p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        // batches for the backlog; a paced producer sends at once, so latency is the job's
+        p.setProperty(ProducerConfig.LINGER_MS_CONFIG, perSecond > 0 ? "0" : "20");
+        p.setProperty(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+        p.setProperty(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        String trajectories = conf.get(SonaOptions.TOPIC_TRAJECTORIES);
+        String signals = conf.get(SonaOptions.TOPIC_SIGNALS);
+        String queries = conf.get(SonaOptions.TOPIC_QUERIES);
+        long corrections = 0;
+        long queried = 0;
+        long started = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (long i = from; i < to; i++) {
+                if (perSecond > 0) {
+                    long due = started + (long) ((i - from) * 1e9 / perSecond);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                }
+                producer.send(new ProducerRecord<>(trajectories, workload.trajectory(i)));
+                if (workload.corrected(i)) {
+                    producer.send(new ProducerRecord<>(signals, workload.correction(i)));
+                    corrections++;
+                }
+                if (workload.queried(i)) {
+                    producer.send(new ProducerRecord<>(queries, workload.query(i)));
+                    queried++;
+                }
+            }
+            producer.flush();
+        }
+        return new Produced(to - from, corrections, queried, (System.nanoTime() - started) / 1e9);
+    }
+
+    private Result runJob(BenchWorkload.Spec spec, BenchWorkload workload, Configuration conf, Admin admin,
+            Properties client, Produced backlog) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+        SonaJob.build(env, conf);
+        long submitted = System.nanoTime();
+        JobClient job = env.executeAsync(SonaJob.JOB_NAME + " benchmark");
+        Rest rest = new Rest("http://127.0.0.1:" + conf.get(RestOptions.PORT), job.getJobID().toString());
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        List<double[]> series = new ArrayList<>(); // seconds since submission, trajectories read
+        long maxHeap = 0;
+        long deadline = submitted + Duration.ofSeconds(maxSeconds).toNanos();
+        Progress committed = new Progress(admin, conf.get(SonaOptions.KAFKA_GROUP_ID),
+                List.of(conf.get(SonaOptions.TOPIC_TRAJECTORIES), conf.get(SonaOptions.TOPIC_SIGNALS)));
+        double backlogReadAt = Double.NaN;
+        double backlogSettledAt = Double.NaN;
+        Map<String, double[]> load = new LinkedHashMap<>(); // vertex: busy and back-pressured ms/s summed, samples
+        while (System.nanoTime() < deadline && Double.isNaN(backlogSettledAt)) {
+            Thread.sleep(1_000);
+            double t = (System.nanoTime() - submitted) / 1e9;
+            long read = rest.sourceRecords("kafka-trajectories");
+            // every trajectory is stored by the join and read back when it settles: the job has
+            // done a trajectory's work once the background loop has seen it
+            long settled = (long) rest.perSubtask(BACKGROUND, BackgroundLoopOperator.SETTLED_COUNTER).values()
+                    .stream().mapToDouble(Double::doubleValue).sum();
+            series.add(new double[] {t, read, settled});
+            if (read > 0) {
+                rest.load().forEach((vertex, v) -> {
+                    double[] sum = load.computeIfAbsent(vertex, k -> new double[3]);
+                    if (Double.isFinite(v[0]) && Double.isFinite(v[1])) {
+                        sum[0] += v[0];
+                        sum[1] += v[1];
+                        sum[2]++;
+                    }
+                });
+            }
+            maxHeap = Math.max(maxHeap, memory.getHeapMemoryUsage().getUsed());
+            if (read >= backlog.trajectories && Double.isNaN(backlogReadAt)) {
+                backlogReadAt = t;
+            }
+            if (settled >= backlog.trajectories) {
+                backlogSettledAt = t;
+            }
+        }
+        double sustained = sustained(series, backlog.trajectories);
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("trajectoriesPerSecond", sustained);
+        facts.put("secondsToBacklogRead", backlogReadAt);
+        facts.put("secondsToBacklogSettled", backlogSettledAt);
+        facts.put("trajectoriesReadSeries", series);
+        Map<String, String> busy = new LinkedHashMap<>();
+        load.forEach((vertex, sum) -> busy.put(vertex, String.format(Locale.ROOT, "busy %.0f%%, back-pressured %.0f%%",
+                sum[0] / Math.max(1, sum[2]) / 10, sum[1] / Math.max(1, sum[2]) / 10)));
+        facts.put("backlogVertexLoad", busy);
+        busy.forEach((vertex, text) -> System.out.println("  " + text + "  " + vertex));
+
+        // Latency at a known load, in the steady state: the backlog has been read and settled (after
+        // the feedback hold they all settle at once, a burst no steady stream has); now events
+        // arrive at a steady rate.
+
+        // The histograms hold each subtask's last LATENCY_WINDOW corrections: the phase goes on, in
+        // steps, until every subtask has learned that many since it began (or time runs out), so
+        // the percentiles are of this phase alone.
+        double rate = latencyRate > 0 ? latencyRate : Math.max(100, 0.5 * (Double.isFinite(sustained) ? sustained : 0));
+        long step = (long) (rate * 5);
+        long from = spec.trajectories();
+        Produced paced = new Produced(0, 0, 0, 0);
+        if (!Double.isNaN(backlogSettledAt)) {
+            Map<String, Double> before = rest.perSubtask(GATE, AdapterGateFunction.METRIC_CORRECTIONS);
+            long phaseEnd = System.nanoTime() + Duration.ofSeconds(latencySeconds).toNanos();
+            do {
+                Produced chunk = produce(workload, client, conf, from, from + step, rate);
+                from += step;
+                paced = new Produced(paced.trajectories + chunk.trajectories, paced.corrections + chunk.corrections,
+                        paced.queries + chunk.queries, paced.seconds + chunk.seconds);
+            } while (System.nanoTime() < phaseEnd
+                    && !everySubtaskLearned(before, rest.perSubtask(GATE, AdapterGateFunction.METRIC_CORRECTIONS)));
+        }
+        facts.put("latencyPhaseTrajectoriesPerSecond", paced.trajectories / Math.max(1e-9, paced.seconds));
+        facts.put("latencyPhaseSeconds", paced.seconds);
+        boolean completed = false;
+        long inputs = backlog.inputs() + paced.inputs();
+        while (System.nanoTime() < deadline) {
+            maxHeap = Math.max(maxHeap, memory.getHeapMemoryUsage().getUsed());
+            if (committed.consumed() >= inputs) {
+                completed = true;
+                break;
+            }
+            Thread.sleep(500);
+        }
+        facts.put("completed", completed);
+        // what the job keeps on the heap, garbage aside (the same JVM holds the producer's few buffers)
+        System.gc();
+        facts.put("liveHeapBytes", memory.getHeapMemoryUsage().getUsed());
+        facts.putAll(rest.gateLatencies(GATE));
+        facts.putAll(rest.checkpoints());
+        facts.put("maxHeapUsedBytes", maxHeap);
+        Object stateSize = facts.get("checkpointFullStateBytesMax");
+        if (stateSize instanceof Number n) {
+            facts.put("stateBytesPerKey", n.doubleValue() / spec.keys());
+        }
+        job.cancel().get();
+        return new Result(completed, facts);
+    }
+
+    /** Whether every gate subtask with keys learned a whole latency window of corrections since {@code before}. */
+    private static boolean everySubtaskLearned(Map<String, Double> before, Map<String, Double> now) {
+        for (Map.Entry<String, Double> e : now.entrySet()) {
+            double learned = e.getValue() - before.getOrDefault(e.getKey(), 0.0);
+            if (e.getValue() > 0 && learned < AdapterGateFunction.LATENCY_WINDOW) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Trajectories per second the job sustained: from the first second it read anything to the
+     * second the background loop had seen them all (each settled after the hold, so the hold
+     * should be short against the run: the benchmark's default is 2 s), start-up excluded.
+     */
+    static double sustained(List<double[]> series, long total) {
+        double start = Double.NaN;
+        for (double[] point : series) {
+            if (Double.isNaN(start) && point[1] > 0) {
+                start = point[0] - 1; // it began reading within the second before
+            }
+            if (!Double.isNaN(start) && point[2] >= total) {
+                return total / (point[0] - start);
+            }
+        }
+        return Double.NaN;
+    }
+
+    private record Result(boolean completed, Map<String, Object> facts) {
+        String line(BenchWorkload.Spec spec) {
+            return String.format(Locale.ROOT, "sona-bench keys %d x %d trajectories, d %d: %s trajectories/s sustained; "
+                            + "at %s trajectories/s: correction -> MicroLoRA p50 %s ms p99 %s ms, -> published p99 "
+                            + "%s ms; checkpoints %s ms (max %s ms), %s bytes; heap max %s MB, live %s MB; state %s "
+                            + "bytes/key%s",
+                    spec.keys(), spec.trajectoriesPerKey(), spec.dimension(), num(facts.get("trajectoriesPerSecond")),
+                    num(facts.get("latencyPhaseTrajectoriesPerSecond")), num(facts.get("correctionToUpdateMsP50")),
+                    num(facts.get("correctionToUpdateMsP99")), num(facts.get("correctionToPublishedMsP99")),
+                    num(facts.get("checkpointDurationMsP50")), num(facts.get("checkpointDurationMsMax")),
+                    num(facts.get("checkpointFullStateBytesMax")),
+                    num(((Number) facts.get("maxHeapUsedBytes")).doubleValue() / (1 << 20)),
+                    num(((Number) facts.get("liveHeapBytes")).doubleValue() / (1 << 20)),
+                    num(facts.get("stateBytesPerKey")), completed ? "" : " (did not finish)");
+        }
+
+        private static String num(Object v) {
+            return v instanceof Number n && Double.isFinite(n.doubleValue())
+                    ? String.format(Locale.ROOT, "%.0f", n.doubleValue()) : "-";
+        }
+    }
+
+    /** The job's consumer group's committed offsets on the input topics. */
+    private record Progress(Admin admin, String group, List<String> topics) {
+        long consumed() throws Exception {
+            long sum = 0;
+            for (var e : admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet()) {
+                if (topics.contains(e.getKey().topic()) && e.getValue() != null) {
+                    sum += e.getValue().offset();
+                }
+            }
+            return sum;
+        }
+    }
+
+    /** The few REST calls the benchmark needs: vertex metrics and checkpoint statistics. */
+    private static final class Rest {
+        private final HttpClient http = HttpClient.newHttpClient();
+        private final String base;
+        private final String job;
+
+        Rest(String base, String job) {
+            this.base = base;
+            this.job = job;
+        }
+
+        private JsonNode get(String path) throws Exception {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? JSON.readTree(r.body()) : JSON.missingNode();
+        }
+
+        private String vertex(String nameContains) throws Exception {
+            for (JsonNode v : get("/jobs/" + job).path("vertices")) {
+                if (v.path("name").asText().contains(nameContains)) {
+                    return v.path("id").asText();
+                }
+            }
+            return null;
+        }
+
+        /** Per vertex: the mean over subtasks of busy and back-pressured ms per second, now. */
+        Map<String, double[]> load() throws Exception {
+            Map<String, double[]> out = new LinkedHashMap<>();
+            for (JsonNode v : get("/jobs/" + job).path("vertices")) {
+                JsonNode m = get("/jobs/" + job + "/vertices/" + v.path("id").asText()
+                        + "/subtasks/metrics?get=busyTimeMsPerSecond,backPressuredTimeMsPerSecond&agg=avg");
+                double busy = Double.NaN;
+                double pressured = Double.NaN;
+                for (JsonNode metric : m) {
+                    double value = metric.path("avg").asDouble(Double.NaN);
+                    if (metric.path("id").asText().equals("busyTimeMsPerSecond")) {
+                        busy = value;
+                    } else {
+                        pressured = value;
+                    }
+                }
+                out.put(v.path("name").asText(), new double[] {busy, pressured});
+            }
+            return out;
+        }
+
+        /** A numeric metric of {@code operator} per subtask index. */
+        Map<String, Double> perSubtask(String operator, String metric) throws Exception {
+            Map<String, Double> out = new LinkedHashMap<>();
+            String id = vertex(operator);
+            if (id == null) {
+                return out;
+            }
+            String path = "/jobs/" + job + "/vertices/" + id + "/metrics";
+            List<String> ids = new ArrayList<>();
+            for (JsonNode m : get(path)) {
+                if (m.path("id").asText().endsWith("." + operator + "." + metric)) {
+                    ids.add(m.path("id").asText());
+                }
+            }
+            if (!ids.isEmpty()) {
+                for (JsonNode m : get(path + "?get=" + String.join(",", ids))) {
+                    String name = m.path("id").asText();
+                    out.put(name.substring(0, name.indexOf('.')), m.path("value").asDouble(0));
+                }
+            }
+            return out;
+        }
+
+        /** Records the named source has emitted, summed over its subtasks. */
+        long sourceRecords(String source) throws Exception {
+            String id = vertex(source);
+            if (id == null) {
+                return 0;
+            }
+            JsonNode m = get("/jobs/" + job + "/vertices/" + id + "/subtasks/metrics?get=numRecordsOut&agg=sum");
+            for (JsonNode metric : m) {
+                return (long) metric.path("sum").asDouble();
+            }
+            return 0;
+        }
+
+        /**
+         * The gate's latency histograms, the largest over its subtasks (a subtask without
+         * corrections reports NaN, which the REST API's own aggregation would return as the max).
+         */
+        Map<String, Object> gateLatencies(String operator) throws Exception {
+            Map<String, Object> out = new LinkedHashMap<>();
+            String id = vertex(operator);
+            if (id == null) {
+                return out;
+            }
+            String[][] wanted = {{"correctionToUpdateMs_median", "correctionToUpdateMsP50"},
+                    {"correctionToUpdateMs_p99", "correctionToUpdateMsP99"},
+                    {"correctionToPublishedMs_median", "correctionToPublishedMsP50"},
+                    {"correctionToPublishedMs_p99", "correctionToPublishedMsP99"}};
+            String path = "/jobs/" + job + "/vertices/" + id + "/metrics";
+            List<String> ids = new ArrayList<>();
+            for (JsonNode metric : get(path)) {
+                String name = metric.path("id").asText();
+                for (String[] w : wanted) {
+                    if (name.endsWith("." + operator + "." + w[0])) {
+                        ids.add(name);
+                    }
+                }
+            }
+            if (ids.isEmpty()) {
+                return out;
+            }
+            for (JsonNode metric : get(path + "?get=" + String.join(",", ids))) {
+                double value = metric.path("value").asDouble(Double.NaN);
+                for (String[] w : wanted) {
+                    if (metric.path("id").asText().endsWith("." + w[0]) && Double.isFinite(value)) {
+                        out.merge(w[1], value, (x, y) -> Math.max((Double) x, (Double) y));
+                    }
+                }
+            }
+            return out;
+        }
+
+        Map<String, Object> checkpoints() throws Exception {
+            Map<String, Object> out = new LinkedHashMap<>();
+            JsonNode c = get("/jobs/" + job + "/checkpoints");
+            JsonNode summary = c.path("summary");
+            out.put("checkpointsCompleted", c.path("counts").path("completed").asLong());
+            out.put("checkpointDurationMsP50", summary.path("end_to_end_duration").path("p50").asDouble(Double.NaN));
+            out.put("checkpointDurationMsMax", summary.path("end_to_end_duration").path("max").asDouble(Double.NaN));
+            out.put("checkpointedBytesP50", summary.path("checkpointed_size").path("p50").asDouble(Double.NaN));
+            out.put("checkpointFullStateBytesMax", summary.path("state_size").path("max").asDouble(Double.NaN));
+            return out;
+        }
+    }
+}
