@@ -40,17 +40,7 @@ public class FeedbackJoinOperator
 
     @Override
     public void open() throws Exception {
-        join.bundleState(new KeyAccess() {
-            @Override
-            public String currentKey() {
-                return (String) getCurrentKey();
-            }
-
-            @Override
-            public void setCurrentKey(String key) {
-                FeedbackJoinOperator.this.setCurrentKey(key);
-            }
-        }, bundleKeys);
+        join.bundleState(KeyAccess.of(this), bundleKeys);
         super.open();
     }
 

@@ -37,17 +37,7 @@ public class AdapterGateOperator
 
     @Override
     public void open() throws Exception {
-        gate.bundleState(new KeyAccess() {
-            @Override
-            public String currentKey() {
-                return (String) getCurrentKey();
-            }
-
-            @Override
-            public void setCurrentKey(String key) {
-                AdapterGateOperator.this.setCurrentKey(key);
-            }
-        }, bundleKeys);
+        gate.bundleState(KeyAccess.of(this), bundleKeys);
         super.open();
     }
 
