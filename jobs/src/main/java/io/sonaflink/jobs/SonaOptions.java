@@ -1,6 +1,7 @@
 package io.sonaflink.jobs;
 
 import io.sonaflink.operators.background.BackgroundLoopConfig;
+import io.sonaflink.operators.bundle.StateBundle;
 import io.sonaflink.operators.feedback.FeedbackJoinConfig;
 import io.sonaflink.operators.gate.AdapterGateConfig;
 import io.sonaflink.operators.instant.InstantLoopConfig;
@@ -69,7 +70,7 @@ public final class SonaOptions {
     // ---- graph --------------------------------------------------------------------------------
 
     public static final ConfigOption<Integer> STATE_BUNDLE_KEYS = ConfigOptions.key("sona.state.bundle-keys")
-            .intType().defaultValue(4096)
+            .intType().defaultValue(StateBundle.DEFAULT_MAX_KEYS)
             .withDescription("Keys per parallel task whose per-event state (the gate's record and MicroLoRA, the"
                     + " join's cursor, the window's counters) is kept on the heap between checkpoints and written"
                     + " to the state backend before each barrier, or when more keys are touched.");

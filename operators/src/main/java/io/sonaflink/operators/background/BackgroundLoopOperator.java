@@ -76,9 +76,6 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<Either<Trajec
 
     private static final long serialVersionUID = 2L;
 
-    /** Keys whose small per-event values (count, span, window end) are bundled on the heap at most. */
-    public static final int DEFAULT_BUNDLE_KEYS = 4096;
-
     private static final float[] NO_EMBEDDING = new float[0];
 
     public static final OutputTag<PatternSnapshot> PATTERN_SNAPSHOTS =
@@ -156,7 +153,7 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<Either<Trajec
     private transient volatile TrainingReport lastTraining;
 
     public BackgroundLoopOperator(BackgroundLoopConfig config) {
-        this(config, DEFAULT_BUNDLE_KEYS);
+        this(config, StateBundle.DEFAULT_MAX_KEYS);
     }
 
     public BackgroundLoopOperator(BackgroundLoopConfig config, int bundleKeys) {

@@ -28,6 +28,9 @@ import java.util.function.Supplier;
  */
 public final class StateBundle {
 
+    /** Keys held on the heap at most unless configured: a few MB for the values bundled today. */
+    public static final int DEFAULT_MAX_KEYS = 4096;
+
     private final Supplier<String> currentKey;
     private final Consumer<String> keySetter;
     private final int maxKeys;

@@ -45,7 +45,6 @@ import org.apache.flink.util.OutputTag;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -170,6 +169,8 @@ public class AdapterGateFunction
 
     /** Samples the latency histograms hold: percentiles are over each task's last this many corrections. */
     public static final int LATENCY_WINDOW = 4096;
+    /** Keys whose first unpublished correction is remembered for the publication latency, at most. */
+    private static final int LATENCY_KEYS = 65_536;
 
     /** Champion adapters kept prepared per task, so a correction does not deserialize its base. */
     private static final int CHAMPION_CACHE_SIZE = 1024;
@@ -312,7 +313,12 @@ public class AdapterGateFunction
                 metrics.histogram(METRIC_CORRECTION_TO_UPDATE, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
         correctionToPublished =
                 metrics.histogram(METRIC_CORRECTION_TO_PUBLISHED, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
-        firstUnpublishedCorrection = new HashMap<>();
+        firstUnpublishedCorrection = new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+                return size() > LATENCY_KEYS; // metric bookkeeping only: a key forgotten is a sample lost
+            }
+        };
         reportsCommands = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
     }
 
