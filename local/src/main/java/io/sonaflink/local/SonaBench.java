@@ -225,41 +225,15 @@ public final class SonaBench implements Callable<Integer> {
         JobClient job = env.executeAsync(SonaJob.JOB_NAME + " benchmark");
         Rest rest = new Rest("http://127.0.0.1:" + conf.get(RestOptions.PORT), job.getJobID().toString());
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        List<double[]> series = new ArrayList<>(); // seconds since submission, trajectories read
-        long maxHeap = 0;
         long deadline = submitted + Duration.ofSeconds(maxSeconds).toNanos();
         Progress committed = new Progress(admin, conf.get(SonaOptions.KAFKA_GROUP_ID),
                 List.of(conf.get(SonaOptions.TOPIC_TRAJECTORIES), conf.get(SonaOptions.TOPIC_SIGNALS)));
-        double backlogReadAt = Double.NaN;
-        double backlogSettledAt = Double.NaN;
-        Map<String, double[]> load = new LinkedHashMap<>(); // vertex: busy and back-pressured ms/s summed, samples
-        while (System.nanoTime() < deadline && Double.isNaN(backlogSettledAt)) {
-            Thread.sleep(1_000);
-            double t = (System.nanoTime() - submitted) / 1e9;
-            long read = rest.sourceRecords("kafka-trajectories");
-            // every trajectory is stored by the join and read back when it settles: the job has
-            // done a trajectory's work once the background loop has seen it
-            long settled = (long) rest.perSubtask(BACKGROUND, BackgroundLoopOperator.SETTLED_COUNTER).values()
-                    .stream().mapToDouble(Double::doubleValue).sum();
-            series.add(new double[] {t, read, settled});
-            if (read > 0) {
-                rest.load().forEach((vertex, v) -> {
-                    double[] sum = load.computeIfAbsent(vertex, k -> new double[3]);
-                    if (Double.isFinite(v[0]) && Double.isFinite(v[1])) {
-                        sum[0] += v[0];
-                        sum[1] += v[1];
-                        sum[2]++;
-                    }
-                });
-            }
-            maxHeap = Math.max(maxHeap, memory.getHeapMemoryUsage().getUsed());
-            if (read >= backlog.trajectories && Double.isNaN(backlogReadAt)) {
-                backlogReadAt = t;
-            }
-            if (settled >= backlog.trajectories) {
-                backlogSettledAt = t;
-            }
-        }
+        BacklogSampler sampler = new BacklogSampler(rest, memory, submitted, backlog.trajectories);
+        Polling.until(sampler::sampleUntilSettled, remaining(deadline), Duration.ofSeconds(1));
+        List<double[]> series = sampler.series;
+        double backlogReadAt = sampler.readAt;
+        double backlogSettledAt = sampler.settledAt;
+        Map<String, double[]> load = sampler.load;
         double sustained = sustained(series, backlog.trajectories);
         Map<String, Object> facts = new LinkedHashMap<>();
         facts.put("trajectoriesPerSecond", sustained);
@@ -296,29 +270,86 @@ public final class SonaBench implements Callable<Integer> {
         }
         facts.put("latencyPhaseTrajectoriesPerSecond", paced.trajectories / Math.max(1e-9, paced.seconds));
         facts.put("latencyPhaseSeconds", paced.seconds);
-        boolean completed = false;
         long inputs = backlog.inputs() + paced.inputs();
-        while (System.nanoTime() < deadline) {
-            maxHeap = Math.max(maxHeap, memory.getHeapMemoryUsage().getUsed());
-            if (committed.consumed() >= inputs) {
-                completed = true;
-                break;
-            }
-            Thread.sleep(500);
-        }
+        boolean completed = Polling.until(() -> {
+            sampler.heap();
+            return committed.consumed() >= inputs;
+        }, remaining(deadline), Duration.ofMillis(500));
         facts.put("completed", completed);
         // what the job keeps on the heap, garbage aside (the same JVM holds the producer's few buffers)
         System.gc();
         facts.put("liveHeapBytes", memory.getHeapMemoryUsage().getUsed());
         facts.putAll(rest.gateLatencies(GATE));
         facts.putAll(rest.checkpoints());
-        facts.put("maxHeapUsedBytes", maxHeap);
+        facts.put("maxHeapUsedBytes", sampler.maxHeap);
         Object stateSize = facts.get("checkpointFullStateBytesMax");
         if (stateSize instanceof Number n) {
             facts.put("stateBytesPerKey", n.doubleValue() / spec.keys());
         }
         job.cancel().get();
         return new Result(completed, facts);
+    }
+
+    private static Duration remaining(long deadlineNanos) {
+        return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
+    }
+
+    /**
+     * What the benchmark watches while the job works through the backlog, once a second: the
+     * trajectories read and settled, each vertex's load, the heap.
+     */
+    private static final class BacklogSampler {
+        private final Rest rest;
+        private final MemoryMXBean memory;
+        private final long submitted;
+        private final long trajectories;
+        /** Seconds since submission, trajectories read, trajectories settled. */
+        final List<double[]> series = new ArrayList<>();
+        /** Vertex name: busy and back-pressured ms/s summed, and the number of samples. */
+        final Map<String, double[]> load = new LinkedHashMap<>();
+        double readAt = Double.NaN;
+        double settledAt = Double.NaN;
+        long maxHeap;
+
+        BacklogSampler(Rest rest, MemoryMXBean memory, long submitted, long trajectories) {
+            this.rest = rest;
+            this.memory = memory;
+            this.submitted = submitted;
+            this.trajectories = trajectories;
+        }
+
+        void heap() {
+            maxHeap = Math.max(maxHeap, memory.getHeapMemoryUsage().getUsed());
+        }
+
+        /** Takes one sample; true once the background loop has seen every trajectory of the backlog. */
+        boolean sampleUntilSettled() throws Exception {
+            double t = (System.nanoTime() - submitted) / 1e9;
+            long read = rest.sourceRecords("kafka-trajectories");
+            // every trajectory is stored by the join and read back when it settles: the job has
+            // done a trajectory's work once the background loop has seen it
+            long settled = (long) rest.perSubtask(BACKGROUND, BackgroundLoopOperator.SETTLED_COUNTER).values()
+                    .stream().mapToDouble(Double::doubleValue).sum();
+            series.add(new double[] {t, read, settled});
+            if (read > 0) {
+                rest.load().forEach((vertex, v) -> {
+                    double[] sum = load.computeIfAbsent(vertex, k -> new double[3]);
+                    if (Double.isFinite(v[0]) && Double.isFinite(v[1])) {
+                        sum[0] += v[0];
+                        sum[1] += v[1];
+                        sum[2]++;
+                    }
+                });
+            }
+            heap();
+            if (read >= trajectories && Double.isNaN(readAt)) {
+                readAt = t;
+            }
+            if (settled >= trajectories) {
+                settledAt = t;
+            }
+            return !Double.isNaN(settledAt);
+        }
     }
 
     /** Whether every gate subtask with keys learned a whole latency window of corrections since {@code before}. */
