@@ -102,9 +102,10 @@ final class OutputWatcher implements AutoCloseable {
             }
         } catch (WakeupException stopping) {
             // closed
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // an output the watcher cannot read fails the run's catch-up, instead of freezing its view
             synchronized (this) {
-                failure = e;
+                failure = e instanceof IOException io ? io : new IOException("reading the outputs failed", e);
             }
         }
     }
@@ -124,7 +125,11 @@ final class OutputWatcher implements AutoCloseable {
             long cycle = event.get("cycle").asLong();
             if (cycle >= bankCycles.getOrDefault(key, Long.MIN_VALUE)) {
                 bankCycles.put(key, cycle);
-                banks.put(key, bank(event));
+                if (event.get("patterns").isEmpty()) {
+                    banks.remove(key); // a cycle that kept no pattern: the key's bank is empty
+                } else {
+                    banks.put(key, bank(event));
+                }
             }
         } else if (topic.equals(topics.deadLetters())) {
             deadLetters++;
