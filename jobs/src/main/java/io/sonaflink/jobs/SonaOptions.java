@@ -1,5 +1,7 @@
 package io.sonaflink.jobs;
 
+import io.sonaflink.connectors.registry.AdapterRegistrySink;
+import io.sonaflink.connectors.registry.PeftExport;
 import io.sonaflink.operators.background.BackgroundLoopConfig;
 import io.sonaflink.operators.bundle.StateBundle;
 import io.sonaflink.operators.feedback.FeedbackJoinConfig;
@@ -17,6 +19,7 @@ import io.sonaflink.state.serving.HeldOutSplit;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.IllegalConfigurationException;
 import org.apache.flink.configuration.ReadableConfig;
 
 import java.lang.reflect.Field;
@@ -24,6 +27,7 @@ import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -395,6 +399,39 @@ public final class SonaOptions {
             .booleanType().defaultValue(false)
             .withDescription("Stop at the input offsets that are latest when the job starts (replays, backfills).");
 
+    // ---- adapter registry -----------------------------------------------------------------------
+
+    public static final ConfigOption<String> REGISTRY_URI = ConfigOptions.key("sona.registry.uri")
+            .stringType().noDefaultValue()
+            .withDescription("Root of the adapter registry on any Flink file system (file://, s3://, hdfs://):"
+                    + " one immutable safetensors file per key, kind and version and a manifest per key, committed"
+                    + " with each checkpoint. Unset: no registry.");
+
+    public static final ConfigOption<Integer> REGISTRY_HISTORY = ConfigOptions.key("sona.registry.history")
+            .intType().defaultValue(64)
+            .withDescription("Versions per key and kind a registry manifest lists (their files stay).");
+
+    public static final ConfigOption<String> REGISTRY_PEFT_BASE_MODEL = ConfigOptions.key("sona.registry.peft.base-model")
+            .stringType().noDefaultValue()
+            .withDescription("base_model_name_or_path of the PEFT export of each key's served stack (e.g."
+                    + " 'meta-llama/Llama-3.2-1B'). Unset: no PEFT export.");
+
+    public static final ConfigOption<String> REGISTRY_PEFT_TARGET_MODULE =
+            ConfigOptions.key("sona.registry.peft.target-module")
+                    .stringType().defaultValue("model.layers.{i}.self_attn.o_proj")
+                    .withDescription("The base model's module the exported LoRA adapts, {i} standing for the layer"
+                            + " index; its input and output width must be the embedding dimension.");
+
+    public static final ConfigOption<List<Integer>> REGISTRY_PEFT_LAYERS = ConfigOptions.key("sona.registry.peft.layers")
+            .intType().asList().defaultValues(0)
+            .withDescription("The layer indices {i} of the target module that get the adapter.");
+
+    public static final ConfigOption<Integer> REGISTRY_PEFT_MODULE_WIDTH =
+            ConfigOptions.key("sona.registry.peft.module-width")
+                    .intType().noDefaultValue()
+                    .withDescription("Input and output width of the target module (the base model's hidden size);"
+                            + " required with a base model, and must equal the embedding dimension.");
+
     // ---- builders -----------------------------------------------------------------------------
 
     public static MicroLoraConfig microLora(ReadableConfig c) {
@@ -445,6 +482,34 @@ public final class SonaOptions {
                 c.get(GATE_RETENTION), c.get(GATE_TASK_HELD_OUT_SIZE), c.get(GATE_REMEMBERED_TASKS),
                 c.get(GATE_AUTO_ROLLBACK_QUALITY), c.get(GATE_AUTO_ROLLBACK_WINDOW), c.get(GATE_AUTO_ROLLBACK_HELD_OUT),
                 c.get(GATE_HISTORY_SIZE));
+    }
+
+    /**
+     * The adapter registry sink, when {@link #REGISTRY_URI} is set; with a PEFT export of the served
+     * stack when {@link #REGISTRY_PEFT_BASE_MODEL} is set too.
+     *
+     * @throws IllegalConfigurationException if the export's module width is missing or is not the
+     *     embedding dimension (the exported LoRA would not load, or would adapt the wrong module)
+     */
+    public static Optional<AdapterRegistrySink> adapterRegistry(ReadableConfig c) {
+        Optional<String> uri = c.getOptional(REGISTRY_URI).filter(u -> !u.isBlank());
+        if (uri.isEmpty()) {
+            return Optional.empty();
+        }
+        PeftExport peft = null;
+        Optional<String> baseModel = c.getOptional(REGISTRY_PEFT_BASE_MODEL).filter(m -> !m.isBlank());
+        if (baseModel.isPresent()) {
+            int width = c.getOptional(REGISTRY_PEFT_MODULE_WIDTH).orElseThrow(() -> new IllegalConfigurationException(
+                    REGISTRY_PEFT_MODULE_WIDTH.key() + " must be set with " + REGISTRY_PEFT_BASE_MODEL.key()
+                            + ": the hidden size of " + baseModel.get()));
+            if (width != c.get(EMBEDDING_DIMENSION)) {
+                throw new IllegalConfigurationException(REGISTRY_PEFT_MODULE_WIDTH.key() + " " + width + " of "
+                        + baseModel.get() + " is not the embedding dimension " + c.get(EMBEDDING_DIMENSION)
+                        + ": adapters of this job cannot adapt " + c.get(REGISTRY_PEFT_TARGET_MODULE));
+            }
+            peft = new PeftExport(baseModel.get(), c.get(REGISTRY_PEFT_TARGET_MODULE), c.get(REGISTRY_PEFT_LAYERS));
+        }
+        return Optional.of(new AdapterRegistrySink(uri.get(), c.get(REGISTRY_HISTORY), peft));
     }
 
     public static RouteAdvisor routeAdvisor(ReadableConfig c) {

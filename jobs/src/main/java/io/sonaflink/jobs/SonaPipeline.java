@@ -104,6 +104,10 @@ public final class SonaPipeline {
         parallelism(conf, SonaOptions.LEARNER_PARALLELISM, joined, learned, published);
 
         published.sinkTo(sinks.adapterUpdates()).name("adapter-updates").uid(UID_PREFIX + "sink.adapter-updates");
+        // Over a forward edge at the gate's parallelism, so a key's manifest has one writer.
+        SonaOptions.adapterRegistry(conf).ifPresent(registry -> published.sinkTo(registry)
+                .name("adapter-registry").uid(UID_PREFIX + "sink.adapter-registry")
+                .setParallelism(published.getParallelism()));
 
         // Serving: published adapters and pattern snapshots reach every inference task as broadcast state.
         DataStream<Either<AdapterUpdate, PatternSnapshot>> serving = published
