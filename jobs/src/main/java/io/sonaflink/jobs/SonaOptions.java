@@ -402,7 +402,7 @@ public final class SonaOptions {
     // ---- adapter registry -----------------------------------------------------------------------
 
     public static final ConfigOption<String> REGISTRY_URI = ConfigOptions.key("sona.registry.uri")
-            .stringType().noDefaultValue()
+            .stringType().defaultValue("")
             .withDescription("Root of the adapter registry on any Flink file system (file://, s3://, hdfs://):"
                     + " one immutable safetensors file per key, kind and version and a manifest per key, committed"
                     + " with each checkpoint. Unset: no registry.");
@@ -412,9 +412,9 @@ public final class SonaOptions {
             .withDescription("Versions per key and kind a registry manifest lists (their files stay).");
 
     public static final ConfigOption<String> REGISTRY_PEFT_BASE_MODEL = ConfigOptions.key("sona.registry.peft.base-model")
-            .stringType().noDefaultValue()
+            .stringType().defaultValue("")
             .withDescription("base_model_name_or_path of the PEFT export of each key's served stack (e.g."
-                    + " 'meta-llama/Llama-3.2-1B'). Unset: no PEFT export.");
+                    + " 'meta-llama/Llama-3.2-1B'). Empty: no PEFT export.");
 
     public static final ConfigOption<String> REGISTRY_PEFT_TARGET_MODULE =
             ConfigOptions.key("sona.registry.peft.target-module")
@@ -428,9 +428,10 @@ public final class SonaOptions {
 
     public static final ConfigOption<Integer> REGISTRY_PEFT_MODULE_WIDTH =
             ConfigOptions.key("sona.registry.peft.module-width")
-                    .intType().noDefaultValue()
+                    .intType().defaultValue(0)
                     .withDescription("Input and output width of the target module (the base model's hidden size);"
-                            + " required with a base model, and must equal the embedding dimension.");
+                            + " required with a base model (0: not declared), and must equal the embedding"
+                            + " dimension.");
 
     // ---- builders -----------------------------------------------------------------------------
 
@@ -492,24 +493,26 @@ public final class SonaOptions {
      *     embedding dimension (the exported LoRA would not load, or would adapt the wrong module)
      */
     public static Optional<AdapterRegistrySink> adapterRegistry(ReadableConfig c) {
-        Optional<String> uri = c.getOptional(REGISTRY_URI).filter(u -> !u.isBlank());
+        String uri = c.get(REGISTRY_URI).strip();
         if (uri.isEmpty()) {
             return Optional.empty();
         }
         PeftExport peft = null;
-        Optional<String> baseModel = c.getOptional(REGISTRY_PEFT_BASE_MODEL).filter(m -> !m.isBlank());
-        if (baseModel.isPresent()) {
-            int width = c.getOptional(REGISTRY_PEFT_MODULE_WIDTH).orElseThrow(() -> new IllegalConfigurationException(
-                    REGISTRY_PEFT_MODULE_WIDTH.key() + " must be set with " + REGISTRY_PEFT_BASE_MODEL.key()
-                            + ": the hidden size of " + baseModel.get()));
+        String baseModel = c.get(REGISTRY_PEFT_BASE_MODEL).strip();
+        if (!baseModel.isEmpty()) {
+            int width = c.get(REGISTRY_PEFT_MODULE_WIDTH);
+            if (width == 0) {
+                throw new IllegalConfigurationException(REGISTRY_PEFT_MODULE_WIDTH.key() + " must be set with "
+                        + REGISTRY_PEFT_BASE_MODEL.key() + ": the hidden size of " + baseModel);
+            }
             if (width != c.get(EMBEDDING_DIMENSION)) {
                 throw new IllegalConfigurationException(REGISTRY_PEFT_MODULE_WIDTH.key() + " " + width + " of "
-                        + baseModel.get() + " is not the embedding dimension " + c.get(EMBEDDING_DIMENSION)
+                        + baseModel + " is not the embedding dimension " + c.get(EMBEDDING_DIMENSION)
                         + ": adapters of this job cannot adapt " + c.get(REGISTRY_PEFT_TARGET_MODULE));
             }
-            peft = new PeftExport(baseModel.get(), c.get(REGISTRY_PEFT_TARGET_MODULE), c.get(REGISTRY_PEFT_LAYERS));
+            peft = new PeftExport(baseModel, c.get(REGISTRY_PEFT_TARGET_MODULE), c.get(REGISTRY_PEFT_LAYERS));
         }
-        return Optional.of(new AdapterRegistrySink(uri.get(), c.get(REGISTRY_HISTORY), peft));
+        return Optional.of(new AdapterRegistrySink(uri, c.get(REGISTRY_HISTORY), peft));
     }
 
     public static RouteAdvisor routeAdvisor(ReadableConfig c) {

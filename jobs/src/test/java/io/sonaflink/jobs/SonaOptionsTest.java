@@ -7,6 +7,7 @@ import io.sonaflink.state.serving.HeldOutSplit;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.IllegalConfigurationException;
 import org.apache.flink.configuration.description.HtmlFormatter;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SonaOptionsTest {
 
@@ -60,6 +62,21 @@ class SonaOptionsTest {
                 Map.entry("security.protocol", "SASL_SSL"), Map.entry("sasl.mechanism", "SCRAM-SHA-512"));
         assertThat(conf.get(SonaOptions.KAFKA_BOOTSTRAP_SERVERS)).isEqualTo("broker:9093");
         assertThat(conf.get(SonaOptions.KAFKA_TRANSACTION_TIMEOUT)).isEqualTo(Duration.ofMinutes(15));
+    }
+
+    @Test
+    void aPeftExportNeedsTheModuleWidthOfTheEmbedding() {
+        Configuration conf = new Configuration();
+        conf.set(SonaOptions.REGISTRY_URI, "file:///tmp/registry");
+        assertThat(SonaOptions.adapterRegistry(conf)).isPresent();
+        conf.set(SonaOptions.REGISTRY_PEFT_BASE_MODEL, "org/model");
+        assertThatThrownBy(() -> SonaOptions.adapterRegistry(conf))
+                .isInstanceOf(IllegalConfigurationException.class).hasMessageContaining("must be set");
+        conf.set(SonaOptions.REGISTRY_PEFT_MODULE_WIDTH, 2048);
+        assertThatThrownBy(() -> SonaOptions.adapterRegistry(conf)).hasMessageContaining("not the embedding dimension 256");
+        conf.set(SonaOptions.REGISTRY_PEFT_MODULE_WIDTH, 256);
+        assertThat(SonaOptions.adapterRegistry(conf)).isPresent();
+        assertThat(SonaOptions.adapterRegistry(new Configuration())).isEmpty();
     }
 
     @Test

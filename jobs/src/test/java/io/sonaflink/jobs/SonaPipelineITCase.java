@@ -1,10 +1,14 @@
 package io.sonaflink.jobs;
 
+import io.sonaflink.connectors.registry.AdapterFiles;
+import io.sonaflink.connectors.registry.AdapterManifest;
+import io.sonaflink.connectors.registry.RegistryLayout;
 import io.sonaflink.jobs.testing.CollectingSink;
 import io.sonaflink.jobs.workload.Workload;
 import io.sonaflink.jobs.workload.WorkloadGenerator;
 import io.sonaflink.jobs.workload.WorkloadSpec;
 import io.sonaflink.operators.background.BackgroundLoopOperator;
+import io.sonaflink.operators.events.AdapterKey;
 import io.sonaflink.operators.events.AdapterKind;
 import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.events.DeadLetter;
@@ -34,8 +38,10 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -61,6 +67,9 @@ class SonaPipelineITCase {
                     .setNumberSlotsPerTaskManager(2)
                     .build());
 
+    @TempDir
+    java.nio.file.Path registryDir;
+
     @Test
     void learnsPatternsAndAdaptersFromAGeneratedStream() throws Exception {
         Workload workload = WorkloadGenerator.generate(SPEC);
@@ -74,6 +83,9 @@ class SonaPipelineITCase {
         conf.set(SonaOptions.PATTERN_CLUSTERS, 10); // 5 clusters per task
         conf.set(SonaOptions.MICRO_LEARNING_RATE, 0.5f); // unit-norm embeddings: the default suits N(0, 1) coordinates
         conf.set(SonaOptions.MICRO_PUBLISH_EVERY, 20);
+        conf.set(SonaOptions.REGISTRY_URI, registryDir.toUri().toString());
+        conf.set(SonaOptions.REGISTRY_PEFT_BASE_MODEL, "org/model-32");
+        conf.set(SonaOptions.REGISTRY_PEFT_MODULE_WIDTH, DIM);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(2);
@@ -150,6 +162,45 @@ class SonaPipelineITCase {
             assertThat(corrections).hasSizeGreaterThan(100);
             assertThat(meanLoss(served(e.getValue()), corrections)).isLessThan(0.9 * meanLoss(ServedModel.IDENTITY,
                     corrections));
+            assertRegistryServes(e.getValue(), corrections);
+        }
+    }
+
+    /**
+     * The registry, committed with the run's checkpoints, lists every published version with a
+     * file that matches its checksum, and its served stack (and that stack's PEFT export) is what
+     * the inference operator serves after the last update.
+     */
+    private void assertRegistryServes(List<AdapterUpdate> published, List<float[][]> corrections) throws Exception {
+        RegistryLayout layout = new RegistryLayout(new org.apache.flink.core.fs.Path(registryDir.toUri()));
+        AdapterKey key = published.get(0).key();
+        java.nio.file.Path keyDir = java.nio.file.Path.of(layout.keyDirectory(key).toUri());
+        AdapterManifest manifest = AdapterManifest.fromJson(Files.readAllBytes(keyDir.resolve("manifest.json")));
+        Map<AdapterKind, AdapterUpdate> fromRegistry = new HashMap<>();
+        for (AdapterKind kind : AdapterKind.values()) {
+            List<AdapterUpdate> ofKind = published.stream().filter(u -> u.kind() == kind).toList();
+            AdapterManifest.Lineage lineage = manifest.lineage(kind);
+            assertThat(lineage.champion()).isEqualTo(ofKind.isEmpty() ? 0 : ofKind.get(ofKind.size() - 1).version());
+            assertThat(lineage.versions()).hasSize(Math.min(ofKind.size(), SonaOptions.REGISTRY_HISTORY.defaultValue()));
+            for (AdapterManifest.Version v : lineage.versions()) {
+                byte[] bytes = Files.readAllBytes(keyDir.resolve(v.file()));
+                AdapterUpdate file = AdapterFiles.read(bytes);
+                assertThat(file.weights()).isDeepEqualTo(ofKind.get((int) v.version() - 1).weights());
+                if (v.version() == lineage.champion()) {
+                    fromRegistry.put(kind, file);
+                }
+            }
+        }
+        AdapterManifest.Served served = manifest.served();
+        AdapterUpdate base = served.base() == 0 ? null : fromRegistry.get(AdapterKind.BASE);
+        AdapterUpdate micro = served.micro() == 0 ? null : fromRegistry.get(AdapterKind.MICRO);
+        ServedModel registryModel = new ServedModel(base == null ? null : base.toAdapter(),
+                micro == null ? null : micro.toAdapter());
+        assertThat(meanLoss(registryModel, corrections)).isEqualTo(meanLoss(served(published), corrections));
+        assertThat(keyDir.resolve(served.peft()).resolve("adapter_config.json")).exists();
+        assertThat(keyDir.resolve(served.peft()).resolve("adapter_model.safetensors")).exists();
+        try (var pending = Files.walk(registryDir.resolve(".pending"))) {
+            assertThat(pending.filter(Files::isRegularFile)).as("every written version was committed").isEmpty();
         }
     }
 

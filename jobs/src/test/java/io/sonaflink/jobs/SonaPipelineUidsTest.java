@@ -84,6 +84,18 @@ class SonaPipelineUidsTest {
         assertThat(uids(env)).containsExactlyElementsOf(expected);
     }
 
+    /** A configured registry adds its sink (and that sink's committer), with uids of their own. */
+    @Test
+    void theRegistrySinkHasAPinnedUid() {
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
+        conf.set(SonaOptions.REGISTRY_URI, "file:///tmp/registry");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        SonaJob.build(env, conf);
+
+        assertThat(uids(env)).contains("sona.sink.adapter-registry", "Sink Committer: sona.sink.adapter-registry");
+    }
+
     /** Responses may trade exactly-once for latency; every other output stays exactly once. */
     @Test
     void responsesCanBeWrittenAtLeastOnce() throws Exception {

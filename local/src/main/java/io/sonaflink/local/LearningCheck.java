@@ -1,11 +1,15 @@
 package io.sonaflink.local;
 
+import io.sonaflink.connectors.registry.AdapterManifest;
 import io.sonaflink.jobs.workload.Workload;
+import io.sonaflink.operators.events.AdapterKey;
+import io.sonaflink.operators.events.AdapterKind;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The local run's self-check ({@code --check}, used by CI): did the run learn what the built-in
@@ -81,6 +85,31 @@ final class LearningCheck {
         int malformed = workload.malformedTrajectories() + workload.malformedSignals();
         if (outputs.deadLetters() < malformed) {
             problems.add("only " + outputs.deadLetters() + " dead letters for " + malformed + " malformed lines");
+        }
+        return problems;
+    }
+
+    /** Each key's champions in the registry, {@code key -> kind -> version}, as the report shows them. */
+    static Map<String, Map<String, Long>> registryChampions(List<AdapterManifest> registry) {
+        Map<String, Map<String, Long>> champions = new TreeMap<>();
+        for (AdapterManifest m : registry) {
+            Map<String, Long> kinds = new TreeMap<>();
+            for (AdapterKind kind : AdapterKind.values()) {
+                if (m.lineage(kind).champion() > 0) {
+                    kinds.put(kind.name().toLowerCase(Locale.ROOT), m.lineage(kind).champion());
+                }
+            }
+            champions.put(new AdapterKey(m.key().tenant(), m.key().persona(), m.key().domain()).asString(), kinds);
+        }
+        return champions;
+    }
+
+    /** Where the registry's champions are not the newest versions published on the adapter-updates topic. */
+    static List<String> registryProblems(List<AdapterManifest> registry, OutputWatcher.Snapshot outputs) {
+        List<String> problems = new ArrayList<>();
+        Map<String, Map<String, Long>> champions = registryChampions(registry);
+        if (!champions.equals(outputs.versions())) {
+            problems.add("registry champions " + champions + " are not the published versions " + outputs.versions());
         }
         return problems;
     }

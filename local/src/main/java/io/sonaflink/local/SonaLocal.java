@@ -1,6 +1,8 @@
 package io.sonaflink.local;
 
 import io.sonaflink.jobs.CommandLineSettings;
+import io.sonaflink.connectors.registry.AdapterManifest;
+import io.sonaflink.connectors.registry.AdapterRegistryReader;
 import io.sonaflink.jobs.SonaJob;
 import io.sonaflink.jobs.SonaOptions;
 import io.sonaflink.jobs.workload.Workload;
@@ -92,6 +94,9 @@ public final class SonaLocal {
     static int run(Arguments a) throws Exception {
         Configuration conf = configuration(a);
         Files.createDirectories(a.out);
+        // The job starts without state, so its versions start at 1 again: a registry left by an
+        // earlier run would keep that run's files for them.
+        deleteRecursively(a.out.resolve("registry"));
         KafkaBrokerProcess broker = null;
         StopSignal stop = new StopSignal();
         Thread hook = new Thread(stop::requestAndAwait, "sona-local-stop");
@@ -198,7 +203,9 @@ public final class SonaLocal {
                 points.add(point(started, offsets, watcher.snapshot(), probe));
 
                 OutputWatcher.Snapshot last = watcher.snapshot();
-                String summary = summary(spec, workload, points, last, completed, savepoint);
+                List<AdapterManifest> registry = AdapterRegistryReader.manifests(conf.get(SonaOptions.REGISTRY_URI));
+                String summary = summary(spec, workload, points, last, completed, savepoint)
+                        + registrySummary(conf.get(SonaOptions.REGISTRY_URI), registry, last);
                 Map<String, Object> facts = new LinkedHashMap<>();
                 facts.put("completed", completed);
                 facts.put("events", events);
@@ -208,12 +215,14 @@ public final class SonaLocal {
                 facts.put("versions", last.versions());
                 facts.put("deadLetterReasons", last.deadLetterReasons());
                 facts.put("gateDecisions", last.gateDecisions());
+                facts.put("registry", LearningCheck.registryChampions(registry));
                 LearningReport.write(a.out, summary, points, facts);
                 System.out.print(summary);
                 System.out.println("report: " + a.out.resolve("report.html").toAbsolutePath());
                 if (a.check) {
                     List<String> problems = LearningCheck.problems(workload, last, points, completed,
                             replay.queriesSent());
+                    problems.addAll(LearningCheck.registryProblems(registry, last));
                     problems.forEach(p -> System.out.println("CHECK FAILED: " + p));
                     return problems.isEmpty() ? 0 : 1;
                 }
@@ -266,6 +275,12 @@ public final class SonaLocal {
         return s.toString();
     }
 
+    private static String registrySummary(String uri, List<AdapterManifest> registry, OutputWatcher.Snapshot outputs) {
+        List<String> problems = LearningCheck.registryProblems(registry, outputs);
+        return String.format(Locale.ROOT, "adapter registry: %d keys in %s; champions %s%n", registry.size(), uri,
+                problems.isEmpty() ? "are the published versions" : "differ: " + problems);
+    }
+
     private static Configuration configuration(Arguments a) {
         Configuration conf = Files.exists(a.confDir.resolve("config.yaml"))
                 ? GlobalConfiguration.loadConfiguration(a.confDir.toString())
@@ -278,6 +293,7 @@ public final class SonaLocal {
         conf.set(SonaOptions.MICRO_PUBLISH_EVERY, LOCAL_MICRO_PUBLISH_EVERY);
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, a.out.resolve("checkpoints").toAbsolutePath().toUri().toString());
         conf.set(RestOptions.PORT, KafkaBrokerProcess.freePort(8081));
+        conf.set(SonaOptions.REGISTRY_URI, a.out.resolve("registry").toAbsolutePath().toUri().toString());
         conf.addAll(Configuration.fromMap(a.settings));
         return conf;
     }
