@@ -122,7 +122,9 @@ public final class SonaPipeline {
                 .name("inference").uid(UID_PREFIX + "inference")
                 .slotSharingGroup(conf.get(SonaOptions.INFERENCE_SLOT_SHARING_GROUP));
         parallelism(conf, SonaOptions.INFERENCE_PARALLELISM, responses);
-        responses.sinkTo(sinks.responses()).name("responses").uid(UID_PREFIX + "sink.responses");
+        // A query rejected as malformed is a dead letter and, when its id is readable, an error response.
+        responses.union(queries.getSideOutput(ParseFunction.ERROR_RESPONSES))
+                .sinkTo(sinks.responses()).name("responses").uid(UID_PREFIX + "sink.responses");
         published.getSideOutput(AdapterGateFunction.DECISIONS)
                 .sinkTo(sinks.gateDecisions()).name("gate-decisions").uid(UID_PREFIX + "sink.gate-decisions");
         learned.getSideOutput(BackgroundLoopOperator.PATTERN_SNAPSHOTS)

@@ -87,11 +87,22 @@ public final class OutputJson {
     /**
      * The inference operator's answer. {@code params} merges discrete and numeric parameters into one
      * object, as a pattern snapshot's do; a confidence or similarity that is not finite is written as
-     * null (JSON has no NaN).
+     * null (JSON has no NaN). A query that could not be answered gets {@code id}, {@code key} (null
+     * when unreadable), {@code error} and {@code timestamp} only.
      */
     public static byte[] response(Response r) {
         ObjectNode n = JSON.createObjectNode();
         n.put("id", r.id());
+        if (r.isError()) {
+            if (r.key() == null) {
+                n.putNull("key");
+            } else {
+                n.set("key", key(r.key()));
+            }
+            n.put("error", r.error());
+            n.put("timestamp", r.timestamp());
+            return bytes(n);
+        }
         n.set("key", key(r.key()));
         n.put("micro_version", r.microVersion());
         n.put("base_version", r.baseVersion());

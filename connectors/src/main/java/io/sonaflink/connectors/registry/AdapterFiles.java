@@ -38,7 +38,7 @@ public final class AdapterFiles {
         List<Tensor> tensors = new ArrayList<>();
         for (int l = 0; l < u.layers(); l++) {
             tensors.add(new Tensor(tensorA(l), new int[] {u.rank(), u.dim()}, loraA(u, l)));
-            tensors.add(new Tensor(tensorB(l), new int[] {u.dim(), u.rank()}, loraB(u, l, 1f)));
+            tensors.add(new Tensor(tensorB(l), new int[] {u.dim(), u.rank()}, loraB(u, l)));
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
@@ -91,7 +91,7 @@ public final class AdapterFiles {
     }
 
     /** {@code A_l} row-major, {@code [rank, dim]}. */
-    static float[] loraA(AdapterUpdate u, int layer) {
+    private static float[] loraA(AdapterUpdate u, int layer) {
         int r = u.rank();
         int d = u.dim();
         float[] a = new float[r * d];
@@ -101,15 +101,15 @@ public final class AdapterFiles {
         return a;
     }
 
-    /** {@code factor * B_l} row-major, {@code [dim, rank]}. */
-    static float[] loraB(AdapterUpdate u, int layer, float factor) {
+    /** {@code B_l} row-major, {@code [dim, rank]}. */
+    private static float[] loraB(AdapterUpdate u, int layer) {
         int r = u.rank();
         int d = u.dim();
         float[] b = new float[d * r];
         for (int k = 0; k < r; k++) {
             float[] column = u.weights()[layer * 2 * r + r + k];
             for (int i = 0; i < d; i++) {
-                b[i * r + k] = factor * column[i];
+                b[i * r + k] = column[i];
             }
         }
         return b;

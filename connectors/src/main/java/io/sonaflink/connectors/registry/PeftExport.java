@@ -2,6 +2,8 @@ package io.sonaflink.connectors.registry;
 
 import io.sonaflink.connectors.registry.SafeTensors.Tensor;
 import io.sonaflink.operators.events.AdapterUpdate;
+import io.sonaflink.state.serving.LowRankDelta;
+import io.sonaflink.state.serving.ServedModel;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -19,10 +21,9 @@ import java.util.Objects;
  * The served stack as a PEFT LoRA adapter that serving stacks (vLLM, LoRAX, PEFT itself) load:
  * {@code adapter_model.safetensors} and {@code adapter_config.json}.
  *
- * <p>The served change of an input is {@code Δ(x) = s_b B_b A_b x + s_m B_m A_m x} (one layer of
- * each kind), which is exactly one LoRA of rank {@code r = r_b + r_m}: {@code A = [A_b; A_m]}
- * ({@code [r, d]}) and {@code B = [s_b B_b | s_m B_m]} ({@code [d, r]}), with {@code lora_alpha = r}
- * so that PEFT's scale {@code lora_alpha / r} is 1. It is written for each configured layer of the
+ * <p>The served change of an input is one low-rank product ({@link LowRankDelta}: {@code A =
+ * [A_b; A_m]}, {@code B = [s_b B_b | s_m B_m]}, rank {@code r_b + r_m}), written with {@code
+ * lora_alpha = r} so that PEFT's scale {@code lora_alpha / r} is 1. It is written for each configured layer of the
  * target module under PEFT's names, {@code base_model.model.<module>.lora_A.weight} and {@code
  * .lora_B.weight}; a wrong prefix makes a server load the file and silently serve the base model,
  * so the names are golden-tested. Adapters of more than one layer are composed, not summed, and
@@ -55,36 +56,20 @@ public record PeftExport(String baseModel, String targetModule, List<Integer> la
 
     /** The files of the export, by name; empty when the stack has no single-LoRA form or is the identity. */
     public Map<String, byte[]> files(AdapterUpdate base, AdapterUpdate micro) {
-        List<AdapterUpdate> parts = new ArrayList<>();
-        for (AdapterUpdate u : new AdapterUpdate[] {base, micro}) {
-            if (u != null) {
-                if (u.layers() != 1) {
-                    return Map.of();
-                }
-                parts.add(u);
-            }
-        }
-        if (parts.isEmpty() || (parts.size() == 2 && base.dim() != micro.dim())) {
+        if (base != null && micro != null && base.dim() != micro.dim()) {
             return Map.of();
         }
-        int d = parts.get(0).dim();
-        int r = parts.stream().mapToInt(AdapterUpdate::rank).sum();
-        float[] a = new float[r * d];
-        float[] b = new float[d * r];
-        int offset = 0;
-        for (AdapterUpdate u : parts) {
-            float[] partA = AdapterFiles.loraA(u, 0);
-            float[] partB = AdapterFiles.loraB(u, 0, u.scale());
-            System.arraycopy(partA, 0, a, offset * d, partA.length);
-            for (int i = 0; i < d; i++) {
-                System.arraycopy(partB, i * u.rank(), b, i * r + offset, u.rank());
-            }
-            offset += u.rank();
+        int dim = base != null ? base.dim() : micro != null ? micro.dim() : 0;
+        LowRankDelta delta = dim == 0 ? null : LowRankDelta.of(new ServedModel(
+                base == null ? null : base.toAdapter(), micro == null ? null : micro.toAdapter()), dim);
+        if (delta == null || delta.rank() == 0) {
+            return Map.of();
         }
+        int r = delta.rank();
         List<Tensor> tensors = new ArrayList<>();
         for (String module : modules()) {
-            tensors.add(new Tensor(PREFIX + module + ".lora_A.weight", new int[] {r, d}, a));
-            tensors.add(new Tensor(PREFIX + module + ".lora_B.weight", new int[] {d, r}, b));
+            tensors.add(new Tensor(PREFIX + module + ".lora_A.weight", new int[] {r, dim}, delta.a()));
+            tensors.add(new Tensor(PREFIX + module + ".lora_B.weight", new int[] {dim, r}, delta.b()));
         }
         return Map.of(WEIGHTS_FILE, SafeTensors.write(tensors, Map.of("format", "pt")), CONFIG_FILE, config(r));
     }

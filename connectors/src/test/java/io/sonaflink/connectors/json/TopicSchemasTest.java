@@ -293,6 +293,17 @@ class TopicSchemasTest {
                 "flat", Map.of(), Map.of("top_k", 10.0), 0.62f, 0f, NOW)));
         assertOutputMatches("response", OutputJson.response(new Response("qry-5c03", KEY, 0, 0,
                 new float[EXAMPLE_DIMENSION], false, 0, "", Map.of(), Map.of(), Float.NaN, 0f, 0)));
+        assertOutputMatches("response", OutputJson.response(
+                Response.rejected("qry-5c04", KEY, "embedding: expected 256 values, got 1", NOW)));
+        assertOutputMatches("response", OutputJson.response(Response.rejected("qry-5c05", null, "key: missing", 0)));
+        String answer = new String(OutputJson.response(new Response("q", KEY, 1, 1, new float[1], true, 1, "r",
+                Map.of(), Map.of(), 1f, 1f, NOW)), StandardCharsets.UTF_8);
+        String keyless = answer.replaceFirst("\\{\"tenant\"[^}]*}", "null");
+        assertThat(keyless).contains("\"key\":null");
+        assertThat(schemaProblems("response", keyless.getBytes(StandardCharsets.UTF_8))).as("an answer has a key")
+                .isNotEmpty();
+        assertThat(schemaProblems("response", answer.replace("\"timestamp\"", "\"error\":\"x\",\"timestamp\"")
+                .getBytes(StandardCharsets.UTF_8))).as("an error is not an answer").isNotEmpty();
     }
 
     /** With {@code additionalProperties: false}, an undeclared field fails; this catches the opposite. */
@@ -312,7 +323,11 @@ class TopicSchemasTest {
         for (String name : OUTPUT_SCHEMAS) {
             JsonNode schema = read(SCHEMAS.resolve(name + ".schema.json"));
             JsonNode output = readTree(fullest.get(name));
-            assertThat(fieldNames(output)).as(name).isEqualTo(fieldNames(schema.get("properties")));
+            Set<String> written = new TreeSet<>(fieldNames(output));
+            if (name.equals("response")) {
+                written.addAll(fieldNames(readTree(OutputJson.response(Response.rejected("q", KEY, "x", NOW)))));
+            }
+            assertThat(written).as(name).isEqualTo(fieldNames(schema.get("properties")));
             if (output.has("key")) {
                 assertThat(fieldNames(output.get("key"))).as(name + " key")
                         .isEqualTo(fieldNames(schema.at("/$defs/key/properties")));

@@ -10,6 +10,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.util.Map;
 
 /**
  * Versioned binary formats of the stream records, and their Flink type information. Records are
@@ -291,17 +292,25 @@ public final class EventCodecs {
      * v1: id, key, micro and base versions, adapted embedding, hit flag, pattern id, route, discrete
      * and numeric params, confidence, similarity, timestamp.
      */
+    /**
+     * v2: v1's fields with the key nullable (a presence flag before it) and a nullable error at
+     * the end. v1: id, key, versions, adapted, hit, pattern id, route, params, confidence,
+     * similarity, timestamp.
+     */
     public static final class ResponseCodec extends VersionedCodec<Response> {
         private static final long serialVersionUID = 1L;
 
         public ResponseCodec() {
-            super(1);
+            super(2);
         }
 
         @Override
         public void write(Response r, DataOutput out) throws IOException {
             out.writeUTF(r.id());
-            writeKey(r.key(), out);
+            out.writeBoolean(r.key() != null);
+            if (r.key() != null) {
+                writeKey(r.key(), out);
+            }
             out.writeLong(r.microVersion());
             out.writeLong(r.baseVersion());
             CodecIO.writeFloats(r.adapted(), out);
@@ -313,20 +322,37 @@ public final class EventCodecs {
             out.writeFloat(r.confidence());
             out.writeFloat(r.similarity());
             out.writeLong(r.timestamp());
+            out.writeBoolean(r.error() != null);
+            if (r.error() != null) {
+                out.writeUTF(r.error());
+            }
         }
 
         @Override
         protected Response readVersion(DataInput in, int version) throws IOException {
-            return new Response(in.readUTF(), readKey(in), in.readLong(), in.readLong(), CodecIO.readFloats(in),
-                    in.readBoolean(), in.readLong(), in.readUTF(), CodecIO.readStringMap(in), CodecIO.readDoubleMap(in),
-                    in.readFloat(), in.readFloat(), in.readLong());
+            String id = in.readUTF();
+            AdapterKey key = version == 1 || in.readBoolean() ? readKey(in) : null;
+            long micro = in.readLong();
+            long base = in.readLong();
+            float[] adapted = CodecIO.readFloats(in);
+            boolean hit = in.readBoolean();
+            long patternId = in.readLong();
+            String route = in.readUTF();
+            Map<String, String> discrete = CodecIO.readStringMap(in);
+            Map<String, Double> numeric = CodecIO.readDoubleMap(in);
+            float confidence = in.readFloat();
+            float similarity = in.readFloat();
+            long timestamp = in.readLong();
+            String error = version >= 2 && in.readBoolean() ? in.readUTF() : null;
+            return new Response(id, key, micro, base, adapted, hit, patternId, route, discrete, numeric, confidence,
+                    similarity, timestamp, error);
         }
 
         @Override
         public Response copy(Response r) {
             return new Response(r.id(), r.key(), r.microVersion(), r.baseVersion(), r.adapted().clone(),
                     r.patternHit(), r.patternId(), r.route(), r.discreteParams(), r.numericParams(), r.confidence(),
-                    r.similarity(), r.timestamp());
+                    r.similarity(), r.timestamp(), r.error());
         }
     }
 }

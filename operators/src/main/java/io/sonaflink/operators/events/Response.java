@@ -22,6 +22,9 @@ import java.util.TreeMap;
  * @param confidence the pattern's confidence on a hit, else the route's mean quality
  * @param similarity cosine similarity of the pattern on a hit, else 0
  * @param timestamp the query's timestamp
+ * @param error why the query could not be answered, or null for an answer; an error response
+ *     carries only the query's id, its key when readable (else null) and its timestamp (0 when
+ *     unreadable), so a client waiting on the id hears back
  */
 public record Response(
         String id,
@@ -36,15 +39,36 @@ public record Response(
         Map<String, Double> numericParams,
         float confidence,
         float similarity,
-        long timestamp) {
+        long timestamp,
+        String error) {
 
     public Response {
         Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(key, "key");
+        if (error == null) {
+            Objects.requireNonNull(key, "key");
+        }
         Objects.requireNonNull(adapted, "adapted");
         Objects.requireNonNull(route, "route");
         discreteParams = new TreeMap<>(discreteParams);
         numericParams = new TreeMap<>(numericParams);
+    }
+
+    /** An answer. */
+    public Response(String id, AdapterKey key, long microVersion, long baseVersion, float[] adapted,
+            boolean patternHit, long patternId, String route, Map<String, String> discreteParams,
+            Map<String, Double> numericParams, float confidence, float similarity, long timestamp) {
+        this(id, key, microVersion, baseVersion, adapted, patternHit, patternId, route, discreteParams, numericParams,
+                confidence, similarity, timestamp, null);
+    }
+
+    /** The reply to a query that could not be answered: its id, its key if known, and why. */
+    public static Response rejected(String id, AdapterKey key, String error, long timestamp) {
+        return new Response(id, key, 0, 0, new float[0], false, 0, "", Map.of(), Map.of(), Float.NaN, Float.NaN,
+                timestamp, Objects.requireNonNull(error, "error"));
+    }
+
+    public boolean isError() {
+        return error != null;
     }
 
     @Override
@@ -64,7 +88,8 @@ public record Response(
                 && Float.compare(similarity, that.similarity) == 0
                 && timestamp == that.timestamp
                 && id.equals(that.id)
-                && key.equals(that.key)
+                && Objects.equals(key, that.key)
+                && Objects.equals(error, that.error)
                 && Arrays.equals(adapted, that.adapted)
                 && route.equals(that.route)
                 && discreteParams.equals(that.discreteParams)
@@ -81,6 +106,7 @@ public record Response(
     public String toString() {
         return "Response{id='" + id + "', key=" + key + ", micro=" + microVersion + ", base=" + baseVersion
                 + ", dim=" + adapted.length + ", hit=" + patternHit + ", pattern=" + patternId + ", route='" + route
-                + "', confidence=" + confidence + ", similarity=" + similarity + '}';
+                + "', confidence=" + confidence + ", similarity=" + similarity
+                + (error == null ? "" : ", error='" + error + '\'') + '}';
     }
 }

@@ -6,6 +6,7 @@ import io.sonaflink.operators.events.Control;
 import io.sonaflink.operators.events.ControlCommand;
 import io.sonaflink.operators.events.ExecutionMetrics;
 import io.sonaflink.operators.events.Query;
+import io.sonaflink.operators.events.Response;
 import io.sonaflink.operators.events.RawRecord;
 import io.sonaflink.operators.events.SignalSource;
 import io.sonaflink.operators.events.SignalType;
@@ -236,6 +237,28 @@ public final class EventParser {
             return r.rejection();
         }
         return ParseResult.parsed(new Query(id, key, embedding, timestamp));
+    }
+
+    /**
+     * The reply to a query that was rejected for {@code reason}, when its id can be read (a
+     * client waits on the id); its key and timestamp when they can be read too. Null when the
+     * payload has no readable id, or is over the payload limit (it is not parsed again).
+     */
+    public static Response queryRejection(RawRecord raw, String reason, ParseLimits limits) {
+        Reader r = new Reader(limits.dimension());
+        JsonNode root = r.root(raw.bytes(), limits.maxPayloadBytes());
+        if (root == null) {
+            return null;
+        }
+        String id = r.requiredText(root.get("id"), "id");
+        if (id == null) {
+            return null;
+        }
+        Reader keyReader = new Reader(limits.dimension());
+        AdapterKey key = keyReader.key(root.get("key"));
+        JsonNode timestamp = root.get("timestamp");
+        return Response.rejected(id, keyReader.failed() ? null : key, reason,
+                timestamp != null && timestamp.canConvertToLong() && timestamp.asLong() >= 0 ? timestamp.asLong() : 0L);
     }
 
     /**

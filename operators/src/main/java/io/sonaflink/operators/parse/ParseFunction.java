@@ -5,6 +5,7 @@ import io.sonaflink.operators.events.ControlCodec;
 import io.sonaflink.operators.events.DeadLetter;
 import io.sonaflink.operators.events.EventCodecs;
 import io.sonaflink.operators.events.Query;
+import io.sonaflink.operators.events.Response;
 import io.sonaflink.operators.events.RawRecord;
 import io.sonaflink.operators.events.TrainingSignal;
 import io.sonaflink.operators.events.Trajectory;
@@ -38,20 +39,31 @@ public class ParseFunction<T> extends ProcessFunction<RawRecord, T> implements R
     /** Records that could not be parsed. */
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters", EventCodecs.DEAD_LETTER);
 
+    /** Replies to rejected queries whose id could be read, for the responses output. */
+    public static final OutputTag<Response> ERROR_RESPONSES = new OutputTag<>("error-responses", EventCodecs.RESPONSE);
+
     public static final String PARSED_COUNTER = "parsed";
     public static final String DEAD_LETTER_COUNTER = "deadLetters";
 
     private final Parser<T> parser;
     private final ParseLimits limits;
     private final TypeInformation<T> producedType;
+    private final RejectionReply rejectionReply;
 
     private transient Counter parsed;
     private transient Counter deadLetters;
 
     public ParseFunction(Parser<T> parser, ParseLimits limits, TypeInformation<T> producedType) {
+        this(parser, limits, producedType, null);
+    }
+
+    /** @param rejectionReply what a rejected record's sender hears back, or null for nothing */
+    public ParseFunction(Parser<T> parser, ParseLimits limits, TypeInformation<T> producedType,
+            RejectionReply rejectionReply) {
         this.parser = Objects.requireNonNull(parser, "parser");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.producedType = Objects.requireNonNull(producedType, "producedType");
+        this.rejectionReply = rejectionReply;
     }
 
     public static ParseFunction<Trajectory> trajectories(ParseLimits limits) {
@@ -67,9 +79,12 @@ public class ParseFunction<T> extends ProcessFunction<RawRecord, T> implements R
         return new ParseFunction<>(EventParser::parseControl, limits, ControlCodec.TYPE);
     }
 
-    /** Queries to the inference operator. */
+    /**
+     * Queries to the inference operator. A rejected query whose id can be read also gets an error
+     * response ({@link #ERROR_RESPONSES}), so that a client waiting on the id hears back.
+     */
     public static ParseFunction<Query> queries(ParseLimits limits) {
-        return new ParseFunction<>(EventParser::parseQuery, limits, EventCodecs.QUERY);
+        return new ParseFunction<>(EventParser::parseQuery, limits, EventCodecs.QUERY, EventParser::queryRejection);
     }
 
     @Override
@@ -94,8 +109,20 @@ public class ParseFunction<T> extends ProcessFunction<RawRecord, T> implements R
             out.collect(valid.value());
         } else {
             deadLetters.inc();
-            ctx.output(DEAD_LETTERS, raw.reject(((ParseResult.Rejected<T>) result).reason()));
+            String reason = ((ParseResult.Rejected<T>) result).reason();
+            ctx.output(DEAD_LETTERS, raw.reject(reason));
+            Response reply = rejectionReply == null ? null : rejectionReply.reply(raw, reason, limits);
+            if (reply != null) {
+                ctx.output(ERROR_RESPONSES, reply);
+            }
         }
+    }
+
+    /** The reply to a sender whose record was rejected. */
+    @FunctionalInterface
+    public interface RejectionReply extends java.io.Serializable {
+        /** The reply, or null when there is no one to reply to. */
+        Response reply(RawRecord raw, String reason, ParseLimits limits);
     }
 
     @Override

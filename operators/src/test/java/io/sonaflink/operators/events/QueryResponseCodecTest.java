@@ -35,7 +35,9 @@ class QueryResponseCodecTest {
                     1_700_000_000_000L),
             new Response("q-2", KEY, 0, 0, new float[] {1f, 2f}, false, 0, "", Map.of(), Map.of(), 0f, 0f, 5L),
             new Response("q-3", new AdapterKey("tenant-ü", "p", "d"), Long.MAX_VALUE, 1, new float[] {-0.0f}, false,
-                    0, "flat", Map.of(), Map.of("top_k", 10.0), Float.NaN, 0f, 6L)
+                    0, "flat", Map.of(), Map.of("top_k", 10.0), Float.NaN, 0f, 6L),
+            Response.rejected("q-4", KEY, "embedding: expected 4 values, got 1", 7L),
+            Response.rejected("q-5", null, "key: missing", 0L)
         };
     }
 
@@ -59,7 +61,7 @@ class QueryResponseCodecTest {
         for (Response response : responses()) {
             DataOutputSerializer out = new DataOutputSerializer(64);
             codec.write(response, out);
-            Response read = codec.read(new DataInputDeserializer(out.getCopyOfBuffer()), 1);
+            Response read = codec.read(new DataInputDeserializer(out.getCopyOfBuffer()), codec.currentVersion());
             assertThat(read).isEqualTo(response);
             assertThat(read.discreteParams()).isEqualTo(response.discreteParams());
             assertThat(read.numericParams()).isEqualTo(response.numericParams());
@@ -82,17 +84,33 @@ class QueryResponseCodecTest {
     private static final String QUERY_V1 = "000171" + "000174" + "000170" + "000164"
             + "00000002" + "3f800000" + "c0000000" + "00000000000003e8";
 
-    /** Pins format v1: a change to it must bump the codec's version and keep reading this. */
+    /** Pins format v2 (and that v1, of release 0.3 and earlier, is still read). */
     @Test
-    void responseFormatVersionOneIsStable() throws IOException {
+    void responseFormatsAreStable() throws IOException {
         Response response = new Response("q", new AdapterKey("t", "p", "d"), 3L, 2L, new float[] {0.5f}, true, 9L,
                 "r", Map.of("s", "g"), Map.of("n", 0.5), 1f, 0.5f, 1_000L);
         DataOutputSerializer out = new DataOutputSerializer(64);
         new EventCodecs.ResponseCodec().write(response, out);
-        assertThat(HexFormat.of().formatHex(out.getCopyOfBuffer())).isEqualTo(RESPONSE_V1);
+        assertThat(HexFormat.of().formatHex(out.getCopyOfBuffer())).isEqualTo(RESPONSE_V2);
         assertThat(new EventCodecs.ResponseCodec().read(
                 new DataInputDeserializer(HexFormat.of().parseHex(RESPONSE_V1)), 1)).isEqualTo(response);
+
+        Response error = Response.rejected("q", null, "x", 0L);
+        out = new DataOutputSerializer(64);
+        new EventCodecs.ResponseCodec().write(error, out);
+        assertThat(HexFormat.of().formatHex(out.getCopyOfBuffer())).isEqualTo(ERROR_V2);
+        assertThat(new EventCodecs.ResponseCodec().read(
+                new DataInputDeserializer(HexFormat.of().parseHex(ERROR_V2)), 2)).isEqualTo(error);
     }
+
+    private static final String RESPONSE_V2 = "000171" + "01" + "000174" + "000170" + "000164"
+            + "0000000000000003" + "0000000000000002" + "00000001" + "3f000000" + "01" + "0000000000000009"
+            + "000172" + "00000001" + "000173" + "000167" + "00000001" + "00016e" + "3fe0000000000000"
+            + "3f800000" + "3f000000" + "00000000000003e8" + "00";
+
+    private static final String ERROR_V2 = "000171" + "00" + "0000000000000000" + "0000000000000000" + "00000000"
+            + "00" + "0000000000000000" + "0000" + "00000000" + "00000000" + "7fc00000" + "7fc00000"
+            + "0000000000000000" + "01" + "000178";
 
     private static final String RESPONSE_V1 = "000171" + "000174" + "000170" + "000164"
             + "0000000000000003" + "0000000000000002" + "00000001" + "3f000000" + "01" + "0000000000000009"
@@ -104,8 +122,8 @@ class QueryResponseCodecTest {
         assertThatThrownBy(() -> new EventCodecs.QueryCodec().read(new DataInputDeserializer(new byte[0]), 2))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("version 2");
-        assertThatThrownBy(() -> new EventCodecs.ResponseCodec().read(new DataInputDeserializer(new byte[0]), 2))
+        assertThatThrownBy(() -> new EventCodecs.ResponseCodec().read(new DataInputDeserializer(new byte[0]), 3))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining("version 2");
+                .hasMessageContaining("version 3");
     }
 }

@@ -2,6 +2,7 @@ package io.sonaflink.operators.parse;
 
 import io.sonaflink.operators.events.Query;
 import io.sonaflink.operators.events.RawRecord;
+import io.sonaflink.operators.events.Response;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
@@ -217,5 +218,31 @@ class EventParserQueryTest {
     private static String rejection(ParseResult<?> result) {
         assertThat(result).isInstanceOf(ParseResult.Rejected.class);
         return ((ParseResult.Rejected<?>) result).reason();
+    }
+
+    // ---- replies to rejected queries ----
+
+    @Test
+    void aRejectedQueryWithAReadableIdGetsAnErrorReplyWithItsKey() {
+        ObjectNode q = query("q-9");
+        q.putArray("embedding").add(0.5f);
+        assertThat(EventParser.queryRejection(raw(q, 1), "why", LIMITS))
+                .isEqualTo(Response.rejected("q-9", KEY, "why", TIMESTAMP));
+
+        q.remove("key");
+        q.put("timestamp", "soon");
+        assertThat(EventParser.queryRejection(raw(q, 1), "why", LIMITS))
+                .as("unreadable key and timestamp").isEqualTo(Response.rejected("q-9", null, "why", 0L));
+    }
+
+    @Test
+    void aRejectedQueryWithoutAReadableIdGetsNoReply() {
+        ObjectNode q = query("q-9");
+        q.put("id", 7);
+        assertThat(EventParser.queryRejection(raw(q, 1), "why", LIMITS)).isNull();
+        q.remove("id");
+        assertThat(EventParser.queryRejection(raw(q, 1), "why", LIMITS)).isNull();
+        assertThat(EventParser.queryRejection(raw("{\"id\": \"q-1\"", 1), "why", LIMITS)).as("not JSON").isNull();
+        assertThat(EventParser.queryRejection(raw("[\"q-1\"]", 1), "why", LIMITS)).isNull();
     }
 }

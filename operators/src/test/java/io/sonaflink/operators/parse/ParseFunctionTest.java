@@ -7,6 +7,7 @@ import io.sonaflink.operators.events.DeadLetter;
 import io.sonaflink.operators.events.EventCodecs;
 import io.sonaflink.operators.events.Query;
 import io.sonaflink.operators.events.RawRecord;
+import io.sonaflink.operators.events.Response;
 import io.sonaflink.operators.events.TrainingSignal;
 import io.sonaflink.operators.events.Trajectory;
 
@@ -142,6 +143,10 @@ class ParseFunctionTest {
             assertThat(deadLetters.get(1).reason()).startsWith("malformed JSON: Unexpected end-of-input");
             assertThat(((Counter) metrics.get(ParseFunction.PARSED_COUNTER)).getCount()).isEqualTo(2);
             assertThat(((Counter) metrics.get(ParseFunction.DEAD_LETTER_COUNTER)).getCount()).isEqualTo(2);
+            // the client of q-3 hears back; q-4's payload is not JSON, so there is no id to answer
+            assertThat(harness.getSideOutput(ParseFunction.ERROR_RESPONSES)).extracting(StreamRecord::getValue)
+                    .containsExactly(Response.rejected("q-3", KEY, "embedding: expected 256 values, got 1",
+                            1_700_000_002_000L));
         }
         ParseFunction<Query> function = ParseFunction.queries(LIMITS);
         assertThat(function.getProducedType()).isSameAs(EventCodecs.QUERY);
