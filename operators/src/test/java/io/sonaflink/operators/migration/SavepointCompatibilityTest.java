@@ -182,6 +182,52 @@ class SavepointCompatibilityTest {
         restored.close();
     }
 
+    /** The inference operator's broadcast state of 0.3: served versions and patterns carry over. */
+    @Test
+    void inferenceStateOfRelease03ServesTheSameVersions() throws Exception {
+        OperatorSubtaskState release = golden("0.3", "inference.snapshot", () -> {
+            var writer = new KeyedBroadcastOperatorTestHarness<>(
+                    new CoBroadcastWithKeyedOperator<>(new io.sonaflink.operators.inference.InferenceFunction(
+                            new io.sonaflink.state.bandit.RouteAdvisor(0.5f, 0.5f, 1.0f)),
+                            List.of(io.sonaflink.operators.inference.InferenceFunction.ADAPTERS,
+                                    io.sonaflink.operators.inference.InferenceFunction.PATTERNS)),
+                    q -> q.key().asString(), Types.STRING, 1, 1, 0);
+            writer.setStateBackend(new HashMapStateBackend());
+            writer.setup(io.sonaflink.operators.events.EventCodecs.RESPONSE.createSerializer(new SerializerConfigImpl()));
+            writer.open();
+            for (Either<AdapterUpdate, PatternSnapshot> u : servingUpdates()) {
+                writer.processBroadcastElement(u, 1L);
+            }
+            OperatorSubtaskState s = writer.snapshot(1L, 1L);
+            writer.close();
+            return s;
+        });
+        assertThat(release).isNotNull();
+    }
+
+    /** A base v2, a MicroLoRA v3 learned on it, and a pattern bank of cycle 4, for {@link #ACME}. */
+    private static List<Either<AdapterUpdate, PatternSnapshot>> servingUpdates() {
+        io.sonaflink.state.lora.LoraAdapter base = io.sonaflink.state.lora.LoraAdapter.initialize(DIM, 8, 1, 16f, 5L);
+        io.sonaflink.state.lora.LoraAdapter micro = io.sonaflink.state.lora.LoraAdapter.initialize(DIM, 2, 1, 2f, 6L);
+        for (io.sonaflink.state.lora.LoraAdapter a : List.of(base, micro)) {
+            for (int k = 0; k < a.rank(); k++) {
+                float[] column = a.bColumn(0, k);
+                for (int i = 0; i < DIM; i++) {
+                    column[i] = 0.01f * (i - k);
+                }
+            }
+        }
+        float[] centroid = new float[DIM];
+        centroid[0] = 1f;
+        return List.of(
+                Either.Left(AdapterUpdate.of(ACME, io.sonaflink.operators.events.AdapterKind.BASE, 2, 1, base, Map.of(),
+                        10L)),
+                Either.Left(AdapterUpdate.of(ACME, io.sonaflink.operators.events.AdapterKind.MICRO, 3, 2, micro,
+                        Map.of(AdapterUpdate.METRIC_SERVED_WITH_BASE, 2.0), 11L)),
+                Either.Right(new PatternSnapshot(ACME, 4, 12L, List.of(new io.sonaflink.state.bank.Pattern(7, centroid,
+                        50, 0.9, 0.01, "hnsw", Map.of("strategy", "greedy"), Map.of("ef", 64.0), 3, 3)))));
+    }
+
     private interface SnapshotWriter {
         OperatorSubtaskState write() throws Exception;
     }
