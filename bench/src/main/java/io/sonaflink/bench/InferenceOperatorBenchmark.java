@@ -8,16 +8,16 @@ import io.sonaflink.operators.events.EventCodecs;
 import io.sonaflink.operators.events.PatternSnapshot;
 import io.sonaflink.operators.events.Query;
 import io.sonaflink.operators.events.Response;
-import io.sonaflink.operators.inference.InferenceFunction;
+import io.sonaflink.operators.inference.InferenceConfig;
+import io.sonaflink.operators.inference.InferenceDevice;
+import io.sonaflink.operators.inference.InferenceOperator;
 import io.sonaflink.state.bandit.RouteAdvisor;
 import io.sonaflink.state.bank.ReasoningBank;
 import io.sonaflink.state.lora.LoraAdapter;
 
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.memory.DataOutputSerializer;
-import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.apache.flink.types.Either;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,6 +25,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -37,9 +38,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One query through the inference operator at d = 256: a MicroLoRA (rank 2) and a BaseLoRA (rank
- * 8) applied, and a route from a bank of 100 patterns (hit or UCB), for 64 keys held in broadcast
- * state, driven by Flink's operator test harness. Deserialisation of the query is not included.
+ * Batches of queries through the inference operator at d = 256: for each query a MicroLoRA (rank
+ * 2) and a BaseLoRA (rank 8) applied, one stack per key for 64 keys, and (with {@code patterns} =
+ * 100) a route from the key's bank of 100 patterns (hit or UCB), driven by Flink's operator test
+ * harness. One operation is one batch of {@code batch} queries across the keys, computed by {@code
+ * device} (JAVA: plain Java; CPU: DJL's PyTorch on the CPU); queries/s = batch / time.
+ * Deserialisation of the queries is not included.
  *
  * <p>{@code main} prints the serialized size of one key's broadcast entries: every parallel task
  * holds and checkpoints a copy of them.
@@ -52,35 +56,57 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 public class InferenceOperatorBenchmark {
 
-    static final int QUERIES = 1024;
+    static final int QUERIES = 4096;
     static final int KEYS = 64;
-    static final int PATTERNS = 100;
 
-    private KeyedBroadcastOperatorTestHarness<String, Query, Either<AdapterUpdate, PatternSnapshot>, Response> harness;
+    @Param({"1", "64", "1024"})
+    public int batch;
+
+    @Param({"JAVA", "CPU"})
+    public InferenceDevice device;
+
+    @Param({"0", "100"})
+    public int patterns;
+
+    private TwoInputStreamOperatorTestHarness<Query, Either<AdapterUpdate, PatternSnapshot>, Response> harness;
     private StreamRecord<Query>[] records;
     private int cursor;
 
     @Setup(Level.Trial)
     @SuppressWarnings("unchecked")
     public void prepare() throws Exception {
-        harness = new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(new InferenceFunction(RouteAdvisor.DEFAULT),
-                        List.of(InferenceFunction.ADAPTERS, InferenceFunction.PATTERNS)),
-                (Query q) -> q.key().asString(), Types.STRING, 128, 1, 0);
-        harness.setStateBackend(InstantLoopOperatorBenchmark.rocksDb());
+        harness = new TwoInputStreamOperatorTestHarness<>(new InferenceOperator(
+                new InferenceConfig(RouteAdvisor.DEFAULT, batch, 60_000, device, 1)));
         harness.open();
-        ReasoningBank bank = BenchmarkData.patternBank(PATTERNS, BenchmarkData.DIM, BenchmarkData.SEED + 31);
+        ReasoningBank bank = BenchmarkData.patternBank(100, BenchmarkData.DIM, BenchmarkData.SEED + 31);
         float[][] queries = BenchmarkData.queriesNear(bank, QUERIES, BenchmarkData.SEED + 32);
         for (int k = 0; k < KEYS; k++) {
             AdapterKey key = key(k);
             for (Either<AdapterUpdate, PatternSnapshot> entry : entries(key, bank, k)) {
-                harness.processBroadcastElement(entry, 0L);
+                if (entry.isLeft() || patterns > 0) {
+                    harness.processElement2(new StreamRecord<>(entry, 0L));
+                }
             }
         }
         records = new StreamRecord[QUERIES];
         for (int i = 0; i < QUERIES; i++) {
             records[i] = new StreamRecord<>(new Query("q-" + i, key(i % KEYS), queries[i], i));
         }
+    }
+
+    /** One batch: {@code batch} queries, the last of which fills it and has it computed. */
+    @Benchmark
+    public void batch() throws Exception {
+        for (int q = 0; q < batch; q++) {
+            harness.processElement1(records[cursor]);
+            cursor = (cursor + 1) & (QUERIES - 1);
+        }
+        harness.getOutput().clear();
+    }
+
+    @TearDown(Level.Trial)
+    public void close() throws Exception {
+        harness.close();
     }
 
     static AdapterKey key(int k) {
@@ -98,9 +124,9 @@ public class InferenceOperatorBenchmark {
             }
         }
         return List.of(
-                InferenceFunction.adapter(AdapterUpdate.of(key, AdapterKind.MICRO, 1, 0, micro, Map.of(), 0L)),
-                InferenceFunction.adapter(AdapterUpdate.of(key, AdapterKind.BASE, 1, 0, base, Map.of(), 0L)),
-                InferenceFunction.patterns(new PatternSnapshot(key, 1, 0L, bank.patterns())));
+                InferenceOperator.adapter(AdapterUpdate.of(key, AdapterKind.MICRO, 1, 0, micro, Map.of(), 0L)),
+                InferenceOperator.adapter(AdapterUpdate.of(key, AdapterKind.BASE, 1, 0, base, Map.of(), 0L)),
+                InferenceOperator.patterns(new PatternSnapshot(key, 1, 0L, bank.patterns())));
     }
 
     @Benchmark
@@ -120,7 +146,7 @@ public class InferenceOperatorBenchmark {
 
     /** Prints the serialized size of one key's broadcast entries. */
     public static void main(String[] args) throws Exception {
-        ReasoningBank bank = BenchmarkData.patternBank(PATTERNS, BenchmarkData.DIM, BenchmarkData.SEED + 31);
+        ReasoningBank bank = BenchmarkData.patternBank(100, BenchmarkData.DIM, BenchmarkData.SEED + 31);
         List<Either<AdapterUpdate, PatternSnapshot>> entries = entries(key(0), bank, 0);
         int[] bytes = new int[3];
         for (int e = 0; e < 3; e++) {
@@ -135,6 +161,6 @@ public class InferenceOperatorBenchmark {
             bytes[e] = out.length();
         }
         System.out.printf("per key and task at d=%d: micro rank 2 %d B, base rank 8 %d B, %d patterns %d B, total %d B%n",
-                BenchmarkData.DIM, bytes[0], bytes[1], PATTERNS, bytes[2], bytes[0] + bytes[1] + bytes[2]);
+                BenchmarkData.DIM, bytes[0], bytes[1], 100, bytes[2], bytes[0] + bytes[1] + bytes[2]);
     }
 }

@@ -6,6 +6,8 @@ import io.sonaflink.operators.background.BackgroundLoopConfig;
 import io.sonaflink.operators.bundle.StateBundle;
 import io.sonaflink.operators.feedback.FeedbackJoinConfig;
 import io.sonaflink.operators.gate.AdapterGateConfig;
+import io.sonaflink.operators.inference.InferenceConfig;
+import io.sonaflink.operators.inference.InferenceDevice;
 import io.sonaflink.operators.instant.InstantLoopConfig;
 import io.sonaflink.state.bandit.RouteAdvisor;
 import io.sonaflink.state.bank.ReasoningBankConfig;
@@ -399,6 +401,27 @@ public final class SonaOptions {
             .booleanType().defaultValue(false)
             .withDescription("Stop at the input offsets that are latest when the job starts (replays, backfills).");
 
+    // ---- inference ------------------------------------------------------------------------------
+
+    public static final ConfigOption<Integer> INFERENCE_BATCH_MAX_SIZE = ConfigOptions.key("sona.inference.batch.max-size")
+            .intType().defaultValue(256)
+            .withDescription("Queries the inference operator gathers, across keys, into one batched product.");
+
+    public static final ConfigOption<Duration> INFERENCE_BATCH_MAX_WAIT = ConfigOptions.key("sona.inference.batch.max-wait")
+            .durationType().defaultValue(Duration.ofMillis(5))
+            .withDescription("The longest a query waits for its batch to fill.");
+
+    public static final ConfigOption<InferenceDevice> INFERENCE_DEVICE = ConfigOptions.key("sona.inference.device")
+            .enumType(InferenceDevice.class).defaultValue(InferenceDevice.AUTO)
+            .withDescription("Where batches are computed: AUTO (a GPU through DJL when there is one, else DJL on the"
+                    + " CPU, else plain Java), GPU (fails to start without one), CPU (DJL), JAVA (no DJL).");
+
+    public static final ConfigOption<Integer> INFERENCE_DEVICE_MIN_BATCH =
+            ConfigOptions.key("sona.inference.device.min-batch")
+                    .intType().defaultValue(64)
+                    .withDescription("Batches smaller than this are computed in plain Java, faster for them than a"
+                            + " round trip through DJL.");
+
     // ---- adapter registry -----------------------------------------------------------------------
 
     public static final ConfigOption<String> REGISTRY_URI = ConfigOptions.key("sona.registry.uri")
@@ -513,6 +536,11 @@ public final class SonaOptions {
             peft = new PeftExport(baseModel, c.get(REGISTRY_PEFT_TARGET_MODULE), c.get(REGISTRY_PEFT_LAYERS));
         }
         return Optional.of(new AdapterRegistrySink(uri, c.get(REGISTRY_HISTORY), peft));
+    }
+
+    public static InferenceConfig inference(ReadableConfig c) {
+        return new InferenceConfig(routeAdvisor(c), c.get(INFERENCE_BATCH_MAX_SIZE),
+                c.get(INFERENCE_BATCH_MAX_WAIT).toMillis(), c.get(INFERENCE_DEVICE), c.get(INFERENCE_DEVICE_MIN_BATCH));
     }
 
     public static RouteAdvisor routeAdvisor(ReadableConfig c) {

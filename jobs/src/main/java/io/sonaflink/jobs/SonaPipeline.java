@@ -16,7 +16,7 @@ import io.sonaflink.operators.feedback.FeedbackJoinFunction;
 import io.sonaflink.operators.feedback.FeedbackJoinOperator;
 import io.sonaflink.operators.gate.AdapterGateFunction;
 import io.sonaflink.operators.gate.AdapterGateOperator;
-import io.sonaflink.operators.inference.InferenceFunction;
+import io.sonaflink.operators.inference.InferenceOperator;
 import io.sonaflink.operators.parse.ParseFunction;
 import io.sonaflink.operators.parse.ParseLimits;
 
@@ -109,17 +109,18 @@ public final class SonaPipeline {
                 .name("adapter-registry").uid(UID_PREFIX + "sink.adapter-registry")
                 .setParallelism(published.getParallelism()));
 
-        // Serving: published adapters and pattern snapshots reach every inference task as broadcast state.
+        // Serving: published adapters and pattern snapshots reach every inference task as broadcast
+        // state, so queries need no keying: each task batches across all keys (one GPU, one batch).
         DataStream<Either<AdapterUpdate, PatternSnapshot>> serving = published
-                .map(InferenceFunction::adapter).returns(InferenceFunction.SERVING_UPDATE_TYPE)
+                .map(InferenceOperator::adapter).returns(InferenceOperator.SERVING_UPDATE_TYPE)
                 .name("serving-adapters").uid(UID_PREFIX + "serving-adapters")
                 .union(learned.getSideOutput(BackgroundLoopOperator.PATTERN_SNAPSHOTS)
-                        .map(InferenceFunction::patterns).returns(InferenceFunction.SERVING_UPDATE_TYPE)
+                        .map(InferenceOperator::patterns).returns(InferenceOperator.SERVING_UPDATE_TYPE)
                         .name("serving-patterns").uid(UID_PREFIX + "serving-patterns"));
-        SingleOutputStreamOperator<Response> responses = queries.keyBy(q -> q.key().asString())
-                .connect(serving.broadcast(InferenceFunction.ADAPTERS, InferenceFunction.PATTERNS))
-                .process(new InferenceFunction(SonaOptions.routeAdvisor(conf)), EventCodecs.RESPONSE)
-                .name("inference").uid(UID_PREFIX + "inference")
+        SingleOutputStreamOperator<Response> responses = queries
+                .connect(serving.broadcast())
+                .transform("inference", EventCodecs.RESPONSE, new InferenceOperator(SonaOptions.inference(conf)))
+                .uid(UID_PREFIX + "inference")
                 .slotSharingGroup(conf.get(SonaOptions.INFERENCE_SLOT_SHARING_GROUP));
         parallelism(conf, SonaOptions.INFERENCE_PARALLELISM, responses);
         // A query rejected as malformed is a dead letter and, when its id is readable, an error response.

@@ -4,7 +4,7 @@ import io.sonaflink.operators.background.BackgroundLoopOperator;
 import io.sonaflink.operators.events.GateDecisionType;
 import io.sonaflink.operators.feedback.FeedbackJoinFunction;
 import io.sonaflink.operators.gate.AdapterGateFunction;
-import io.sonaflink.operators.inference.InferenceFunction;
+import io.sonaflink.operators.inference.InferenceOperator;
 import io.sonaflink.operators.parse.ParseFunction;
 
 import org.apache.flink.api.common.JobID;
@@ -75,8 +75,9 @@ final class MetricSurface {
                 BackgroundLoopOperator.CYCLES_COUNTER, BackgroundLoopOperator.CARRIED_OVER_COUNTER,
                 BackgroundLoopOperator.TASK_BOUNDARIES_COUNTER, BackgroundLoopOperator.UNPLACED_COUNTER,
                 BackgroundLoopOperator.PATTERNS_RETIRED_COUNTER,
-                InferenceFunction.METRIC_QUERIES, InferenceFunction.METRIC_PATTERN_HITS,
-                InferenceFunction.METRIC_ADAPTER_SWAPS, InferenceFunction.METRIC_STALE_UPDATES));
+                InferenceOperator.METRIC_QUERIES, InferenceOperator.METRIC_PATTERN_HITS,
+                InferenceOperator.METRIC_ADAPTER_SWAPS, InferenceOperator.METRIC_STALE_UPDATES,
+                InferenceOperator.METRIC_DEVICE_BATCHES, InferenceOperator.METRIC_DEVICE_FAILURES));
         for (GateDecisionType type : GateDecisionType.values()) {
             names.add(AdapterGateFunction.decisionCounter(type));
         }
@@ -92,7 +93,9 @@ final class MetricSurface {
 
     /** The operator histograms of the job (exported as summaries with quantile labels). */
     static List<String> jobHistograms() {
-        return List.of(AdapterGateFunction.METRIC_CORRECTION_TO_UPDATE, AdapterGateFunction.METRIC_CORRECTION_TO_PUBLISHED);
+        return List.of(AdapterGateFunction.METRIC_CORRECTION_TO_UPDATE, AdapterGateFunction.METRIC_CORRECTION_TO_PUBLISHED,
+                InferenceOperator.METRIC_QUERY_LATENCY, InferenceOperator.METRIC_SWAP_LATENCY,
+                InferenceOperator.METRIC_BATCH_SIZE);
     }
 
     /** Exported metric name to the label sets of its samples. */

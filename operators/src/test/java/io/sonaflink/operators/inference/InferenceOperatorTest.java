@@ -15,8 +15,8 @@ import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
-import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.apache.flink.types.Either;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +28,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-class InferenceFunctionTest {
+class InferenceOperatorTest {
 
     private static final int DIM = 8;
     private static final AdapterKey KEY = new AdapterKey("acme", "support", "billing");
@@ -59,8 +59,8 @@ class InferenceFunctionTest {
         Harness h = harness(null);
         LoraAdapter micro = adapter(1L, 0.4f);
         LoraAdapter base = adapter(2L, -0.3f);
-        h.processBroadcastElement(InferenceFunction.adapter(microOn(1, 1, micro)), 1L);
-        h.processBroadcastElement(InferenceFunction.adapter(update(AdapterKind.BASE, 1, base)), 1L);
+        h.processBroadcastElement(InferenceOperator.adapter(microOn(1, 1, micro)), 1L);
+        h.processBroadcastElement(InferenceOperator.adapter(update(AdapterKind.BASE, 1, base)), 1L);
 
         Response r = ask(h, X);
 
@@ -84,9 +84,9 @@ class InferenceFunctionTest {
         LoraAdapter micro = adapter(1L, 0.4f);
         LoraAdapter base1 = adapter(2L, -0.3f);
         LoraAdapter base2 = adapter(3L, 0.2f);
-        h.processBroadcastElement(InferenceFunction.adapter(update(AdapterKind.BASE, 1, base1)), 1L);
-        h.processBroadcastElement(InferenceFunction.adapter(microOn(3, 1, micro)), 1L);
-        h.processBroadcastElement(InferenceFunction.adapter(update(AdapterKind.BASE, 2, base2)), 1L);
+        h.processBroadcastElement(InferenceOperator.adapter(update(AdapterKind.BASE, 1, base1)), 1L);
+        h.processBroadcastElement(InferenceOperator.adapter(microOn(3, 1, micro)), 1L);
+        h.processBroadcastElement(InferenceOperator.adapter(update(AdapterKind.BASE, 2, base2)), 1L);
 
         Response r = ask(h, X);
 
@@ -94,7 +94,7 @@ class InferenceFunctionTest {
         assertThat(r.microVersion()).isZero();
         assertThat(r.adapted()).containsExactly(base2.apply(X), within(1e-6f));
 
-        h.processBroadcastElement(InferenceFunction.adapter(microOn(4, 2, micro)), 1L);
+        h.processBroadcastElement(InferenceOperator.adapter(microOn(4, 2, micro)), 1L);
         assertThat(ask(h, X).microVersion()).isEqualTo(4);
     }
 
@@ -105,16 +105,16 @@ class InferenceFunctionTest {
         LoraAdapter v1 = adapter(1L, 0.4f);
         LoraAdapter v2 = adapter(2L, 0.8f);
         LoraAdapter v3 = adapter(3L, -0.5f);
-        h.processBroadcastElement(InferenceFunction.adapter(microOn(2, 0, v2)), 1L);
-        h.processBroadcastElement(InferenceFunction.adapter(microOn(1, 0, v1)), 1L);
+        h.processBroadcastElement(InferenceOperator.adapter(microOn(2, 0, v2)), 1L);
+        h.processBroadcastElement(InferenceOperator.adapter(microOn(1, 0, v1)), 1L);
         Response afterStale = ask(h, X);
-        h.processBroadcastElement(InferenceFunction.adapter(microOn(3, 0, v3)), 1L);
+        h.processBroadcastElement(InferenceOperator.adapter(microOn(3, 0, v3)), 1L);
         Response afterSwap = ask(h, X);
 
         assertThat(afterStale.microVersion()).isEqualTo(2);
-        assertThat(afterStale.adapted()).containsExactly(v2.apply(X));
+        assertThat(afterStale.adapted()).containsExactly(v2.apply(X), within(1e-6f));
         assertThat(afterSwap.microVersion()).isEqualTo(3);
-        assertThat(afterSwap.adapted()).containsExactly(v3.apply(X));
+        assertThat(afterSwap.adapted()).containsExactly(v3.apply(X), within(1e-6f));
     }
 
     @Test
@@ -125,10 +125,10 @@ class InferenceFunctionTest {
                 Map.of("ef_search", 64.0), 1, 1);
         Pattern unsure = new Pattern(8, new float[] {0f, 1f, 0f, 0f, 0f, 0f, 0f, 0f}, 10, 0.3, 0.9, "route-b",
                 Map.of(), Map.of(), 1, 1);
-        h.processBroadcastElement(InferenceFunction.patterns(
+        h.processBroadcastElement(InferenceOperator.patterns(
                 new PatternSnapshot(KEY, 2, 1L, List.of(confident, unsure))), 1L);
         // an older cycle arriving late changes nothing
-        h.processBroadcastElement(InferenceFunction.patterns(new PatternSnapshot(KEY, 1, 1L, List.of(unsure))), 1L);
+        h.processBroadcastElement(InferenceOperator.patterns(new PatternSnapshot(KEY, 1, 1L, List.of(unsure))), 1L);
 
         Response hit = ask(h, new float[] {0.9f, 0.1f, 0f, 0f, 0f, 0f, 0f, 0f});
         Response miss = ask(h, new float[] {0f, 0f, 0f, 0f, 0f, 0f, 0f, 1f});
@@ -149,17 +149,103 @@ class InferenceFunctionTest {
     void servingStateSurvivesARestore() throws Exception {
         Harness before = harness(null);
         LoraAdapter micro = adapter(1L, 0.4f);
-        before.processBroadcastElement(InferenceFunction.adapter(microOn(4, 0, micro)), 1L);
+        before.processBroadcastElement(InferenceOperator.adapter(microOn(4, 0, micro)), 1L);
         OperatorSubtaskState snapshot = before.snapshot(1L, 2L);
 
         Harness after = harness(snapshot);
         Response r = ask(after, X);
 
         assertThat(r.microVersion()).isEqualTo(4);
-        assertThat(r.adapted()).containsExactly(micro.apply(X));
+        assertThat(r.adapted()).containsExactly(micro.apply(X), within(1e-6f));
+    }
+
+    // ---------------------------------------------------------------- batches
+
+    @Test
+    void queriesWaitForTheirBatchToFillOrForTheMaxWait() throws Exception {
+        Harness h = harness(null, new InferenceConfig(RouteAdvisor.DEFAULT, 3, 10, InferenceDevice.JAVA, 64));
+        h.setProcessingTime(100L);
+        h.processElement(query("q1", X), 1L);
+        h.processElement(query("q2", X), 1L);
+        assertThat(h.extractOutputValues()).isEmpty();
+        h.processElement(query("q3", X), 1L);
+        assertThat(h.extractOutputValues()).extracting(Response::id).containsExactly("q1", "q2", "q3");
+
+        h.processElement(query("q4", X), 1L);
+        h.setProcessingTime(109L);
+        assertThat(h.extractOutputValues()).hasSize(3);
+        h.setProcessingTime(110L);
+        assertThat(h.extractOutputValues()).extracting(Response::id).containsExactly("q1", "q2", "q3", "q4");
+    }
+
+    @Test
+    void waitingQueriesAreAnsweredBeforeTheCheckpointBarrier() throws Exception {
+        Harness h = harness(null, new InferenceConfig(RouteAdvisor.DEFAULT, 100, 60_000, InferenceDevice.JAVA, 64));
+        h.processElement(query("q1", X), 1L);
+        h.processElement(query("q2", X), 1L);
+
+        h.prepareSnapshotPreBarrier(1L);
+
+        assertThat(h.extractOutputValues()).extracting(Response::id).containsExactly("q1", "q2");
+    }
+
+    /** An update arriving while queries wait: the whole batch is served by the newer version. */
+    @Test
+    void everyRequestOfABatchIsServedByOneVersion() throws Exception {
+        Harness h = harness(null, new InferenceConfig(RouteAdvisor.DEFAULT, 3, 60_000, InferenceDevice.JAVA, 64));
+        LoraAdapter v1 = adapter(1L, 0.4f);
+        LoraAdapter v2 = adapter(2L, -0.7f);
+        h.processBroadcastElement(InferenceOperator.adapter(microOn(1, 0, v1)), 1L);
+        h.processElement(query("q1", X), 1L);
+        h.processElement(query("q2", X), 1L);
+        h.processBroadcastElement(InferenceOperator.adapter(microOn(2, 0, v2)), 1L);
+        h.processElement(query("q3", X), 1L);
+
+        assertThat(h.extractOutputValues()).hasSize(3).allSatisfy(r -> {
+            assertThat(r.microVersion()).isEqualTo(2);
+            assertThat(r.adapted()).containsExactly(v2.apply(X), within(1e-6f));
+        });
+    }
+
+    /** DJL on the CPU answers a mixed batch (keys with both, one or no adapter) as plain Java does. */
+    @Test
+    void djlAndJavaGiveTheSameAnswers() throws Exception {
+        InferenceConfig djl = new InferenceConfig(RouteAdvisor.DEFAULT, 6, 60_000, InferenceDevice.CPU, 1);
+        InferenceConfig java = new InferenceConfig(RouteAdvisor.DEFAULT, 6, 60_000, InferenceDevice.JAVA, 1);
+        AdapterKey other = new AdapterKey("globex", "sales", "quotes");
+        AdapterKey none = new AdapterKey("initech", "it", "tickets");
+        List<List<Response>> answers = new ArrayList<>();
+        for (InferenceConfig config : List.of(djl, java)) {
+            Harness h = harness(null, config);
+            h.processBroadcastElement(InferenceOperator.adapter(update(AdapterKind.BASE, 1, adapter(5L, 0.3f))), 1L);
+            h.processBroadcastElement(InferenceOperator.adapter(microOn(1, 1, adapter(6L, -0.2f))), 1L);
+            h.processBroadcastElement(InferenceOperator.adapter(AdapterUpdate.of(other, AdapterKind.MICRO, 1, 0,
+                    adapter(7L, 0.5f), Map.of(AdapterUpdate.METRIC_SERVED_WITH_BASE, 0.0), 1L)), 1L);
+            for (int i = 0; i < 6; i++) {
+                float[] x = X.clone();
+                x[i] += 0.25f * i;
+                AdapterKey key = i % 3 == 0 ? KEY : i % 3 == 1 ? other : none;
+                h.processElement(new Query("q" + i, key, x, 5L), 5L);
+            }
+            answers.add(h.extractOutputValues());
+        }
+        assertThat(answers.get(0)).hasSize(6);
+        for (int i = 0; i < 6; i++) {
+            Response d = answers.get(0).get(i);
+            Response j = answers.get(1).get(i);
+            assertThat(d.id()).isEqualTo(j.id());
+            assertThat(d.microVersion()).isEqualTo(j.microVersion());
+            assertThat(d.baseVersion()).isEqualTo(j.baseVersion());
+            assertThat(d.adapted()).containsExactly(j.adapted(), within(1e-5f));
+        }
+        assertThat(answers.get(1).get(0).adapted()).isNotEqualTo(answers.get(1).get(2).adapted());
     }
 
     // ---------------------------------------------------------------- plumbing
+
+    private static Query query(String id, float[] x) {
+        return new Query(id, KEY, x, 5L);
+    }
 
     private static Response ask(Harness h, float[] x) throws Exception {
         int before = h.extractOutputValues().size();
@@ -192,7 +278,11 @@ class InferenceFunctionTest {
     }
 
     private Harness harness(OperatorSubtaskState restore) throws Exception {
-        Harness h = new Harness();
+        return harness(restore, AT_ONCE);
+    }
+
+    private Harness harness(OperatorSubtaskState restore, InferenceConfig config) throws Exception {
+        Harness h = new Harness(config);
         h.setStateBackend(new EmbeddedRocksDBStateBackend());
         SerializerConfigImpl serializers = (SerializerConfigImpl) h.getExecutionConfig().getSerializerConfig();
         serializers.setGenericTypes(false);
@@ -205,12 +295,21 @@ class InferenceFunctionTest {
         return h;
     }
 
-    static final class Harness extends KeyedBroadcastOperatorTestHarness<
-            String, Query, Either<AdapterUpdate, PatternSnapshot>, Response> {
-        Harness() throws Exception {
-            super(new CoBroadcastWithKeyedOperator<>(new InferenceFunction(RouteAdvisor.DEFAULT),
-                            List.of(InferenceFunction.ADAPTERS, InferenceFunction.PATTERNS)),
-                    q -> q.key().asString(), Types.STRING, 128, 1, 0);
+    /** One query per batch (answered at once), in plain Java. */
+    static final InferenceConfig AT_ONCE = new InferenceConfig(RouteAdvisor.DEFAULT, 1, 5, InferenceDevice.JAVA, 64);
+
+    static final class Harness extends TwoInputStreamOperatorTestHarness<
+            Query, Either<AdapterUpdate, PatternSnapshot>, Response> {
+        Harness(InferenceConfig config) throws Exception {
+            super(new InferenceOperator(config));
+        }
+
+        void processBroadcastElement(Either<AdapterUpdate, PatternSnapshot> update, long timestamp) throws Exception {
+            processElement2(new StreamRecord<>(update, timestamp));
+        }
+
+        void processElement(Query query, long timestamp) throws Exception {
+            processElement1(new StreamRecord<>(query, timestamp));
         }
     }
 }

@@ -1,0 +1,173 @@
+package io.sonaflink.operators.inference;
+
+import io.sonaflink.operators.events.AdapterKind;
+import io.sonaflink.operators.events.AdapterUpdate;
+import io.sonaflink.operators.events.PatternSnapshot;
+import io.sonaflink.state.bandit.RouteAdvisor;
+import io.sonaflink.state.bandit.RouteRecommendation;
+import io.sonaflink.state.bandit.UcbBandit;
+import io.sonaflink.state.bank.Pattern;
+import io.sonaflink.state.bank.ReasoningBank;
+import io.sonaflink.state.serving.LowRankDelta;
+import io.sonaflink.state.serving.ServedModel;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One inference task's ready-to-serve forms of what the broadcast state holds, rebuilt only when a
+ * version changes: per key the served stack (as a {@link ServedModel} and as one {@link
+ * LowRankDelta}), the pattern bank with its routes as a bandit, and when each version arrived (for
+ * the swap latency). Flink-free; not thread-safe (one task thread).
+ */
+final class ServingCatalog {
+
+    private static final RouteRecommendation NO_ROUTE = new RouteRecommendation(false, 0L, "", Map.of(), Map.of(), 0f, 0f);
+
+    private final RouteAdvisor advisor;
+    private final Map<String, Served> models = new HashMap<>();
+    private final Map<String, PreparedPatterns> banks = new HashMap<>();
+    /** key -> {base version, arrival nanos, micro version, arrival nanos} of the newest updates. */
+    private final Map<String, long[]> arrivals = new HashMap<>();
+    /** key -> {base, micro} versions of the last response. */
+    private final Map<String, long[]> lastServed = new HashMap<>();
+
+    ServingCatalog(RouteAdvisor advisor) {
+        this.advisor = advisor;
+    }
+
+    /**
+     * A key's served stack for requests of dimension {@code dim}, from its newest published
+     * adapters. A MicroLoRA learned on another base than {@code base} is not served.
+     */
+    Served served(String key, AdapterUpdate base, AdapterUpdate micro, int dim) {
+        long baseVersion = base == null ? 0 : base.version();
+        boolean microServed = micro != null && micro.servedWithBase() == baseVersion;
+        long microVersion = microServed ? micro.version() : 0;
+        Served s = models.get(key);
+        if (s == null || s.baseVersion != baseVersion || s.microVersion != microVersion || s.dim != dim) {
+            ServedModel model = new ServedModel(base == null ? null : base.toAdapter(),
+                    microServed ? micro.toAdapter() : null);
+            s = new Served(baseVersion, microVersion, dim, model);
+            models.put(key, s); // one assignment: the swap
+        }
+        return s;
+    }
+
+    /** The route for {@code x}: the nearest confident pattern (a hit), else UCB over the key's routes. */
+    RouteRecommendation route(String key, PatternSnapshot snapshot, float[] x) {
+        if (snapshot == null || snapshot.patterns().isEmpty()) {
+            return NO_ROUTE;
+        }
+        PreparedPatterns p = banks.get(key);
+        if (p == null || p.cycle != snapshot.cycle()) {
+            p = new PreparedPatterns(snapshot.cycle(), snapshot.patterns());
+            banks.put(key, p);
+        }
+        return p.bank.dim() != x.length ? NO_ROUTE : advisor.recommend(p.bank, p.routes, x);
+    }
+
+    /** Records that a newer version of {@code kind} for {@code key} arrived at {@code nanos}. */
+    void arrived(String key, AdapterKind kind, long version, long nanos) {
+        long[] a = arrivals.computeIfAbsent(key, k -> new long[4]);
+        int at = kind == AdapterKind.BASE ? 0 : 2;
+        a[at] = version;
+        a[at + 1] = nanos;
+    }
+
+    /**
+     * Nanoseconds from the arrival of the newest version this response serves to now, when it is
+     * the first response to serve that version; -1 otherwise (or when it arrived before a restore).
+     */
+    long firstServed(String key, Served s, long now) {
+        long[] last = lastServed.computeIfAbsent(key, k -> new long[2]);
+        long latency = -1;
+        long[] a = arrivals.get(key);
+        if (a != null) {
+            if (s.baseVersion > last[0] && s.baseVersion == a[0]) {
+                latency = Math.max(latency, now - a[1]);
+            }
+            if (s.microVersion > last[1] && s.microVersion == a[2]) {
+                latency = Math.max(latency, now - a[3]);
+            }
+        }
+        last[0] = Math.max(last[0], s.baseVersion);
+        last[1] = Math.max(last[1], s.microVersion);
+        return latency;
+    }
+
+    /** A key's served model at one pair of versions, owned by one task. */
+    static final class Served {
+        private final long baseVersion;
+        private final long microVersion;
+        private final int dim;
+        private final ServedModel model;
+        private final LowRankDelta delta;
+        private final ServedModel.Workspace workspace;
+
+        Served(long baseVersion, long microVersion, int dim, ServedModel model) {
+            this.baseVersion = baseVersion;
+            this.microVersion = microVersion;
+            this.dim = dim;
+            this.model = model;
+            this.delta = LowRankDelta.of(model, dim);
+            this.workspace = model.newWorkspace();
+        }
+
+        /** BaseLoRA version a request of this model's dimension gets (0: none). */
+        long baseVersion() {
+            return ServedModel.applies(model.base(), dim) ? baseVersion : 0;
+        }
+
+        long microVersion() {
+            return ServedModel.applies(model.micro(), dim) ? microVersion : 0;
+        }
+
+        ServedModel model() {
+            return model;
+        }
+
+        /** The stack as one low-rank product, or null for stacked layers. */
+        LowRankDelta delta() {
+            return delta;
+        }
+
+        ServedModel.Workspace workspace() {
+            return workspace;
+        }
+    }
+
+    /** A key's pattern bank and the route statistics of its patterns, as a bandit. */
+    private static final class PreparedPatterns {
+        final long cycle;
+        final ReasoningBank bank;
+        final UcbBandit routes;
+
+        PreparedPatterns(long cycle, List<Pattern> patterns) {
+            this.cycle = cycle;
+            long nextId = 1;
+            Map<String, double[]> byRoute = new LinkedHashMap<>(); // route -> {samples, quality sum}
+            for (Pattern p : patterns) {
+                nextId = Math.max(nextId, p.id() + 1);
+                double[] s = byRoute.computeIfAbsent(p.route(), r -> new double[2]);
+                s[0] += p.sampleCount();
+                s[1] += p.sampleCount() * p.qualityMean();
+            }
+            this.bank = new ReasoningBank(patterns.get(0).centroid().length, patterns, nextId);
+            List<String> arms = new ArrayList<>(byRoute.keySet());
+            long[] pulls = new long[arms.size()];
+            double[] rewards = new double[arms.size()];
+            long total = 0;
+            for (int i = 0; i < arms.size(); i++) {
+                double[] s = byRoute.get(arms.get(i));
+                pulls[i] = (long) s[0];
+                rewards[i] = s[1];
+                total += pulls[i];
+            }
+            this.routes = new UcbBandit(arms, pulls, rewards, total);
+        }
+    }
+}
