@@ -129,21 +129,6 @@ public class InferenceOperatorBenchmark {
                 InferenceOperator.patterns(new PatternSnapshot(key, 1, 0L, bank.patterns())));
     }
 
-    @Benchmark
-    public void query() throws Exception {
-        int i = cursor;
-        cursor = (i + 1) & (QUERIES - 1);
-        harness.processElement(records[i]);
-        if (i == QUERIES - 1) {
-            harness.getOutput().clear();
-        }
-    }
-
-    @TearDown(Level.Trial)
-    public void close() throws Exception {
-        harness.close();
-    }
-
     /** Prints the serialized size of one key's broadcast entries. */
     public static void main(String[] args) throws Exception {
         ReasoningBank bank = BenchmarkData.patternBank(100, BenchmarkData.DIM, BenchmarkData.SEED + 31);

@@ -413,8 +413,9 @@ public final class SonaOptions {
 
     public static final ConfigOption<InferenceDevice> INFERENCE_DEVICE = ConfigOptions.key("sona.inference.device")
             .enumType(InferenceDevice.class).defaultValue(InferenceDevice.AUTO)
-            .withDescription("Where batches are computed: AUTO (a GPU through DJL when there is one, else DJL on the"
-                    + " CPU, else plain Java), GPU (fails to start without one), CPU (DJL), JAVA (no DJL).");
+            .withDescription("Where batches are computed: AUTO (a GPU through DJL when there is one, else plain Java,"
+                    + " which is faster than DJL on a CPU for low-rank adapters), GPU (fails to start without one),"
+                    + " CPU (DJL on the CPU), JAVA (no DJL).");
 
     public static final ConfigOption<Integer> INFERENCE_DEVICE_MIN_BATCH =
             ConfigOptions.key("sona.inference.device.min-batch")

@@ -31,7 +31,8 @@ final class DjlBatchApply implements BatchApply {
     }
 
     /**
-     * DJL's PyTorch engine on {@code requested} (CPU or GPU; AUTO takes a GPU when there is one).
+     * DJL's PyTorch engine on {@code requested}: CPU, GPU, or for AUTO a GPU when the engine sees
+     * one and null otherwise (on the CPU plain Java is faster at these adapter sizes).
      *
      * @throws IllegalStateException if a GPU is requested and the engine sees none
      */
@@ -45,7 +46,10 @@ final class DjlBatchApply implements BatchApply {
             throw new IllegalStateException("sona.inference.device is gpu, but DJL's PyTorch engine "
                     + engine.getVersion() + " sees no GPU (CUDA natives and a visible device are needed)");
         }
-        Device device = requested != InferenceDevice.CPU && gpus > 0 ? Device.gpu() : Device.cpu();
+        if (requested == InferenceDevice.AUTO && gpus == 0) {
+            return null;
+        }
+        Device device = requested == InferenceDevice.CPU ? Device.cpu() : Device.gpu();
         return new DjlBatchApply(engine.newBaseManager(device), device);
     }
 
@@ -66,15 +70,12 @@ final class DjlBatchApply implements BatchApply {
         }
         int u = slots.size();
         float[] a = new float[u * maxRank * d];
-        float[] b = new float[u * d * maxRank];
+        float[] bt = new float[u * maxRank * d];
         for (Map.Entry<LowRankDelta, Integer> e : slots.entrySet()) {
             LowRankDelta delta = e.getKey();
-            int r = delta.rank();
-            System.arraycopy(delta.a(), 0, a, e.getValue() * maxRank * d, r * d);
-            int base = e.getValue() * d * maxRank;
-            for (int i = 0; i < d; i++) {
-                System.arraycopy(delta.b(), i * r, b, base + i * maxRank, r);
-            }
+            int at = e.getValue() * maxRank * d;
+            System.arraycopy(delta.a(), 0, a, at, delta.rank() * d);
+            System.arraycopy(delta.bTransposed(), 0, bt, at, delta.rank() * d);
         }
         float[] x = new float[n * d];
         for (int i = 0; i < n; i++) {
@@ -84,9 +85,9 @@ final class DjlBatchApply implements BatchApply {
             NDArray xArray = batch.create(x, new Shape(n, d));
             NDArray idx = batch.create(index);
             NDArray aGathered = batch.create(a, new Shape(u, maxRank, d)).get(new NDIndex("{}", idx));
-            NDArray bGathered = batch.create(b, new Shape(u, d, maxRank)).get(new NDIndex("{}", idx));
-            NDArray ax = aGathered.matMul(xArray.expandDims(2)); // [n, r, 1]
-            float[] y = bGathered.matMul(ax).squeeze(2).add(xArray).toFloatArray(); // [n, d]
+            NDArray btGathered = batch.create(bt, new Shape(u, maxRank, d)).get(new NDIndex("{}", idx));
+            NDArray ax = xArray.expandDims(1).matMul(aGathered.transpose(0, 2, 1)); // [n, 1, r]
+            float[] y = ax.matMul(btGathered).squeeze(1).add(xArray).toFloatArray(); // [n, d]
             for (int i = 0; i < n; i++) {
                 System.arraycopy(y, i * d, outs[i], 0, d);
             }

@@ -36,8 +36,9 @@ import java.util.Locale;
  * <p><b>Batches.</b> Queries are gathered until {@link InferenceConfig#maxBatch} are waiting or the
  * oldest has waited {@link InferenceConfig#maxWaitMs}, and before every checkpoint barrier (so no
  * query is ever held in a checkpoint), then their adapted embeddings are computed in one batched
- * product over the batch's distinct stacks ({@link BatchApply}: DJL on a GPU or the CPU for large
- * batches, plain Java for small ones). Queries are not keyed: every task holds every key's
+ * product over the batch's distinct stacks ({@link BatchApply}: DJL on a GPU for batches of at
+ * least {@link InferenceConfig#minDeviceBatch}, plain Java otherwise and on CPU-only machines,
+ * where it measured faster than DJL on the CPU). Queries are not keyed: every task holds every key's
  * adapters, so one task (one GPU) batches across all keys, and queries reach it without a shuffle.
  *
  * <p><b>One version per request.</b> Broadcast elements may reach the tasks in different orders,
@@ -313,6 +314,11 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
             }
             try {
                 BatchApply device = DjlBatchApply.open(requested);
+                if (device == null) {
+                    log.info("Inference computes in plain Java: DJL sees no GPU, and on a CPU plain Java is faster"
+                            + " than DJL for low-rank adapters (sona.inference.device: auto)");
+                    return null;
+                }
                 log.info("Inference computes batches on {} (sona.inference.device: {})", device.description(),
                         requested.name().toLowerCase(Locale.ROOT));
                 return device;
