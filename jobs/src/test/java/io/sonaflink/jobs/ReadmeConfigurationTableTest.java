@@ -41,7 +41,8 @@ class ReadmeConfigurationTableTest {
         }
         if (value instanceof Duration d) {
             return d.toHours() > 0 && d.toMinutesPart() == 0 && d.toSecondsPart() == 0 ? d.toHours() + " h"
-                    : d.toMinutes() > 0 && d.toSecondsPart() == 0 ? d.toMinutes() + " min" : d.toSeconds() + " s";
+                    : d.toMinutes() > 0 && d.toSecondsPart() == 0 ? d.toMinutes() + " min"
+                    : d.toMillisPart() != 0 ? d.toMillis() + " ms" : d.toSeconds() + " s";
         }
         return String.valueOf(value);
     }

@@ -4,6 +4,7 @@ import io.sonaflink.jobs.SonaJob;
 import io.sonaflink.jobs.SonaOptions;
 import io.sonaflink.operators.background.BackgroundLoopOperator;
 import io.sonaflink.operators.gate.AdapterGateFunction;
+import io.sonaflink.operators.inference.InferenceOperator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -110,6 +111,7 @@ public final class SonaBench implements Callable<Integer> {
         }
     }
     private static final String GATE = "adapter-gate";
+    private static final String INFERENCE = "inference";
     private static final String BACKGROUND = "background-loop";
     /** The feedback hold of a benchmark run unless set: short, so the backlog settles soon after it is read. */
     static final Duration BENCH_FEEDBACK_HOLD = Duration.ofSeconds(2);
@@ -279,7 +281,9 @@ public final class SonaBench implements Callable<Integer> {
         // what the job keeps on the heap, garbage aside (the same JVM holds the producer's few buffers)
         System.gc();
         facts.put("liveHeapBytes", memory.getHeapMemoryUsage().getUsed());
-        facts.putAll(rest.gateLatencies(GATE));
+        facts.putAll(rest.latencies(GATE, "correctionToUpdateMs", "correctionToPublishedMs"));
+        facts.putAll(rest.latencies(INFERENCE, InferenceOperator.METRIC_QUERY_LATENCY,
+                InferenceOperator.METRIC_SWAP_LATENCY));
         facts.putAll(rest.checkpoints());
         facts.put("maxHeapUsedBytes", sampler.maxHeap);
         Object stateSize = facts.get("checkpointFullStateBytesMax");
@@ -385,11 +389,12 @@ public final class SonaBench implements Callable<Integer> {
         String line(BenchWorkload.Spec spec) {
             return String.format(Locale.ROOT, "sona-bench keys %d x %d trajectories, d %d: %s trajectories/s sustained; "
                             + "at %s trajectories/s: correction -> MicroLoRA p50 %s ms p99 %s ms, -> published p99 "
-                            + "%s ms; checkpoints %s ms (max %s ms), %s bytes; heap max %s MB, live %s MB; state %s "
-                            + "bytes/key%s",
+                            + "%s ms; query p99 %s ms, swap p99 %s ms; checkpoints %s ms (max %s ms), %s bytes; heap max"
+                            + " %s MB, live %s MB; state %s bytes/key%s",
                     spec.keys(), spec.trajectoriesPerKey(), spec.dimension(), num(facts.get("trajectoriesPerSecond")),
                     num(facts.get("latencyPhaseTrajectoriesPerSecond")), num(facts.get("correctionToUpdateMsP50")),
                     num(facts.get("correctionToUpdateMsP99")), num(facts.get("correctionToPublishedMsP99")),
+                    num(facts.get("queryLatencyMsP99")), num(facts.get("swapLatencyMsP99")),
                     num(facts.get("checkpointDurationMsP50")), num(facts.get("checkpointDurationMsMax")),
                     num(facts.get("checkpointFullStateBytesMax")),
                     num(((Number) facts.get("maxHeapUsedBytes")).doubleValue() / (1 << 20)),
@@ -500,19 +505,21 @@ public final class SonaBench implements Callable<Integer> {
         }
 
         /**
-         * The gate's latency histograms, the largest over its subtasks (a subtask without
-         * corrections reports NaN, which the REST API's own aggregation would return as the max).
+         * The median and p99 of an operator's latency histograms ({@code <name>P50}, {@code
+         * <name>P99}), the largest over its subtasks (a subtask without samples reports NaN, which
+         * the REST API's own aggregation would return as the max).
          */
-        Map<String, Object> gateLatencies(String operator) throws Exception {
+        Map<String, Object> latencies(String operator, String... histograms) throws Exception {
             Map<String, Object> out = new LinkedHashMap<>();
             String id = vertex(operator);
             if (id == null) {
                 return out;
             }
-            String[][] wanted = {{"correctionToUpdateMs_median", "correctionToUpdateMsP50"},
-                    {"correctionToUpdateMs_p99", "correctionToUpdateMsP99"},
-                    {"correctionToPublishedMs_median", "correctionToPublishedMsP50"},
-                    {"correctionToPublishedMs_p99", "correctionToPublishedMsP99"}};
+            String[][] wanted = new String[2 * histograms.length][];
+            for (int h = 0; h < histograms.length; h++) {
+                wanted[2 * h] = new String[] {histograms[h] + "_median", histograms[h] + "P50"};
+                wanted[2 * h + 1] = new String[] {histograms[h] + "_p99", histograms[h] + "P99"};
+            }
             String path = "/jobs/" + job + "/vertices/" + id + "/metrics";
             List<String> ids = new ArrayList<>();
             for (JsonNode metric : get(path)) {

@@ -1,6 +1,7 @@
 package io.sonaflink.state.serving;
 
 import io.sonaflink.state.lora.LoraAdapter;
+import io.sonaflink.state.math.Vectors;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -102,12 +103,7 @@ public final class LowRankDelta {
     /** {@code out = x + B·(A·x)}; {@code scratch} holds at least {@code rank} floats. Allocation-free. */
     public void apply(float[] x, float[] out, float[] scratch) {
         for (int k = 0; k < rank; k++) {
-            float dot = 0f;
-            int row = k * dim;
-            for (int j = 0; j < dim; j++) {
-                dot += a[row + j] * x[j];
-            }
-            scratch[k] = dot;
+            scratch[k] = Vectors.dot(a, k * dim, x, 0, dim);
         }
         System.arraycopy(x, 0, out, 0, dim);
         for (int k = 0; k < rank; k++) {
