@@ -2,6 +2,7 @@ package io.sonaflink.jobs;
 
 import io.sonaflink.connectors.registry.AdapterRegistrySink;
 import io.sonaflink.connectors.registry.PeftExport;
+import io.sonaflink.connectors.vllm.VllmConfig;
 import io.sonaflink.operators.background.BackgroundLoopConfig;
 import io.sonaflink.operators.bundle.StateBundle;
 import io.sonaflink.operators.feedback.FeedbackJoinConfig;
@@ -23,9 +24,11 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.IllegalConfigurationException;
 import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.core.fs.Path;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -457,6 +460,29 @@ public final class SonaOptions {
                             + " required with a base model (0: not declared), and must equal the embedding"
                             + " dimension.");
 
+    public static final ConfigOption<String> VLLM_URL = ConfigOptions.key("sona.vllm.url")
+            .stringType().defaultValue("")
+            .withDescription("A vLLM server (e.g. http://vllm:8000, started with --enable-lora and"
+                    + " VLLM_ALLOW_RUNTIME_LORA_UPDATING=True) to which each committed PEFT export is pushed as"
+                    + " <key>@b<N>-m<M>. Empty: no push.");
+
+    public static final ConfigOption<String> VLLM_REGISTRY_PATH = ConfigOptions.key("sona.vllm.registry-path")
+            .stringType().defaultValue("")
+            .withDescription("The registry root as a path on the vLLM server (where it mounts it). Empty: the"
+                    + " path of sona.registry.uri.");
+
+    public static final ConfigOption<Duration> VLLM_UNLOAD_GRACE = ConfigOptions.key("sona.vllm.unload-grace")
+            .durationType().defaultValue(Duration.ofSeconds(60))
+            .withDescription("How long a replaced version stays loaded in vLLM, for requests already sent to it.");
+
+    public static final ConfigOption<Duration> VLLM_REQUEST_TIMEOUT = ConfigOptions.key("sona.vllm.request-timeout")
+            .durationType().defaultValue(Duration.ofSeconds(10))
+            .withDescription("The longest one request to vLLM may take before it is retried.");
+
+    public static final ConfigOption<Integer> VLLM_MAX_ATTEMPTS = ConfigOptions.key("sona.vllm.max-attempts")
+            .intType().defaultValue(6)
+            .withDescription("Attempts per request (backoff from 0.5 s, doubling) before a version's push is given up.");
+
     // ---- builders -----------------------------------------------------------------------------
 
     public static MicroLoraConfig microLora(ReadableConfig c) {
@@ -536,7 +562,19 @@ public final class SonaOptions {
             }
             peft = new PeftExport(baseModel, c.get(REGISTRY_PEFT_TARGET_MODULE), c.get(REGISTRY_PEFT_LAYERS));
         }
-        return Optional.of(new AdapterRegistrySink(uri, c.get(REGISTRY_HISTORY), peft));
+        VllmConfig vllm = null;
+        String vllmUrl = c.get(VLLM_URL).strip();
+        if (!vllmUrl.isEmpty()) {
+            if (peft == null) {
+                throw new IllegalConfigurationException(VLLM_URL.key() + " needs the PEFT export: set "
+                        + REGISTRY_PEFT_BASE_MODEL.key() + " to the model vLLM serves");
+            }
+            String path = c.get(VLLM_REGISTRY_PATH).strip();
+            vllm = new VllmConfig(URI.create(vllmUrl), path.isEmpty() ? new Path(uri).toUri().getPath() : path,
+                    c.get(VLLM_UNLOAD_GRACE).toMillis(), c.get(VLLM_REQUEST_TIMEOUT).toMillis(),
+                    c.get(VLLM_MAX_ATTEMPTS), 500);
+        }
+        return Optional.of(new AdapterRegistrySink(uri, c.get(REGISTRY_HISTORY), peft, vllm));
     }
 
     public static InferenceConfig inference(ReadableConfig c) {

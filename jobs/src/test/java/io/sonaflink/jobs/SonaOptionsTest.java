@@ -77,6 +77,13 @@ class SonaOptionsTest {
         conf.set(SonaOptions.REGISTRY_PEFT_MODULE_WIDTH, 256);
         assertThat(SonaOptions.adapterRegistry(conf)).isPresent();
         assertThat(SonaOptions.adapterRegistry(new Configuration())).isEmpty();
+
+        Configuration noExport = new Configuration();
+        noExport.set(SonaOptions.REGISTRY_URI, "file:///tmp/registry");
+        noExport.set(SonaOptions.VLLM_URL, "http://127.0.0.1:8000");
+        assertThatThrownBy(() -> SonaOptions.adapterRegistry(noExport)).hasMessageContaining("needs the PEFT export");
+        conf.set(SonaOptions.VLLM_URL, "http://127.0.0.1:8000");
+        assertThat(SonaOptions.adapterRegistry(conf)).isPresent();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.sonaflink.connectors.registry;
 
+import io.sonaflink.connectors.vllm.VllmPusher;
 import io.sonaflink.operators.events.AdapterKey;
 import io.sonaflink.operators.events.AdapterKind;
 import io.sonaflink.operators.events.AdapterUpdate;
@@ -23,7 +24,8 @@ import java.util.Optional;
 /**
  * Makes the versions of a completed checkpoint visible, key by key: each pending file is renamed to
  * its immutable name, then the key's manifest is replaced once with all of them, then the served
- * stack's PEFT export is written if the stack changed. Every step is idempotent, because Flink
+ * stack's PEFT export is written if the stack changed, and pushed to vLLM when configured (off the
+ * committer's thread). Every step is idempotent, because Flink
  * commits a checkpoint's committables again after a failure: a version the manifest already lists
  * is left as it is, and a file already at its name is never overwritten (the first committed bytes
  * stay, so one version never has two different files).
@@ -36,12 +38,15 @@ final class AdapterRegistryCommitter implements Committer<RegistryCommittable> {
     private final FileSystem fs;
     private final int historySize;
     private final PeftExport peft;
+    private final VllmPusher vllm;
 
-    AdapterRegistryCommitter(RegistryLayout layout, FileSystem fs, int historySize, PeftExport peft) {
+    /** @param vllm where committed exports are pushed, or null */
+    AdapterRegistryCommitter(RegistryLayout layout, FileSystem fs, int historySize, PeftExport peft, VllmPusher vllm) {
         this.layout = layout;
         this.fs = fs;
         this.historySize = historySize;
         this.peft = peft;
+        this.vllm = vllm;
     }
 
     @Override
@@ -88,6 +93,11 @@ final class AdapterRegistryCommitter implements Committer<RegistryCommittable> {
         }
         if (!manifest.equals(before)) {
             RegistryFiles.replace(fs, manifestPath, manifest.toJson());
+            String peftDir = manifest.served() == null ? null : manifest.served().peft();
+            boolean newExport = peftDir != null && (before.served() == null || !peftDir.equals(before.served().peft()));
+            if (vllm != null && newExport) {
+                vllm.served(key.asString(), RegistryLayout.relativeKeyPath(key) + "/" + peftDir); // async
+            }
         }
     }
 
@@ -165,5 +175,9 @@ final class AdapterRegistryCommitter implements Committer<RegistryCommittable> {
     }
 
     @Override
-    public void close() {}
+    public void close() {
+        if (vllm != null) {
+            vllm.close();
+        }
+    }
 }

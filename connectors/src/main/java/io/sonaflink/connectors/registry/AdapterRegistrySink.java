@@ -1,5 +1,7 @@
 package io.sonaflink.connectors.registry;
 
+import io.sonaflink.connectors.vllm.VllmConfig;
+import io.sonaflink.connectors.vllm.VllmPusher;
 import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.gate.AdapterGateFunction;
 
@@ -39,19 +41,25 @@ public final class AdapterRegistrySink implements Sink<AdapterUpdate>, SupportsC
     private final String root;
     private final int historySize;
     private final PeftExport peft;
+    private final VllmConfig vllm;
 
     /**
      * @param root registry root URI ({@code file:///...}, {@code s3://...}, {@code hdfs://...})
      * @param historySize versions per kind a manifest lists
      * @param peft how the served stack is exported for serving stacks, or null for no export
+     * @param vllm where each committed export is pushed, or null for nowhere (needs {@code peft})
      */
-    public AdapterRegistrySink(String root, int historySize, PeftExport peft) {
+    public AdapterRegistrySink(String root, int historySize, PeftExport peft, VllmConfig vllm) {
         if (historySize < 1) {
             throw new IllegalArgumentException("history size must be positive: " + historySize);
+        }
+        if (vllm != null && peft == null) {
+            throw new IllegalArgumentException("pushing to vLLM needs the PEFT export");
         }
         this.root = root;
         this.historySize = historySize;
         this.peft = peft;
+        this.vllm = vllm;
     }
 
     @Override
@@ -64,7 +72,8 @@ public final class AdapterRegistrySink implements Sink<AdapterUpdate>, SupportsC
     @Override
     public Committer<RegistryCommittable> createCommitter(CommitterInitContext context) throws IOException {
         RegistryLayout layout = new RegistryLayout(new Path(root));
-        return new AdapterRegistryCommitter(layout, layout.root().getFileSystem(), historySize, peft);
+        return new AdapterRegistryCommitter(layout, layout.root().getFileSystem(), historySize, peft,
+                vllm == null ? null : new VllmPusher(vllm));
     }
 
     @Override

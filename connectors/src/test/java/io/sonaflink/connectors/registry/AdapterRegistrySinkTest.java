@@ -180,13 +180,42 @@ class AdapterRegistrySinkTest {
         }
     }
 
+    /** A committed export is pushed to vLLM by its path under the registry root as the server sees it. */
+    @Test
+    void aCommittedExportIsPushedToVllm() throws Exception {
+        java.util.concurrent.BlockingQueue<String> bodies = new java.util.concurrent.LinkedBlockingQueue<>();
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            bodies.add(exchange.getRequestURI().getPath() + " "
+                    + new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        server.start();
+        try (var pusher = new io.sonaflink.connectors.vllm.VllmPusher(new io.sonaflink.connectors.vllm.VllmConfig(
+                java.net.URI.create("http://127.0.0.1:" + server.getAddress().getPort()), "/mnt/registry", 0, 2_000, 2,
+                10))) {
+            AdapterRegistrySink.Writer writer = writer("0-0");
+            writer.write(update(AdapterKind.BASE, 1, 8, 8, 0, 1L), null);
+            List<Request> requests = writer.prepareCommit().stream().map(Request::new).toList();
+            new AdapterRegistryCommitter(layout, fs, 64, PEFT, pusher).commit(new ArrayList<>(requests));
+
+            assertThat(bodies.poll(20, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("/v1/load_lora_adapter "
+                    + "{\"lora_name\":\"acme/support/billing@b1-m0\","
+                    + "\"lora_path\":\"/mnt/registry/acme/support/billing/served/b1-m0\"}");
+        } finally {
+            server.stop(0);
+        }
+    }
+
     private AdapterRegistrySink.Writer writer(String attempt) {
         return new AdapterRegistrySink.Writer(layout, fs, attempt);
     }
 
     private List<Request> commit(Collection<RegistryCommittable> committables) throws Exception {
         List<Request> requests = committables.stream().map(Request::new).toList();
-        new AdapterRegistryCommitter(layout, fs, 64, PEFT).commit(new ArrayList<>(requests));
+        new AdapterRegistryCommitter(layout, fs, 64, PEFT, null).commit(new ArrayList<>(requests));
         return requests;
     }
 

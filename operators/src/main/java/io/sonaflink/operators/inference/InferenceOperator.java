@@ -49,11 +49,9 @@ import java.util.Locale;
  * served only on top of it ({@link AdapterUpdate#servedWithBase()}).
  *
  * <p><b>Measured.</b> {@value #METRIC_QUERY_LATENCY}: a query's arrival at the task to its response;
- * {@value #METRIC_SWAP_LATENCY}: a new MicroLoRA version's arrival at the task (from which on every
- * query is served with it) minus the timestamp of the last correction it learned, that is
- * correction → servable, when record timestamps are the producer's; {@value #METRIC_BATCH_SIZE}.
- * (The time to the first response that uses a version would measure how often a key is asked, not
- * the swap.)
+ * {@value #METRIC_SWAP_LATENCY}: a new version's arrival at the task to the first response served
+ * with it, which includes the wait for the key's next query (every query that arrives after a
+ * version is served with it); {@value #METRIC_BATCH_SIZE}.
  */
 public final class InferenceOperator extends AbstractStreamOperator<Response>
         implements TwoInputStreamOperator<Query, Either<AdapterUpdate, PatternSnapshot>, Response>, BoundedMultiInput {
@@ -164,11 +162,8 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
             AdapterUpdate held = adapters.get(slot);
             if (held == null || u.version() > held.version()) {
                 adapters.put(slot, u);
+                catalog.arrived(u.key().asString(), u.kind(), u.version(), System.nanoTime());
                 adapterSwaps.inc();
-                if (u.kind() == AdapterKind.MICRO) {
-                    // served from the next query on: the correction it learned last is servable now
-                    swapLatency.update(Math.max(0, getProcessingTimeService().getCurrentProcessingTime() - u.createdAt()));
-                }
             } else {
                 staleUpdates.inc();
             }
@@ -214,6 +209,10 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
             RouteRecommendation route = catalog.route(key, patterns.get(key), q.embedding());
             if (route.patternHit()) {
                 patternHits.inc();
+            }
+            long swapNanos = catalog.firstServed(key, served[i], now);
+            if (swapNanos >= 0) {
+                swapLatency.update(swapNanos / 1_000_000);
             }
             output.collect(new StreamRecord<>(new Response(q.id(), q.key(), served[i].microVersion(),
                     served[i].baseVersion(), outs[i], route.patternHit(), route.patternId(), route.route(),

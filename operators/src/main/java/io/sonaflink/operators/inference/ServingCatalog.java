@@ -1,5 +1,6 @@
 package io.sonaflink.operators.inference;
 
+import io.sonaflink.operators.events.AdapterKind;
 import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.events.PatternSnapshot;
 import io.sonaflink.state.bandit.RouteAdvisor;
@@ -19,8 +20,8 @@ import java.util.Map;
 /**
  * One inference task's ready-to-serve forms of what the broadcast state holds, rebuilt only when a
  * version changes: per key the served stack (as a {@link ServedModel} and as one {@link
- * LowRankDelta}) and the pattern bank with its routes as a bandit. Flink-free; not thread-safe (one
- * task thread).
+ * LowRankDelta}), the pattern bank with its routes as a bandit, and when each version arrived (for
+ * the swap latency). Flink-free; not thread-safe (one task thread).
  */
 final class ServingCatalog {
 
@@ -29,6 +30,10 @@ final class ServingCatalog {
     private final RouteAdvisor advisor;
     private final Map<String, Served> models = new HashMap<>();
     private final Map<String, PreparedPatterns> banks = new HashMap<>();
+    /** key -> {base version, arrival nanos, micro version, arrival nanos} of the newest updates. */
+    private final Map<String, long[]> arrivals = new HashMap<>();
+    /** key -> {base, micro} versions of the last response. */
+    private final Map<String, long[]> lastServed = new HashMap<>();
 
     ServingCatalog(RouteAdvisor advisor) {
         this.advisor = advisor;
@@ -63,6 +68,35 @@ final class ServingCatalog {
             banks.put(key, p);
         }
         return p.bank.dim() != x.length ? NO_ROUTE : advisor.recommend(p.bank, p.routes, x);
+    }
+
+    /** Records that a newer version of {@code kind} for {@code key} arrived at {@code nanos}. */
+    void arrived(String key, AdapterKind kind, long version, long nanos) {
+        long[] a = arrivals.computeIfAbsent(key, k -> new long[4]);
+        int at = kind == AdapterKind.BASE ? 0 : 2;
+        a[at] = version;
+        a[at + 1] = nanos;
+    }
+
+    /**
+     * Nanoseconds from the arrival of the newest version this response serves to now, when it is
+     * the first response to serve that version; -1 otherwise (or when it arrived before a restore).
+     */
+    long firstServed(String key, Served s, long now) {
+        long[] last = lastServed.computeIfAbsent(key, k -> new long[2]);
+        long latency = -1;
+        long[] a = arrivals.get(key);
+        if (a != null) {
+            if (s.baseVersion > last[0] && s.baseVersion == a[0]) {
+                latency = Math.max(latency, now - a[1]);
+            }
+            if (s.microVersion > last[1] && s.microVersion == a[2]) {
+                latency = Math.max(latency, now - a[3]);
+            }
+        }
+        last[0] = Math.max(last[0], s.baseVersion);
+        last[1] = Math.max(last[1], s.microVersion);
+        return latency;
     }
 
     /** A key's served model at one pair of versions, owned by one task. */
