@@ -5,6 +5,7 @@ import io.sonaflink.connectors.json.OutputJson;
 import io.sonaflink.jobs.workload.Workload;
 import io.sonaflink.jobs.workload.WorkloadGenerator;
 import io.sonaflink.jobs.workload.WorkloadSpec;
+import io.sonaflink.operators.events.DeadLetter;
 import io.sonaflink.operators.events.EventCodecs;
 import io.sonaflink.operators.events.RawRecord;
 
@@ -62,6 +63,7 @@ public final class LocalRun {
         }
 
         Files.createDirectories(a.out);
+        int maxRawBytes = conf.get(SonaOptions.DEAD_LETTER_MAX_RAW_BYTES);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         SonaPipeline.build(
                 env.fromData(trajectories, EventCodecs.RAW_RECORD).name("trajectories").uid("sona.source.trajectories"),
@@ -72,7 +74,7 @@ public final class LocalRun {
                         new JsonLinesSink<>(a.out, "adapter-updates", OutputJson::adapterUpdate),
                         new JsonLinesSink<>(a.out, "pattern-snapshots", OutputJson::patternSnapshot),
                         new JsonLinesSink<>(a.out, "skill-maps", OutputJson::skillMap),
-                        new JsonLinesSink<>(a.out, "dead-letters", OutputJson::deadLetter),
+                        new JsonLinesSink<DeadLetter>(a.out, "dead-letters", d -> OutputJson.deadLetter(d, maxRawBytes)),
                         new JsonLinesSink<>(a.out, "gate-decisions", OutputJson::gateDecision),
                         new JsonLinesSink<>(a.out, "responses", OutputJson::response)),
                 conf);

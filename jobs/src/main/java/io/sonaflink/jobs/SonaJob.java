@@ -3,6 +3,7 @@ package io.sonaflink.jobs;
 import io.sonaflink.connectors.json.OutputJson;
 import io.sonaflink.connectors.kafka.SonaKafka;
 import io.sonaflink.operators.events.AdapterKey;
+import io.sonaflink.operators.events.DeadLetter;
 import io.sonaflink.operators.events.RawRecord;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -78,7 +79,7 @@ public final class SonaJob {
                         sinks.sink(SonaOptions.TOPIC_PATTERN_SNAPSHOTS, "pattern-snapshots", s -> key(s.key()),
                                 OutputJson::patternSnapshot),
                         sinks.sink(SonaOptions.TOPIC_SKILL_MAPS, "skill-maps", m -> key(m.key()), OutputJson::skillMap),
-                        sinks.sink(SonaOptions.TOPIC_DEAD_LETTERS, "dead-letters", d -> null, OutputJson::deadLetter),
+                        sinks.deadLetters(conf.get(SonaOptions.DEAD_LETTER_MAX_RAW_BYTES)),
                         sinks.sink(SonaOptions.TOPIC_GATE_DECISIONS, "gate-decisions", d -> key(d.key()),
                                 OutputJson::gateDecision),
                         sinks.sink(SonaOptions.TOPIC_RESPONSES, "responses", r -> key(r.key()), OutputJson::response,
@@ -93,6 +94,21 @@ public final class SonaJob {
 
     /** Exactly-once sinks sharing the job's Kafka settings; each has its own transactional ids. */
     private record Sinks(ReadableConfig conf, String bootstrap, Properties client) {
+
+        /**
+         * Dead letters of bounded size, and a producer that accepts the largest of them: no input,
+         * however large, can make its dead letter unwritable and stall the job.
+         */
+        KafkaSink<DeadLetter> deadLetters(int maxRawBytes) {
+            Properties producer = new Properties();
+            producer.putAll(client);
+            int needed = OutputJson.maxDeadLetterBytes(maxRawBytes);
+            if (needed > Integer.parseInt(producer.getProperty("max.request.size", "1048576"))) {
+                producer.setProperty("max.request.size", Integer.toString(needed));
+            }
+            return new Sinks(conf, bootstrap, producer).sink(SonaOptions.TOPIC_DEAD_LETTERS, "dead-letters",
+                    d -> null, d -> OutputJson.deadLetter(d, maxRawBytes));
+        }
 
         <T> KafkaSink<T> sink(
                 ConfigOption<String> topic, String name,

@@ -1,5 +1,6 @@
 package io.sonaflink.jobs;
 
+import io.sonaflink.connectors.json.OutputJson;
 import io.sonaflink.connectors.registry.AdapterRegistrySink;
 import io.sonaflink.connectors.registry.PeftExport;
 import io.sonaflink.connectors.vllm.VllmConfig;
@@ -53,6 +54,13 @@ public final class SonaOptions {
     public static final ConfigOption<Integer> MAX_PAYLOAD_BYTES = ConfigOptions.key("sona.parse.max-payload-bytes")
             .intType().defaultValue(1 << 20)
             .withDescription("Largest accepted event in bytes; larger ones are dead-lettered.");
+
+    public static final ConfigOption<Integer> DEAD_LETTER_MAX_RAW_BYTES =
+            ConfigOptions.key("sona.dead-letters.max-raw-bytes")
+                    .intType().defaultValue(OutputJson.DEFAULT_DEAD_LETTER_RAW_BYTES)
+                    .withDescription("Raw bytes of a rejected record a dead letter keeps; its size and SHA-256 describe"
+                            + " the whole payload, so a dead letter of any input stays writable (the dead-letter"
+                            + " producer's max.request.size is derived from this).");
 
     public static final ConfigOption<Long> SEED = ConfigOptions.key("sona.seed")
             .longType().defaultValue(42L)

@@ -1,5 +1,6 @@
 package io.sonaflink.connectors.json;
 
+import io.sonaflink.connectors.Checksums;
 import io.sonaflink.operators.events.AdapterKey;
 import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.events.DeadLetter;
@@ -119,14 +120,43 @@ public final class OutputJson {
         return bytes(n);
     }
 
+    /** Raw bytes a dead letter keeps unless configured otherwise; the rest is described by size and digest. */
+    public static final int DEFAULT_DEAD_LETTER_RAW_BYTES = 64 * 1024;
+    /** Characters of a reason a dead letter keeps. */
+    static final int MAX_REASON_CHARS = 4096;
+
     public static byte[] deadLetter(DeadLetter d) {
+        return deadLetter(d, DEFAULT_DEAD_LETTER_RAW_BYTES);
+    }
+
+    /**
+     * A dead letter whose size is bounded whatever the input: the first {@code maxRawBytes} of the
+     * raw bytes (base64), the whole payload's size and SHA-256, and whether it was truncated; the
+     * reason is cut at {@value #MAX_REASON_CHARS} characters. See {@link #maxDeadLetterBytes}.
+     */
+    public static byte[] deadLetter(DeadLetter d, int maxRawBytes) {
+        byte[] raw = d.raw();
+        boolean truncated = raw.length > maxRawBytes;
         ObjectNode n = JSON.createObjectNode();
         n.put("source", d.source());
         n.put("partition", d.partition());
         n.put("offset", d.offset());
-        n.put("reason", d.reason());
-        n.put("raw_base64", Base64.getEncoder().encodeToString(d.raw()));
+        String reason = d.reason();
+        n.put("reason", reason.length() <= MAX_REASON_CHARS ? reason
+                : reason.substring(0, MAX_REASON_CHARS - 1) + "\u2026");
+        n.put("raw_base64", Base64.getEncoder().encodeToString(
+                truncated ? java.util.Arrays.copyOf(raw, maxRawBytes) : raw));
+        n.put("size", raw.length);
+        n.put("sha256", Checksums.sha256(raw));
+        n.put("truncated", truncated);
         return bytes(n);
+    }
+
+    /** An upper bound of {@link #deadLetter(DeadLetter, int)}'s size, for a producer's max.request.size. */
+    public static int maxDeadLetterBytes(int maxRawBytes) {
+        long base64 = 4L * ((maxRawBytes + 2L) / 3);
+        // reason: each char at most 6 bytes escaped; source, numbers, digest and field names: 64 KiB
+        return (int) Math.min(Integer.MAX_VALUE, base64 + 6L * MAX_REASON_CHARS + 65_536);
     }
 
     public static byte[] gateDecision(GateDecision g) {

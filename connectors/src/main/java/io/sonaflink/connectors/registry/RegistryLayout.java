@@ -1,14 +1,12 @@
 package io.sonaflink.connectors.registry;
 
+import io.sonaflink.connectors.Checksums;
 import io.sonaflink.operators.events.AdapterKey;
 import io.sonaflink.operators.events.AdapterKind;
 
 import org.apache.flink.core.fs.Path;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Locale;
 
 /**
@@ -116,10 +114,6 @@ public final class RegistryLayout {
     }
 
     static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JRE", e);
-        }
+        return Checksums.sha256(bytes);
     }
 }

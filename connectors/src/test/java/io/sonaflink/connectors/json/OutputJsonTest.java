@@ -117,4 +117,24 @@ class OutputJsonTest {
             Locale.setDefault(original);
         }
     }
+
+    /** A dead letter of any input stays writable: bounded raw bytes, the whole payload's size and digest. */
+    @Test
+    void deadLettersAreBoundedWhateverTheInput() throws Exception {
+        byte[] huge = new byte[10 << 20];
+        java.util.Arrays.fill(huge, (byte) '{');
+        byte[] json = OutputJson.deadLetter(new DeadLetter(huge, "t", 0, 7, "r".repeat(100_000)), 1024);
+
+        assertThat(json.length).isLessThanOrEqualTo(OutputJson.maxDeadLetterBytes(1024)).isLessThan(1 << 20);
+        JsonNode n = JSON.readTree(json);
+        assertThat(n.get("size").asInt()).isEqualTo(huge.length);
+        assertThat(n.get("truncated").asBoolean()).isTrue();
+        assertThat(Base64.getDecoder().decode(n.get("raw_base64").asText())).hasSize(1024);
+        assertThat(n.get("sha256").asText()).isEqualTo(io.sonaflink.connectors.Checksums.sha256(huge));
+        assertThat(n.get("reason").asText()).hasSize(OutputJson.MAX_REASON_CHARS);
+
+        JsonNode small = JSON.readTree(OutputJson.deadLetter(new DeadLetter(new byte[] {1, 2}, "t", 0, 8, "why"), 1024));
+        assertThat(small.get("truncated").asBoolean()).isFalse();
+        assertThat(Base64.getDecoder().decode(small.get("raw_base64").asText())).containsExactly(1, 2);
+    }
 }

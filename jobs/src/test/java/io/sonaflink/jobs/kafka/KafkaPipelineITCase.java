@@ -3,6 +3,7 @@ package io.sonaflink.jobs.kafka;
 import io.sonaflink.connectors.json.OutputJson;
 import io.sonaflink.connectors.kafka.SonaKafka;
 import io.sonaflink.jobs.EmptyInputs;
+import io.sonaflink.jobs.SonaJob;
 import io.sonaflink.jobs.SonaOptions;
 import io.sonaflink.jobs.SonaPipeline;
 import io.sonaflink.jobs.SonaSinks;
@@ -38,6 +39,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -178,6 +180,77 @@ class KafkaPipelineITCase {
         assertThat(reference).containsOnlyKeys("acme/assistant/general", "globex/assistant/general");
         assertThat(recovered).isEqualTo(reference);
         assertThat(FailOnceAfterCheckpoint.FAILED).isTrue();
+    }
+
+    /**
+     * A poison pill: malformed records at the payload limit and far above it (which a broker
+     * configured for large messages accepts) each become one bounded dead letter, truncated with
+     * its size and digest, while the good records around them are learned and committed. Before
+     * dead letters were bounded, the one above ~786 KB made a dead letter over the producer's
+     * max.request.size and the job restarted forever.
+     */
+    @Test
+    void aMalformedRecordOfAnySizeIsOneBoundedDeadLetterAndTheRestCommits() throws Exception {
+        String prefix = "poison";
+        Configuration conf = restartStrategy("none");
+        for (ConfigOption<String> topic : List.of(SonaOptions.TOPIC_TRAJECTORIES, SonaOptions.TOPIC_SIGNALS,
+                SonaOptions.TOPIC_CONTROL, SonaOptions.TOPIC_QUERIES, SonaOptions.TOPIC_ADAPTER_UPDATES,
+                SonaOptions.TOPIC_PATTERN_SNAPSHOTS, SonaOptions.TOPIC_SKILL_MAPS, SonaOptions.TOPIC_DEAD_LETTERS,
+                SonaOptions.TOPIC_GATE_DECISIONS, SonaOptions.TOPIC_RESPONSES)) {
+            conf.set(topic, prefix + "-" + topic.defaultValue());
+        }
+        conf.set(SonaOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        conf.set(SonaOptions.KAFKA_GROUP_ID, prefix);
+        conf.set(SonaOptions.KAFKA_TRANSACTIONAL_ID_PREFIX, prefix);
+        conf.set(SonaOptions.KAFKA_BOUNDED, true);
+        try (Admin admin = Admin.create(clientProperties())) {
+            List<NewTopic> topics = new ArrayList<>();
+            for (String topic : SonaOptions.topics(conf)) {
+                topics.add(new NewTopic(topic, 1, (short) 1).configs(Map.of("max.message.bytes", "8388608")));
+            }
+            admin.createTopics(topics).all().get();
+        }
+        Workload workload = WorkloadGenerator.generate(new WorkloadSpec(2, 200, DIM, 2, 2, 0.2, 0.0, 0.5, 5L));
+        int limit = SonaOptions.MAX_PAYLOAD_BYTES.defaultValue();
+        byte[] atLimit = malformed(limit);
+        byte[] farAbove = malformed(6 << 20);
+        List<byte[]> trajectories = new ArrayList<>(workload.trajectories());
+        trajectories.add(trajectories.size() / 3, atLimit);
+        trajectories.add(2 * trajectories.size() / 3, farAbove);
+        Properties big = clientProperties();
+        big.setProperty("max.request.size", Integer.toString(8 << 20));
+        produce(conf.get(SonaOptions.TOPIC_TRAJECTORIES), trajectories, big);
+        produce(conf.get(SonaOptions.TOPIC_SIGNALS), workload.signals(), big);
+
+        StreamExecutionEnvironment env = environment(conf);
+        SonaJob.build(env, conf);
+        env.execute("sona-kafka-poison-it");
+
+        List<JsonNode> dead = readCommitted(conf.get(SonaOptions.TOPIC_DEAD_LETTERS));
+        assertThat(dead).hasSize(2);
+        for (JsonNode d : dead) {
+            byte[] payload = d.get("size").asInt() == atLimit.length ? atLimit : farAbove;
+            assertThat(d.get("size").asInt()).isEqualTo(payload.length);
+            assertThat(d.get("truncated").asBoolean()).isTrue();
+            assertThat(d.get("sha256").asText()).isEqualTo(io.sonaflink.connectors.Checksums.sha256(payload));
+            assertThat(java.util.Base64.getDecoder().decode(d.get("raw_base64").asText())).isEqualTo(
+                    java.util.Arrays.copyOf(payload, SonaOptions.DEAD_LETTER_MAX_RAW_BYTES.defaultValue()));
+        }
+        assertThat(dead).extracting(d -> d.get("size").asInt()).containsExactlyInAnyOrder(atLimit.length,
+                farAbove.length);
+        assertThat(dead).anySatisfy(d -> assertThat(d.get("reason").asText()).contains("exceeds"));
+        // the good records before and after both pills were learned: every key's window committed
+        assertThat(readCommitted(conf.get(SonaOptions.TOPIC_PATTERN_SNAPSHOTS)))
+                .extracting(n -> n.get("key").get("tenant").asText()).containsExactlyInAnyOrder("acme", "globex");
+    }
+
+    /** {@code size} bytes that start like a trajectory and are not JSON. */
+    private static byte[] malformed(int size) {
+        byte[] bytes = new byte[size];
+        java.util.Arrays.fill(bytes, (byte) 'x');
+        byte[] head = "{\"id\": \"pill\", \"embedding\": [".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        System.arraycopy(head, 0, bytes, 0, head.length);
+        return bytes;
     }
 
     /** Serialized MicroLoRA state per key after one run over {@code imports}. */
@@ -425,8 +498,12 @@ class KafkaPipelineITCase {
     }
 
     private static void produce(String topic, List<byte[]> lines) throws Exception {
+        produce(topic, lines, clientProperties());
+    }
+
+    private static void produce(String topic, List<byte[]> lines, Properties properties) throws Exception {
         try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(clientProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
+                new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (byte[] line : lines) {
                 producer.send(new ProducerRecord<>(topic, line));
             }
