@@ -90,6 +90,13 @@ public class FeedbackJoinFunction
 
     private final FeedbackJoinConfig config;
 
+    /**
+     * Real processing time minus the join's clock, which stands still while the job is down: a
+     * restore sets it so that the clock resumes where the checkpoint left it (see {@link
+     * FeedbackJoinOperator}), so a trajectory waits its hold and late retention in time the job
+     * ran, and corrections re-read after a recovery of any length still find it.
+     */
+    private transient long clockOffset;
     private transient KeyAccess keyAccess;
     private transient int bundleKeys;
     private transient StateBundle bundle;
@@ -166,7 +173,7 @@ public class FeedbackJoinFunction
         if (joined.hasTarget()) {
             out.collect(Either.Left(joined));
         }
-        long now = ctx.timerService().currentProcessingTime();
+        long now = now(ctx.timerService());
         if (c.kept() >= config.maxKeptPerKey()) {
             forgetOldest(c, out);
         }
@@ -213,7 +220,7 @@ public class FeedbackJoinFunction
             }
             return;
         }
-        long now = ctx.timerService().currentProcessingTime();
+        long now = now(ctx.timerService());
         if (c.earlyWaiting() >= config.maxKeptPerKey()) {
             expireOldestEarly(c, ctx::output, "more than " + config.maxKeptPerKey()
                     + " signals of this key waited for trajectories not seen yet");
@@ -228,8 +235,9 @@ public class FeedbackJoinFunction
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Either<Trajectory, Trajectory>> out)
+    public void onTimer(long realTimestamp, OnTimerContext ctx, Collector<Either<Trajectory, Trajectory>> out)
             throws Exception {
+        long timestamp = realTimestamp - clockOffset; // on the join's clock
         JoinCursor c = cursor();
         if (c.timer != timestamp) {
             return; // a timer of an earlier schedule; the current one is still to come
@@ -355,8 +363,34 @@ public class FeedbackJoinFunction
         if (c.timer != JoinCursor.NO_TIMER && c.timer <= due) {
             return;
         }
-        timers.registerProcessingTimeTimer(due);
+        timers.registerProcessingTimeTimer(due + clockOffset);
         c.timer = due;
+    }
+
+    /** The join's clock: processing time the job has run (see {@link #clockOffset}). */
+    private long now(TimerService timers) {
+        return timers.currentProcessingTime() - clockOffset;
+    }
+
+    /** The join's clock at real processing time {@code realTime}. */
+    long joinClock(long realTime) {
+        return realTime - clockOffset;
+    }
+
+    /** Resumes the join's clock at {@code joinTime} at real processing time {@code realTime}. */
+    void resumeClock(long joinTime, long realTime) {
+        clockOffset = Math.max(0, realTime - joinTime);
+    }
+
+    /**
+     * Registers the current key's timer again on the resumed clock; a timer registered before the
+     * restore fires at its old real time, finds it is not the key's current one, and does nothing.
+     */
+    void rescheduleAfterRestore(TimerService timers) throws Exception {
+        JoinCursor c = cursor.value();
+        if (c != null && c.timer != JoinCursor.NO_TIMER) {
+            timers.registerProcessingTimeTimer(c.timer + clockOffset);
+        }
     }
 
     private static String typeName(TrainingSignal s) {

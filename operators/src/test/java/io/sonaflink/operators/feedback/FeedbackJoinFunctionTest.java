@@ -253,6 +253,45 @@ class FeedbackJoinFunctionTest {
         assertThat(settled(h)).singleElement().satisfies(t -> assertThat(t.quality()).isEqualTo(0.9f));
     }
 
+    /**
+     * A restore after an outage far longer than hold + late retention: the join's clock resumes
+     * where the checkpoint left it, so the correction re-read after the recovery still finds its
+     * trajectory (learned at once), the trajectory still settles after its hold, and is forgotten
+     * after its retention, each counted in time the job ran.
+     */
+    @Test
+    void aRecoveryOfAnyLengthLosesNoCorrection() throws Exception {
+        var before = harness();
+        before.setProcessingTime(0);
+        before.processElement1(new StreamRecord<>(trajectory("t-1", 0.8f)));
+        before.setProcessingTime(500);
+        OperatorSubtaskState snapshot = before.snapshot(1L, 500L);
+
+        long restart = 3_600_000; // an hour later
+        var after = new Harness(CONFIG);
+        after.setStateBackend(new org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend());
+        after.setup();
+        after.initializeState(snapshot);
+        after.setProcessingTime(restart);
+        after.open();
+        open.add(after);
+        float[] target = {1f, 0f, 0f};
+        after.processElement2(new StreamRecord<>(signal("s-1", "t-1", SignalType.CORRECTION, SignalSource.HUMAN, 1f,
+                target)));
+
+        assertThat(learnNow(after)).singleElement().satisfies(t -> assertThat(t.target()).containsExactly(target));
+        assertThat(unmatched(after)).isEmpty();
+        after.setProcessingTime(restart + 499);
+        assertThat(settled(after)).isEmpty();
+        after.setProcessingTime(restart + 500); // 1 000 ms after its arrival, in the time the job ran
+        assertThat(settled(after)).singleElement().satisfies(t -> assertThat(t.target()).containsExactly(target));
+        after.setProcessingTime(restart + 5_499); // hold + late retention: 6 000 ms after its arrival
+        assertThat(stateEntries(after)).isPositive();
+        after.setProcessingTime(restart + 5_500);
+        assertThat(stateEntries(after)).isZero();
+        assertThat(unmatched(after)).isEmpty();
+    }
+
     @Test
     void restoredJoinContinuesExactlyWhereTheSnapshotLeftOff() throws Exception {
         var before = harness();
