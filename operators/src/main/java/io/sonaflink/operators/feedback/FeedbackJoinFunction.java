@@ -64,7 +64,10 @@ public class FeedbackJoinFunction
     public static final TypeInformation<Either<Trajectory, Trajectory>> OUTPUT_TYPE =
             new EitherTypeInfo<>(EventCodecs.TRAJECTORY, EventCodecs.TRAJECTORY);
 
-    /** Signals that found no trajectory to change, as dead letters with the reason. */
+    /**
+     * Signals that found no trajectory to change, and trajectories whose id is already kept, as
+     * dead letters with the reason.
+     */
     public static final OutputTag<DeadLetter> UNMATCHED_SIGNALS =
             new OutputTag<>("unmatched-signals", EventCodecs.DEAD_LETTER);
 
@@ -159,6 +162,7 @@ public class FeedbackJoinFunction
         JoinCursor c = cursor();
         if (c.kept() > 0 && trajectories.contains(trajectory.id())) {
             duplicates.inc(); // an at-least-once producer delivered it twice: the first one counts
+            ctx.output(UNMATCHED_SIGNALS, SignalRouting.duplicate(trajectory));
             return;
         }
         Trajectory joined = trajectory;

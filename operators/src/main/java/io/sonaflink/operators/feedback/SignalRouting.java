@@ -37,6 +37,29 @@ public final class SignalRouting {
     }
 
     /** A signal that changed no trajectory, with the reason. */
+    /** Source of the dead letters of trajectories whose id the join already keeps. */
+    public static final String DUPLICATE_SOURCE = "duplicate-trajectories";
+
+    /**
+     * A trajectory whose id the join already keeps (an at-least-once producer sent it twice): the
+     * first one counts; this one is reported by id, key and timestamp (its embedding is left out).
+     */
+    public static DeadLetter duplicate(Trajectory t) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("id", t.id());
+        ObjectNode key = node.putObject("key");
+        key.put("tenant", t.key().tenant());
+        key.put("persona", t.key().persona());
+        key.put("domain", t.key().domain());
+        node.put("timestamp", t.timestamp());
+        try {
+            return new DeadLetter(JSON.writeValueAsBytes(node), DUPLICATE_SOURCE, -1, -1, "trajectory id '" + t.id()
+                    + "' is already kept for this key: the first trajectory with it counts, this one is dropped");
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render trajectory " + t.id(), e);
+        }
+    }
+
     public static DeadLetter unmatched(TrainingSignal s, String reason) {
         return new DeadLetter(toJson(s), UNMATCHED_SOURCE, -1, -1, reason);
     }

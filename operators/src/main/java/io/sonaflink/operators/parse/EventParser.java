@@ -345,6 +345,13 @@ public final class EventParser {
                 reject(path, "too long (more than " + MAX_STRING_BYTES + " bytes)");
                 return null;
             }
+            int lone = loneSurrogate(value);
+            if (lone >= 0) {
+                // no UTF-8 form: written out it would become '?', and two keys could collide
+                reject(path, String.format(Locale.ROOT, "lone UTF-16 surrogate \\u%04X at character %d",
+                        (int) value.charAt(lone), lone));
+                return null;
+            }
             return value;
         }
 
@@ -511,6 +518,8 @@ public final class EventParser {
                     reject("params", "a parameter name is blank");
                 } else if (!fitsEventFormat(name)) {
                     reject("params", "a parameter name is too long (more than " + MAX_STRING_BYTES + " bytes)");
+                } else if (loneSurrogate(name) >= 0) {
+                    reject("params", "a parameter name holds a lone UTF-16 surrogate");
                 } else if (value.isTextual()) {
                     String text = text(value, paramPath(name), true);
                     if (text != null) {
@@ -783,6 +792,19 @@ public final class EventParser {
     }
 
     /** Whether {@link java.io.DataOutput#writeUTF} can write the string (modified UTF-8 length). */
+    /** The index of the first surrogate without its pair in {@code value}, or -1. */
+    static int loneSurrogate(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     static boolean fitsEventFormat(String value) {
         if (value.length() <= MAX_STRING_BYTES / 3) {
             return true;

@@ -251,6 +251,11 @@ class FeedbackJoinFunctionTest {
         h.processElement1(new StreamRecord<>(trajectory("t-1", 0.1f)));
         h.setProcessingTime(1_000);
         assertThat(settled(h)).singleElement().satisfies(t -> assertThat(t.quality()).isEqualTo(0.9f));
+        assertThat(unmatched(h)).singleElement().satisfies(d -> {
+            assertThat(d.source()).isEqualTo(SignalRouting.DUPLICATE_SOURCE);
+            assertThat(d.reason()).contains("'t-1' is already kept");
+            assertThat(new String(d.raw(), java.nio.charset.StandardCharsets.UTF_8)).contains("\"id\":\"t-1\"");
+        });
     }
 
     /**

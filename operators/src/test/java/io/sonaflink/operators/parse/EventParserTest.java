@@ -223,6 +223,32 @@ class EventParserTest {
                 .isEqualTo("embedding: base64 decodes to 1021 bytes, not a whole number of float32 values");
     }
 
+    /** A lone surrogate has no UTF-8 form: as a Kafka record key it would become '?' and keys could collide. */
+    @Test
+    void loneSurrogatesAreRejectedAndPairsAccepted() {
+        // JSON escapes are how a lone surrogate arrives: as bytes it is not even valid UTF-8
+        ObjectNode t = trajectory("t-1");
+        t.withObjectProperty("key").put("tenant", "acme@");
+        assertThat(trajectoryRejection(text(t).replace("acme@", "acme\\ud800")))
+                .isEqualTo("key.tenant: lone UTF-16 surrogate \\uD800 at character 4");
+        assertThat(trajectoryRejection(text(t).replace("acme@", "\\udc00acme")))
+                .startsWith("key.tenant: lone UTF-16 surrogate \\uDC00 at character 0");
+
+        t = trajectory("t-1");
+        t.put("route", "ok@");
+        assertThat(trajectoryRejection(text(t).replace("ok@", "ok\\ud83d"))).startsWith("route: lone UTF-16 surrogate");
+
+        t = trajectory("t-1");
+        t.putObject("params").put("bad@", "x");
+        assertThat(trajectoryRejection(text(t).replace("bad@", "bad\\udfff")))
+                .isEqualTo("params: a parameter name holds a lone UTF-16 surrogate");
+
+        t = trajectory("t-1");
+        t.withObjectProperty("key").put("tenant", "acme@");
+        String pair = text(t).replace("acme@", "acme-\\ud83d\\ude00"); // a pair: an emoji
+        assertThat(EventParser.parseTrajectory(raw(pair, 1), LIMITS)).isInstanceOf(ParseResult.Parsed.class);
+    }
+
     @Test
     void missingKeyAndKeyParts() {
         ObjectNode t = trajectory("t-1");
