@@ -1,6 +1,7 @@
 package io.sonaflink.jobs;
 
 import io.sonaflink.connectors.files.JsonLinesSink;
+import io.sonaflink.connectors.files.RawLineFormat;
 import io.sonaflink.connectors.json.OutputJson;
 import io.sonaflink.jobs.workload.Workload;
 import io.sonaflink.jobs.workload.WorkloadGenerator;
@@ -9,13 +10,17 @@ import io.sonaflink.operators.events.DeadLetter;
 import io.sonaflink.operators.events.EventCodecs;
 import io.sonaflink.operators.events.RawRecord;
 
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.connector.file.src.FileSource;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -46,11 +51,19 @@ public final class LocalRun {
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, a.out.resolve("checkpoints").toUri().toString());
         conf.addAll(Configuration.fromMap(a.settings));
 
-        List<RawRecord> trajectories;
-        List<RawRecord> signals;
+        Files.createDirectories(a.out);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        DataStream<RawRecord> trajectoryRecords;
+        DataStream<RawRecord> signalRecords;
+        long trajectoryCount;
+        long signalCount;
         if (a.trajectories != null) {
-            trajectories = readLines(a.trajectories);
-            signals = a.signals == null ? List.of() : readLines(a.signals);
+            int maxLine = conf.get(SonaOptions.MAX_PAYLOAD_BYTES) + 1; // one more: the parser sees it is too long
+            trajectoryRecords = lines(env, a.trajectories, "trajectories", maxLine);
+            signalRecords = a.signals == null ? EmptyInputs.none(env, "signals")
+                    : lines(env, a.signals, "signals", maxLine);
+            trajectoryCount = countLines(a.trajectories);
+            signalCount = a.signals == null ? 0 : countLines(a.signals);
         } else {
             WorkloadSpec spec = WorkloadSpec.DEFAULT
                     .withDimension(conf.get(SonaOptions.EMBEDDING_DIMENSION))
@@ -58,16 +71,20 @@ public final class LocalRun {
             spec = new WorkloadSpec(a.keys, spec.trajectoriesPerKey(), spec.dimension(), spec.clustersPerKey(),
                     spec.routes(), spec.correctionRate(), spec.malformedRate(), spec.taskSwitchAt(), spec.seed());
             Workload workload = WorkloadGenerator.generate(spec);
-            trajectories = records(workload.trajectories(), "workload-trajectories");
-            signals = records(workload.signals(), "workload-signals");
+            List<RawRecord> trajectories = records(workload.trajectories(), "workload-trajectories");
+            List<RawRecord> signals = records(workload.signals(), "workload-signals");
+            trajectoryRecords = env.fromData(trajectories, EventCodecs.RAW_RECORD).name("trajectories")
+                    .uid("sona.source.trajectories");
+            signalRecords = signals.isEmpty() ? EmptyInputs.none(env, "signals")
+                    : env.fromData(signals, EventCodecs.RAW_RECORD).name("signals").uid("sona.source.signals");
+            trajectoryCount = trajectories.size();
+            signalCount = signals.size();
         }
 
-        Files.createDirectories(a.out);
         int maxRawBytes = conf.get(SonaOptions.DEAD_LETTER_MAX_RAW_BYTES);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         SonaPipeline.build(
-                env.fromData(trajectories, EventCodecs.RAW_RECORD).name("trajectories").uid("sona.source.trajectories"),
-                env.fromData(signals, EventCodecs.RAW_RECORD).name("signals").uid("sona.source.signals"),
+                trajectoryRecords,
+                signalRecords,
                 EmptyInputs.none(env, "control"),
                 EmptyInputs.none(env, "queries"),
                 new SonaSinks(
@@ -82,21 +99,39 @@ public final class LocalRun {
         env.execute("sona-flink local run");
         double seconds = (System.nanoTime() - started) / 1e9;
 
-        String summary = RunSummary.of(a.out, trajectories.size(), signals.size(), seconds);
+        String summary = RunSummary.of(a.out, trajectoryCount, signalCount, seconds);
         Files.writeString(a.out.resolve("summary.txt"), summary);
         System.out.println(summary);
     }
 
-    private static List<RawRecord> readLines(Path file) throws IOException {
-        List<RawRecord> records = new ArrayList<>();
-        long line = 0;
-        for (String text : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            line++;
-            if (!text.isBlank()) {
-                records.add(new RawRecord(text.getBytes(StandardCharsets.UTF_8), file.getFileName().toString(), -1, line));
+    /**
+     * A file's lines streamed as raw records (any size in bounded heap; bytes undecoded, so that
+     * invalid UTF-8 and empty lines become dead letters, as over Kafka), in file order.
+     */
+    private static DataStream<RawRecord> lines(StreamExecutionEnvironment env, Path file, String name, int maxLine) {
+        FileSource<RawRecord> source = FileSource.forRecordStreamFormat(
+                new RawLineFormat(file.getFileName().toString(), maxLine),
+                org.apache.flink.core.fs.Path.fromLocalFile(file.toAbsolutePath().toFile())).build();
+        return env.fromSource(source, WatermarkStrategy.noWatermarks(), name)
+                .uid(SonaPipeline.UID_PREFIX + "source." + name);
+    }
+
+    /** Lines in {@code file} (a last line without a line end counts), counted without decoding it. */
+    private static long countLines(Path file) throws IOException {
+        long lines = 0;
+        int last = '\n';
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                for (int i = 0; i < n; i++) {
+                    if (buffer[i] == '\n') {
+                        lines++;
+                    }
+                }
+                last = buffer[n - 1];
             }
         }
-        return records;
+        return last == '\n' ? lines : lines + 1;
     }
 
     private static List<RawRecord> records(List<byte[]> lines, String source) {

@@ -20,7 +20,7 @@ public final class RunSummary {
 
     private RunSummary() {}
 
-    public static String of(Path out, int trajectories, int signals, double seconds) throws IOException {
+    public static String of(Path out, long trajectories, long signals, double seconds) throws IOException {
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "sona-flink run: %d trajectories and %d signals in %.1f s (%.0f events/s)%n",
                 trajectories, signals, seconds, (trajectories + signals) / Math.max(seconds, 1e-9)));
