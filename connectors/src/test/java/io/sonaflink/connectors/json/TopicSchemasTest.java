@@ -475,7 +475,12 @@ class TopicSchemasTest {
         invalid(cases, c, "promote-challenger.json", "key part with '/'",
                 n -> n.withObjectProperty("key").put("tenant", "acme/eu"));
         invalid(cases, c, "promote-challenger.json", "key as a string", n -> n.put("key", "acme"));
-        valid(cases, c, "promote-challenger.json", "null key", n -> n.putNull("key"));
+        invalid(cases, c, "promote-challenger.json", "null key without a scope", n -> n.putNull("key"));
+        valid(cases, c, "promote-challenger.json", "null key for every key", n -> n.putNull("key").put("scope", "all"));
+        invalid(cases, c, "promote-challenger.json", "every key with a key", n -> n.put("scope", "all"));
+        invalid(cases, c, "promote-challenger.json", "a promote ahead", n -> n.put("scope", "ahead"));
+        valid(cases, c, "pin-version.json", "a pin ahead of a key's first event", n -> n.put("scope", "ahead"));
+        invalid(cases, c, "pin-version.json", "an unknown scope", n -> n.put("scope", "everything"));
         invalid(cases, c, "promote-challenger.json", "promote with toggles",
                 n -> n.putObject("toggles").put("cost_cap", true));
         invalid(cases, c, "rollback-every-key.json", "rollback of a version without a kind", n -> n.put("version", 3));
@@ -486,6 +491,12 @@ class TopicSchemasTest {
         invalid(cases, c, "pin-version.json", "pin of a version without a key", n -> n.remove("key"));
         invalid(cases, c, "pin-version.json", "pin of a version with a null kind", n -> n.putNull("kind"));
         valid(cases, c, "pin-version.json", "pin of the champion of every key", n -> {
+            n.remove("key");
+            n.remove("kind");
+            n.remove("version");
+            n.put("scope", "all");
+        });
+        invalid(cases, c, "pin-version.json", "pin of the champion of every key without the scope", n -> {
             n.remove("key");
             n.remove("kind");
             n.remove("version");

@@ -20,6 +20,8 @@ import java.util.TreeMap;
  * @param toggles governor toggles ({@link ControlCommand#SET_GOVERNOR}), else empty
  * @param thresholds thresholds by name ({@link ControlCommand#SET_THRESHOLDS}), else empty
  * @param timestamp epoch milliseconds; rollbacks it causes carry it as their creation time
+ * @param ahead for {@link ControlCommand#PIN} of a key: pin it even though the gate has not seen
+ *     it yet (it holds from the key's first event on); without it such a pin is refused
  */
 public record Control(
         String id,
@@ -29,7 +31,8 @@ public record Control(
         long version,
         Map<String, Boolean> toggles,
         Map<String, Double> thresholds,
-        long timestamp) {
+        long timestamp,
+        boolean ahead) {
 
     /** Minimum retention {@code q(candidate) / q(champion)} for a promotion. */
     public static final String THRESHOLD_RETENTION = "retention";
@@ -44,6 +47,12 @@ public record Control(
         }
         toggles = Collections.unmodifiableMap(new TreeMap<>(toggles == null ? Map.of() : toggles));
         thresholds = Collections.unmodifiableMap(new TreeMap<>(thresholds == null ? Map.of() : thresholds));
+    }
+
+    /** A command that is not a pin ahead of a key's first event. */
+    public Control(String id, ControlCommand command, AdapterKey key, AdapterKind kind, long version,
+            Map<String, Boolean> toggles, Map<String, Double> thresholds, long timestamp) {
+        this(id, command, key, kind, version, toggles, thresholds, timestamp, false);
     }
 
     public static Control promote(String id, AdapterKey key, AdapterKind kind, long version, long timestamp) {

@@ -23,8 +23,9 @@ public final class ControlCodec extends VersionedCodec<Control> {
     /** Flink type information of control commands. */
     public static final TypeInformation<Control> TYPE = new CodecTypeInformation<>(Control.class, new ControlCodec());
 
+    /** v2: v1 and the {@code ahead} flag at the end. */
     public ControlCodec() {
-        super(1);
+        super(2);
     }
 
     @Override
@@ -44,6 +45,7 @@ public final class ControlCodec extends VersionedCodec<Control> {
         }
         CodecIO.writeDoubleMap(c.thresholds(), out);
         out.writeLong(c.timestamp());
+        out.writeBoolean(c.ahead());
     }
 
     @Override
@@ -59,8 +61,10 @@ public final class ControlCodec extends VersionedCodec<Control> {
             toggles.put(in.readUTF(), in.readBoolean());
         }
         Map<String, Double> thresholds = CodecIO.readDoubleMap(in);
+        long timestamp = in.readLong();
+        boolean ahead = version >= 2 && in.readBoolean();
         return new Control(id, command, key, kind == null ? null : AdapterKind.valueOf(kind), adapterVersion, toggles,
-                thresholds, in.readLong());
+                thresholds, timestamp, ahead);
     }
 
     @Override

@@ -335,7 +335,7 @@ public class AdapterGateFunction
         currentKey = ctx.getCurrentKey();
         st.key = value.isLeft() ? value.left().key() : value.right().key();
         Decisions decisions = d -> ctx.output(DECISIONS, d);
-        Flags flags = flagsOf(ctx, currentKey);
+        Flags flags = flagsOf(ctx, currentKey, st);
         if (value.isLeft()) {
             observe(value.left(), st, ctx, flags, decisions, out);
         } else {
@@ -354,7 +354,7 @@ public class AdapterGateFunction
         currentKey = ctx.getCurrentKey();
         MicroLora micro = microState.value();
         if (micro != null && micro.flushes() > st.microCandidateFlushes) {
-            judgeMicro(micro, st, flagsOf(ctx, ctx.getCurrentKey()), d -> ctx.output(DECISIONS, d), out);
+            judgeMicro(micro, st, flagsOf(ctx, ctx.getCurrentKey(), st), d -> ctx.output(DECISIONS, d), out);
         }
         keyState.update(st);
     }
@@ -632,16 +632,19 @@ public class AdapterGateFunction
                         "learning " + (paused ? "paused" : "resumed") + " for " + scope);
             }
             case PIN -> {
-                GateControls.set(ctx.getBroadcastState(FLAGS), GateControls.PINNED, control.key(), true);
-                report(decisions, control, GateDecisionType.PINNED, "pinned " + scope
-                        + (control.version() > 0 ? " at " + control.kind() + " v" + control.version() : "")
-                        + ": candidates that pass validation are held as challengers until PROMOTE or UNPIN");
-                if (control.version() > 0) {
-                    forOwnedKeys(ctx, control, (key, st) -> pinTo(control, st, decisions, out));
+                if (control.key() == null || control.ahead()) {
+                    // every key, or a key no task may have seen yet: a flag every task holds alike
+                    GateControls.set(ctx.getBroadcastState(FLAGS), GateControls.PINNED, control.key(), true);
+                    report(decisions, control, GateDecisionType.PINNED, "pinned " + scope
+                            + (control.ahead() ? " ahead of its first event" : "")
+                            + ": candidates that pass validation are held as challengers until PROMOTE or UNPIN");
+                } else {
+                    forTheKey(ctx, control, decisions, st -> pinKey(control, st, decisions, out));
                 }
             }
             case UNPIN -> {
                 GateControls.set(ctx.getBroadcastState(FLAGS), GateControls.PINNED, control.key(), false);
+                forOwnedKeys(ctx, control, (key, st) -> st.pinned = false);
                 report(decisions, control, GateDecisionType.CONFIGURED,
                         "unpinned " + scope + "; held challengers stay held until PROMOTE or replaced");
             }
@@ -660,8 +663,70 @@ public class AdapterGateFunction
                 report(decisions, control, GateDecisionType.CONFIGURED,
                         "thresholds " + control.thresholds() + " set for " + scope);
             }
-            case ROLLBACK -> forOwnedKeys(ctx, control, (key, st) -> rollBackByCommand(control, st, decisions, out));
-            case PROMOTE -> forOwnedKeys(ctx, control, (key, st) -> promoteChallenger(control, st, decisions, out));
+            case ROLLBACK -> forTheKey(ctx, control, decisions, st -> rollBackByCommand(control, st, decisions, out));
+            case PROMOTE -> forTheKey(ctx, control, decisions, st -> promoteChallenger(control, st, decisions, out));
+        }
+    }
+
+    /** What a command does to one key's state. */
+    @FunctionalInterface
+    private interface StateAction {
+        void apply(GateKeyState st) throws Exception;
+    }
+
+    /**
+     * Applies a command to its key (or to every key of this task without one); when no task has
+     * seen the key, the task that would own it answers that, so the command is never met by
+     * silence.
+     */
+    private void forTheKey(Context ctx, Control control, Decisions decisions, StateAction action) throws Exception {
+        boolean[] found = {false};
+        forOwnedKeys(ctx, control, (key, st) -> {
+            found[0] = true;
+            action.apply(st);
+        });
+        if (control.key() != null && !found[0] && ownsKey(control.key().asString())) {
+            decide(decisions, control.key(), control.kind(), control.version(), GateDecisionType.IGNORED, 0,
+                    "the gate has not seen key " + control.key() + ": nothing to "
+                            + control.command().name().toLowerCase(java.util.Locale.ROOT)
+                            + (control.command() == ControlCommand.PIN
+                                    ? " (send it with \"scope\": \"ahead\" to pin a key before its first event)"
+                                    : ""),
+                    Double.NaN, control.id(), control.timestamp(), Map.of());
+        }
+    }
+
+    /** Whether {@code key} belongs to this parallel task (as Flink assigns keys to key groups). */
+    private boolean ownsKey(String key) {
+        var task = getRuntimeContext().getTaskInfo();
+        return org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignKeyToParallelOperator(key,
+                task.getMaxNumberOfParallelSubtasks(), task.getNumberOfParallelSubtasks())
+                == task.getIndexOfThisSubtask();
+    }
+
+    /** Pins a seen key, at its champion or, given a version, at that published version. */
+    private void pinKey(Control c, GateKeyState st, Decisions decisions, Collector<AdapterUpdate> out)
+            throws Exception {
+        if (c.version() > 0) {
+            long published = st.lineage(c.kind()).published;
+            boolean kept = c.version() == published || history.get(c.kind()).get(c.version()) != null;
+            if (!kept) {
+                decide(decisions, c.key(), c.kind(), c.version(), GateDecisionType.IGNORED, 0,
+                        "pin to " + c.kind() + " v" + c.version() + " refused: " + (c.version() > published
+                                ? "it has not been published (champion v" + published + ")"
+                                : "it is no longer kept (the history holds the last " + config.historySize()
+                                        + " versions)") + "; nothing pinned",
+                        Double.NaN, c.id(), c.timestamp(), Map.of());
+                return;
+            }
+        }
+        st.pinned = true;
+        decide(decisions, c.key(), c.kind(), c.version(), GateDecisionType.PINNED, 0, "pinned " + c.key()
+                + (c.version() > 0 ? " at " + c.kind() + " v" + c.version() : "")
+                + ": candidates that pass validation are held as challengers until PROMOTE or UNPIN (command "
+                + c.id() + ")", Double.NaN, c.id(), c.timestamp(), Map.of());
+        if (c.version() > 0) {
+            pinTo(c, st, decisions, out);
         }
     }
 
@@ -993,11 +1058,11 @@ public class AdapterGateFunction
     /** The key's settings as the broadcast state holds them now. */
     private record Flags(String key, boolean paused, boolean pinned, double retention, double autoRollbackQuality) {}
 
-    private Flags flagsOf(ReadOnlyContext ctx, String key) throws Exception {
+    private Flags flagsOf(ReadOnlyContext ctx, String key, GateKeyState st) throws Exception {
         var flags = ctx.getBroadcastState(FLAGS);
         var thresholds = ctx.getBroadcastState(THRESHOLDS);
         return new Flags(key, GateControls.flag(flags, GateControls.PAUSED, key),
-                GateControls.flag(flags, GateControls.PINNED, key),
+                st.pinned || GateControls.flag(flags, GateControls.PINNED, key),
                 GateControls.threshold(thresholds, Control.THRESHOLD_RETENTION, key, config.retention()),
                 GateControls.threshold(thresholds, Control.THRESHOLD_AUTO_ROLLBACK_QUALITY, key,
                         config.autoRollbackQuality()));

@@ -43,6 +43,8 @@ public final class GateKeyState {
     long pendingTimer = NO_TIMER;
     /** Event time of the correction that last changed the MicroLoRA's weights. */
     long lastChangeTimestamp;
+    /** Pinned by a command for this key (pins of every key, and ahead of a first event, are broadcast flags). */
+    boolean pinned;
 
     /** Per {@link AdapterKind}, by ordinal. */
     final Lineage[] lineages;

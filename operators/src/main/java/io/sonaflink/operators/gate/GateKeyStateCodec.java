@@ -38,8 +38,9 @@ public final class GateKeyStateCodec extends VersionedCodec<GateKeyState> {
     public static final TypeInformation<GateKeyState> TYPE =
             new CodecTypeInformation<>(GateKeyState.class, new GateKeyStateCodec());
 
+    /** v3: v2 and the key's own pin at the end. */
     public GateKeyStateCodec() {
-        super(2);
+        super(3);
     }
 
     @Override
@@ -76,6 +77,7 @@ public final class GateKeyStateCodec extends VersionedCodec<GateKeyState> {
             out.writeDouble(l.heldOutAlternativeLoss);
             out.writeDouble(l.heldOutIdentityLoss);
         }
+        out.writeBoolean(s.pinned);
     }
 
     @Override
@@ -114,6 +116,7 @@ public final class GateKeyStateCodec extends VersionedCodec<GateKeyState> {
                 l.heldOutIdentityLoss = in.readDouble();
             }
         }
+        s.pinned = version >= 3 && in.readBoolean();
         return s;
     }
 

@@ -214,13 +214,16 @@ public final class EventParser {
         Map<String, Boolean> toggles = r.toggles(root.get("toggles"));
         Map<String, Double> thresholds = r.thresholds(root.get("thresholds"));
         long timestamp = r.requiredCount(root.get("timestamp"), "timestamp");
+        String scope = r.optionalText(root.get("scope"), "scope", "");
         if (command != null) {
             r.checkControlFields(command, key, kind, !absent(versionNode), version, toggles, thresholds);
+            r.checkControlScope(command, key, scope);
         }
         if (r.failed()) {
             return r.rejection();
         }
-        return ParseResult.parsed(new Control(id, command, key, kind, version, toggles, thresholds, timestamp));
+        return ParseResult.parsed(new Control(id, command, key, kind, version, toggles, thresholds, timestamp,
+                "ahead".equals(scope)));
     }
 
     public static ParseResult<Query> parseQuery(RawRecord raw, ParseLimits limits) {
@@ -689,6 +692,39 @@ public final class EventParser {
         }
 
         /** Mirrors what the adapter gate accepts of each command, so that a useless command is a dead letter. */
+        /**
+         * A command for every key says so ({@code "scope": "all"}): one mutated command without
+         * its key must not change every key. {@code "ahead"} pins a key the gate has not seen yet.
+         */
+        void checkControlScope(ControlCommand command, AdapterKey key, String scope) {
+            if (scope == null) {
+                return; // already rejected as a string
+            }
+            switch (scope) {
+                case "" -> {
+                    if (key == null) {
+                        reject("key", "missing: a command for every key needs \"scope\": \"all\"");
+                    }
+                }
+                case "all" -> {
+                    if (key != null) {
+                        reject("scope", "\"all\" with a key: leave out the key, or the scope");
+                    }
+                }
+                case "key" -> {
+                    if (key == null) {
+                        reject("key", "missing for \"scope\": \"key\"");
+                    }
+                }
+                case "ahead" -> {
+                    if (command != ControlCommand.PIN || key == null) {
+                        reject("scope", "\"ahead\" is for a pin of one key before its first event");
+                    }
+                }
+                default -> reject("scope", "expected \"key\", \"all\" or \"ahead\", got \"" + truncate(scope) + "\"");
+            }
+        }
+
         void checkControlFields(ControlCommand command, AdapterKey key, AdapterKind kind, boolean versionGiven,
                 long version, Map<String, Boolean> toggles, Map<String, Double> thresholds) {
             String name = command.name().toLowerCase(Locale.ROOT);

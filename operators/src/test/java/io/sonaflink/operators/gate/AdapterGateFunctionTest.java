@@ -5,6 +5,7 @@ import io.sonaflink.operators.events.AdapterKind;
 import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.events.AdapterUpdateCodec;
 import io.sonaflink.operators.events.Control;
+import io.sonaflink.operators.events.ControlCommand;
 import io.sonaflink.operators.events.EventCodecs;
 import io.sonaflink.operators.events.GateDecision;
 import io.sonaflink.operators.events.GateDecisionType;
@@ -308,7 +309,8 @@ class AdapterGateFunctionTest {
         before.processElement(AdapterGateFunction.candidate(candidate(1, 0.5f)), 1L);
         before.processElement(AdapterGateFunction.candidate(candidate(KEY, AdapterKind.BASE, 1, 0.5f)), 2L);
         before.processElement(AdapterGateFunction.candidate(candidate(2, 1f)), 3L);
-        before.processBroadcastElement(Control.pin("c-pin", OTHER_KEY, null, 0, 4L), 4L);
+        before.processBroadcastElement(new Control("c-pin", ControlCommand.PIN, OTHER_KEY, null, 0, null, null, 4L,
+                true), 4L); // ahead of the key's first event
         OperatorSubtaskState snapshot = before.snapshot(1L, 10L);
 
         var after = harness(CONFIG, snapshot);
@@ -323,6 +325,30 @@ class AdapterGateFunctionTest {
         // the held-out set was restored (the validation used it), and so was the pin of the other key
         assertThat(decisions(after).get(0).reason()).contains("30 held-out");
         assertThat(last(decisions(after)).decision()).isEqualTo(GateDecisionType.HELD_AS_CHALLENGER);
+    }
+
+    /** Every command is answered: a key no task has seen, a version that does not exist. */
+    @Test
+    void commandsForUnknownKeysAndVersionsAreRefusedWithTheReason() throws Exception {
+        var h = harness(CONFIG);
+        feed(h, 30, 0.5f);
+        h.processElement(AdapterGateFunction.candidate(candidate(1, 0.5f)), 1L);
+        int published = h.extractOutputValues().size();
+
+        h.processBroadcastElement(Control.rollback("c-1", OTHER_KEY, AdapterKind.MICRO, 0, 2L), 2L);
+        h.processBroadcastElement(Control.promote("c-2", OTHER_KEY, null, 0, 3L), 3L);
+        h.processBroadcastElement(Control.pin("c-3", OTHER_KEY, null, 0, 4L), 4L);
+        h.processBroadcastElement(Control.pin("c-4", KEY, AdapterKind.MICRO, 7, 5L), 5L);
+
+        List<GateDecision> answers = decisions(h).stream().filter(d -> d.controlId() != null).toList();
+        assertThat(answers).extracting(GateDecision::controlId).containsExactly("c-1", "c-2", "c-3", "c-4");
+        assertThat(answers).allSatisfy(d -> assertThat(d.decision()).isEqualTo(GateDecisionType.IGNORED));
+        assertThat(answers.get(0).reason()).contains("has not seen key " + OTHER_KEY);
+        assertThat(answers.get(2).reason()).contains("\"scope\": \"ahead\"");
+        assertThat(answers.get(3).reason()).contains("MICRO v7 refused: it has not been published");
+        // nothing was pinned: the next candidate is published, not held
+        h.processElement(AdapterGateFunction.candidate(candidate(2, 1f)), 6L);
+        assertThat(h.extractOutputValues()).hasSize(published + 1);
     }
 
     @Test

@@ -123,6 +123,7 @@ class EventParserControlTest {
 
         ObjectNode rollback = control("c-12", "rollback");
         rollback.put("kind", "micro");
+        rollback.put("scope", "all");
         Control parsed = parsed(withRawField(rollback, "version", "3.0e0"));
         assertThat(parsed.version()).isEqualTo(3);
     }
@@ -311,9 +312,43 @@ class EventParserControlTest {
         assertThat(parsed(c).thresholds()).containsExactly(Map.entry(Control.THRESHOLD_AUTO_ROLLBACK_QUALITY, 1.5));
     }
 
+    // ---- scope ----
+
+    /** One mutated command without its key must not change every key: that needs "scope": "all". */
+    @Test
+    void aCommandForEveryKeySaysSo() {
+        ObjectNode c = control("c-1", "rollback");
+        assertThat(rejection(text(c))).isEqualTo("key: missing: a command for every key needs \"scope\": \"all\"");
+        c.put("scope", "all");
+        assertThat(parsed(text(c)).key()).isNull();
+        c.set("key", key());
+        assertThat(rejection(text(c))).startsWith("scope: \"all\" with a key");
+        c.put("scope", "key");
+        assertThat(parsed(text(c)).key()).isEqualTo(KEY);
+        c.put("scope", "everything");
+        assertThat(rejection(text(c))).startsWith("scope: expected \"key\", \"all\" or \"ahead\"");
+    }
+
+    @Test
+    void onlyAPinOfOneKeyMayComeAheadOfItsFirstEvent() {
+        ObjectNode pin = control("c-1", "pin");
+        pin.set("key", key());
+        pin.put("scope", "ahead");
+        assertThat(parsed(text(pin)).ahead()).isTrue();
+        pin.put("command", "rollback");
+        assertThat(rejection(text(pin))).startsWith("scope: \"ahead\" is for a pin of one key");
+        pin.put("command", "pin");
+        pin.remove("key");
+        assertThat(rejection(text(pin))).startsWith("scope: \"ahead\" is for a pin of one key");
+    }
+
     // ---- helpers ----
 
+    /** Parsed, as a command for every key when it names none (the scope rules have tests of their own). */
     private static Control parsed(ObjectNode node) {
+        if (node.path("key").isMissingNode() || node.path("key").isNull()) {
+            node.put("scope", "all");
+        }
         return parsed(text(node));
     }
 
@@ -324,6 +359,9 @@ class EventParserControlTest {
     }
 
     private static String rejection(ObjectNode node) {
+        if (!node.has("scope") && (node.path("key").isMissingNode() || node.path("key").isNull())) {
+            node.put("scope", "all");
+        }
         return rejection(text(node));
     }
 

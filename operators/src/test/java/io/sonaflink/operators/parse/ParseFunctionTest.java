@@ -101,7 +101,7 @@ class ParseFunctionTest {
             harness.processElement(raw(pin, 10), 0L);
             harness.processElement(raw(unknownThreshold, 11), 0L);
             harness.processElement(notJson, 0L);
-            harness.processElement(raw(control("c-3", "resume_learning"), 13), 0L);
+            harness.processElement(raw(control("c-3", "resume_learning").put("scope", "all"), 13), 0L);
 
             assertThat(harness.extractOutputValues()).containsExactly(
                     Control.pin("c-1", KEY, AdapterKind.MICRO, 3, 1_700_000_001_000L),
