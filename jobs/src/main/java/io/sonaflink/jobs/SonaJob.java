@@ -1,6 +1,7 @@
 package io.sonaflink.jobs;
 
 import io.sonaflink.connectors.json.OutputJson;
+import io.sonaflink.connectors.kafka.KafkaPreflight;
 import io.sonaflink.connectors.kafka.SonaKafka;
 import io.sonaflink.operators.events.AdapterKey;
 import io.sonaflink.operators.events.DeadLetter;
@@ -41,8 +42,21 @@ public final class SonaJob {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(arguments);
         Configuration conf = Configuration.fromMap(env.getConfiguration().toMap());
         conf.addAll(arguments);
+        preflight(conf);
         build(env, conf);
         env.execute(JOB_NAME);
+    }
+
+    /**
+     * Fails with the cause when Kafka cannot serve the job (no broker, refused credentials or
+     * access, missing topics): no restart would heal that.
+     */
+    static void preflight(ReadableConfig conf) {
+        java.time.Duration timeout = conf.get(SonaOptions.KAFKA_PREFLIGHT_TIMEOUT);
+        if (!timeout.isZero()) {
+            KafkaPreflight.check(conf.get(SonaOptions.KAFKA_BOOTSTRAP_SERVERS), SonaOptions.kafkaClientProperties(conf),
+                    SonaOptions.topics(conf), timeout);
+        }
     }
 
     /** Adds the whole job, from the input topics to the output topics, to {@code env}. */

@@ -408,6 +408,12 @@ public final class SonaOptions {
                     .stringType().defaultValue("sona-flink")
                     .withDescription("Prefix of the sinks' transactional ids; unique per job on a cluster.");
 
+    public static final ConfigOption<Duration> KAFKA_PREFLIGHT_TIMEOUT = ConfigOptions.key("sona.kafka.preflight-timeout")
+            .durationType().defaultValue(Duration.ofSeconds(30))
+            .withDescription("Before submitting, the job checks that the brokers answer, accept its credentials and hold"
+                    + " every topic it reads and writes, and fails with the cause instead of restarting forever;"
+                    + " this long at most (0 s: no check).");
+
     public static final ConfigOption<Boolean> KAFKA_BOUNDED = ConfigOptions.key("sona.kafka.bounded")
             .booleanType().defaultValue(false)
             .withDescription("Stop at the input offsets that are latest when the job starts (replays, backfills).");

@@ -64,6 +64,29 @@ class SonaOptionsTest {
         assertThat(conf.get(SonaOptions.KAFKA_TRANSACTION_TIMEOUT)).isEqualTo(Duration.ofMinutes(15));
     }
 
+    /**
+     * Secrets need not be on the command line (where ps shows them): Kafka's own config providers
+     * resolve ${file:...} and ${env:...} in the client properties when the clients start.
+     */
+    @Test
+    void kafkaSecretsCanComeFromAFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path secrets = dir.resolve("kafka-secrets.properties");
+        java.nio.file.Files.writeString(secrets, "jaas=org.apache.kafka.common.security.scram.ScramLoginModule"
+                + " required username=\"sona\" password=\"s3cret\";\n");
+        Configuration conf = Configuration.fromMap(Map.of(
+                "sona.kafka.properties.config.providers", "file",
+                "sona.kafka.properties.config.providers.file.class",
+                "org.apache.kafka.common.config.provider.FileConfigProvider",
+                "sona.kafka.properties.sasl.jaas.config", "${file:" + secrets + ":jaas}"));
+        java.util.Properties client = SonaOptions.kafkaClientProperties(conf);
+        client.setProperty("bootstrap.servers", "127.0.0.1:9092");
+
+        var resolved = new org.apache.kafka.clients.admin.AdminClientConfig(client);
+
+        assertThat(resolved.getPassword("sasl.jaas.config").value()).contains("password=\"s3cret\"");
+        assertThat(client.getProperty("sasl.jaas.config")).doesNotContain("s3cret");
+    }
+
     @Test
     void aPeftExportNeedsTheModuleWidthOfTheEmbedding() {
         Configuration conf = new Configuration();

@@ -244,6 +244,44 @@ class KafkaPipelineITCase {
                 .extracting(n -> n.get("key").get("tenant").asText()).containsExactlyInAnyOrder("acme", "globex");
     }
 
+    /** What no restart heals fails the submission with its cause, instead of a restart loop. */
+    @Test
+    void preflightNamesMissingTopicsAndAnUnreachableBroker() throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(SonaOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        for (ConfigOption<String> topic : List.of(SonaOptions.TOPIC_TRAJECTORIES, SonaOptions.TOPIC_SIGNALS,
+                SonaOptions.TOPIC_CONTROL, SonaOptions.TOPIC_QUERIES, SonaOptions.TOPIC_ADAPTER_UPDATES,
+                SonaOptions.TOPIC_PATTERN_SNAPSHOTS, SonaOptions.TOPIC_SKILL_MAPS, SonaOptions.TOPIC_DEAD_LETTERS,
+                SonaOptions.TOPIC_GATE_DECISIONS, SonaOptions.TOPIC_RESPONSES)) {
+            conf.set(topic, "preflight-" + topic.defaultValue());
+        }
+        try (Admin admin = Admin.create(clientProperties())) {
+            admin.createTopics(List.of(new NewTopic("preflight-sona.trajectories", 1, (short) 1))).all().get();
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.sonaflink.connectors.kafka.KafkaPreflight.check(
+                        kafka.bootstrapServers(), new Properties(), SonaOptions.topics(conf), Duration.ofSeconds(20)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("has no topic [preflight-sona.signals, preflight-sona.control")
+                .hasMessageNotContaining("preflight-sona.trajectories,");
+
+        try (Admin admin = Admin.create(clientProperties())) {
+            List<NewTopic> rest = new ArrayList<>();
+            SonaOptions.topics(conf).stream().filter(t -> !t.equals("preflight-sona.trajectories"))
+                    .forEach(t -> rest.add(new NewTopic(t, 1, (short) 1)));
+            admin.createTopics(rest).all().get();
+        }
+        io.sonaflink.connectors.kafka.KafkaPreflight.check(kafka.bootstrapServers(), new Properties(),
+                SonaOptions.topics(conf), Duration.ofSeconds(20));
+
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.sonaflink.connectors.kafka.KafkaPreflight.check(
+                        "127.0.0.1:" + closedPort, new Properties(), SonaOptions.topics(conf), Duration.ofSeconds(2)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("answered within PT2S");
+    }
+
     /** {@code size} bytes that start like a trajectory and are not JSON. */
     private static byte[] malformed(int size) {
         byte[] bytes = new byte[size];
