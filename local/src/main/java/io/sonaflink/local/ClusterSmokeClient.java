@@ -4,6 +4,7 @@ import io.sonaflink.jobs.SonaOptions;
 import io.sonaflink.jobs.workload.Workload;
 import io.sonaflink.jobs.workload.WorkloadGenerator;
 import io.sonaflink.jobs.workload.WorkloadSpec;
+import io.sonaflink.operators.feedback.SignalRouting;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -48,6 +49,9 @@ public final class ClusterSmokeClient {
                     Integer.parseInt(args[4]));
             case "await-consumed" -> awaitConsumed(client, defaults, args[2], Duration.ofSeconds(Long.parseLong(args[3])));
             case "check-versions" -> checkVersions(client, defaults.get(SonaOptions.TOPIC_ADAPTER_UPDATES));
+            case "count-unmatched" -> countUnmatched(client, defaults.get(SonaOptions.TOPIC_DEAD_LETTERS));
+            case "await-running" -> awaitRunning(args[1], args[2], Duration.ofSeconds(Long.parseLong(args[3])));
+            case "busy-taskmanager" -> busyTaskManager(args[1]);
             default -> throw new IllegalArgumentException("unknown command " + args[0]);
         };
         System.exit(status);
@@ -85,29 +89,47 @@ public final class ClusterSmokeClient {
         }
     }
 
-    /** Every key and kind must have versions 1..n, each once, in order. */
-    private static int checkVersions(Properties client, String topic) throws Exception {
-        Properties p = new Properties();
-        p.putAll(client);
-        p.setProperty("isolation.level", "read_committed");
-        Map<String, List<Long>> versions = new TreeMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            consumer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))
-                    && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    JsonNode u = JSON.readTree(r.value());
-                    versions.computeIfAbsent(OutputWatcher.key(u) + " " + u.get("kind").asText(),
-                            k -> new ArrayList<>()).add(u.get("version").asLong());
-                }
+    /** Waits until every task of the job runs again (after a failover), and says how long that took. */
+    private static int awaitRunning(String webUi, String job, Duration timeout) throws Exception {
+        long started = System.nanoTime();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        boolean running = Polling.until(() -> SonaLocal.allTasksRunning(http, webUi, job), timeout,
+                Duration.ofMillis(200));
+        System.out.printf("all tasks of %s running again after %.1f s%n", job, (System.nanoTime() - started) / 1e9);
+        return running ? 0 : 1;
+    }
+
+    /** Prints the resource id of a TaskManager that holds a slot of a running job. */
+    private static int busyTaskManager(String webUi) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(webUi + "/taskmanagers"))
+                .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        for (JsonNode tm : JSON.readTree(response.body()).path("taskmanagers")) {
+            if (tm.path("freeSlots").asInt() < tm.path("slotsNumber").asInt()) {
+                System.out.println(tm.path("id").asText());
+                return 0;
             }
         }
+        return 1;
+    }
+
+    /** Prints how many committed dead letters are signals that found no trajectory. */
+    private static int countUnmatched(Properties client, String topic) throws Exception {
+        long[] unmatched = {0};
+        readCommitted(client, topic, d -> {
+            if (SignalRouting.UNMATCHED_SOURCE.equals(d.path("source").asText())) {
+                unmatched[0]++;
+            }
+        });
+        System.out.println(unmatched[0]);
+        return 0;
+    }
+
+    /** Every key and kind must have versions 1..n, each once, in order. */
+    private static int checkVersions(Properties client, String topic) throws Exception {
+        Map<String, List<Long>> versions = new TreeMap<>();
+        readCommitted(client, topic, u -> versions.computeIfAbsent(OutputWatcher.key(u) + " " + u.get("kind").asText(),
+                k -> new ArrayList<>()).add(u.get("version").asLong()));
         boolean ok = !versions.isEmpty();
         for (Map.Entry<String, List<Long>> e : versions.entrySet()) {
             List<Long> v = e.getValue();
@@ -120,5 +142,28 @@ public final class ClusterSmokeClient {
             ok &= consecutive;
         }
         return ok ? 0 : 1;
+    }
+
+    /** Hands every committed record of {@code topic} to {@code each}, from the beginning to the current end. */
+    private static void readCommitted(Properties client, String topic, java.util.function.Consumer<JsonNode> each)
+            throws Exception {
+        Properties p = new Properties();
+        p.putAll(client);
+        p.setProperty("isolation.level", "read_committed");
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))
+                    && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    each.accept(JSON.readTree(r.value()));
+                }
+            }
+        }
     }
 }

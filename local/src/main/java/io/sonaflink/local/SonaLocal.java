@@ -306,18 +306,9 @@ public final class SonaLocal {
     /** Polls the job's REST endpoint until every vertex of the job is RUNNING. */
     private static void awaitAllTasksRunning(String webUi, JobClient job, Duration timeout) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(webUi + "/jobs/" + job.getJobID())).GET().build();
         boolean running = Polling.until(() -> {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() == 200) {
-                JsonNode vertices = JSON.readTree(response.body()).path("vertices");
-                boolean all = vertices.size() > 0;
-                for (JsonNode v : vertices) {
-                    all &= "RUNNING".equals(v.path("status").asText());
-                }
-                if (all) {
-                    return true;
-                }
+            if (allTasksRunning(http, webUi, job.getJobID().toString())) {
+                return true;
             }
             if (job.getJobStatus().get().isGloballyTerminalState()) {
                 throw new IllegalStateException("the job ended before it ran: " + job.getJobStatus().get());
@@ -327,6 +318,21 @@ public final class SonaLocal {
         if (!running) {
             throw new IllegalStateException("the job's tasks did not all start within " + timeout.toSeconds() + " s");
         }
+    }
+
+    /** Whether every vertex of the job is RUNNING, by the REST API at {@code webUi}. */
+    static boolean allTasksRunning(HttpClient http, String webUi, String jobId) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(webUi + "/jobs/" + jobId)).GET().build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            return false;
+        }
+        JsonNode vertices = JSON.readTree(response.body()).path("vertices");
+        boolean all = vertices.size() > 0;
+        for (JsonNode v : vertices) {
+            all &= "RUNNING".equals(v.path("status").asText());
+        }
+        return all;
     }
 
     static void createMissingTopics(Admin admin, List<String> topics, int partitions) throws Exception {

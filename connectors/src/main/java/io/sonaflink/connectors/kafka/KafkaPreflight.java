@@ -24,6 +24,11 @@ public final class KafkaPreflight {
 
     private KafkaPreflight() {}
 
+    private static IllegalStateException unreachable(String bootstrapServers, Duration timeout, Throwable cause) {
+        return new IllegalStateException("no Kafka broker at " + bootstrapServers + " answered within " + timeout
+                + " (check sona.kafka.bootstrap-servers and the network)", cause);
+    }
+
     /**
      * @throws IllegalStateException naming the cause: no broker answered within {@code timeout},
      *     authentication or authorization failed, or topics are missing (listed)
@@ -63,11 +68,13 @@ public final class KafkaPreflight {
                         + "what it needs (" + cause.getMessage() + "): grant describe, read, write and "
                         + "transactional-id access", cause);
             }
+            if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw unreachable(bootstrapServers, timeout, cause); // the client's own timeout came first
+            }
             throw new IllegalStateException("Kafka at " + bootstrapServers + " failed the pre-flight check: " + cause,
                     cause);
         } catch (TimeoutException e) {
-            throw new IllegalStateException("no Kafka broker at " + bootstrapServers + " answered within " + timeout
-                    + " (check sona.kafka.bootstrap-servers and the network)", e);
+            throw unreachable(bootstrapServers, timeout, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while checking Kafka at " + bootstrapServers, e);
