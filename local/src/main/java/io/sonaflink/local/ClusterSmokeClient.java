@@ -51,6 +51,7 @@ public final class ClusterSmokeClient {
             case "check-versions" -> checkVersions(client, defaults.get(SonaOptions.TOPIC_ADAPTER_UPDATES));
             case "count-unmatched" -> countUnmatched(client, defaults.get(SonaOptions.TOPIC_DEAD_LETTERS));
             case "await-running" -> awaitRunning(args[1], args[2], Duration.ofSeconds(Long.parseLong(args[3])));
+            case "await-failover" -> awaitFailover(args[1], args[2], Duration.ofSeconds(Long.parseLong(args[3])));
             case "busy-taskmanager" -> busyTaskManager(args[1]);
             default -> throw new IllegalArgumentException("unknown command " + args[0]);
         };
@@ -96,6 +97,27 @@ public final class ClusterSmokeClient {
         boolean running = Polling.until(() -> SonaLocal.allTasksRunning(http, webUi, job), timeout,
                 Duration.ofMillis(200));
         System.out.printf("all tasks of %s running again after %.1f s%n", job, (System.nanoTime() - started) / 1e9);
+        return running ? 0 : 1;
+    }
+
+    /**
+     * Waits for the job to notice a failure (a task not running) and then for every task to run
+     * again, and prints both times: the detection and the recovery.
+     */
+    private static int awaitFailover(String webUi, String job, Duration timeout) throws Exception {
+        long started = System.nanoTime();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        boolean failed = Polling.until(() -> !SonaLocal.allTasksRunning(http, webUi, job), timeout,
+                Duration.ofMillis(100));
+        long detected = System.nanoTime();
+        if (!failed) {
+            System.out.printf("no task of %s stopped within %d s%n", job, timeout.toSeconds());
+            return 0;
+        }
+        boolean running = Polling.until(() -> SonaLocal.allTasksRunning(http, webUi, job), timeout,
+                Duration.ofMillis(200));
+        System.out.printf("failure noticed after %.1f s; all tasks of %s running again %.1f s later%n",
+                (detected - started) / 1e9, job, (System.nanoTime() - detected) / 1e9);
         return running ? 0 : 1;
     }
 
