@@ -307,7 +307,7 @@ public final class EventParser {
             try {
                 root = MAPPER.readTree(bytes);
             } catch (IOException e) {
-                problem = "malformed JSON: " + describe(e);
+                problem = "malformed JSON: " + notJsonReason(bytes, e);
                 return null;
             }
             if (root == null || root.isMissingNode()) {
@@ -851,6 +851,42 @@ public final class EventParser {
             bytes += c >= 1 && c <= 0x7F ? 1 : c <= 0x7FF ? 2 : 3;
         }
         return bytes <= MAX_STRING_BYTES;
+    }
+
+    /**
+     * Why {@code bytes} did not parse, named by what they are when that is clearer than the JSON
+     * parser's view: a Schema Registry frame, or bytes that are not UTF-8 at all.
+     */
+    private static String notJsonReason(byte[] bytes, IOException e) {
+        if (bytes.length > 5 && bytes[0] == 0) {
+            int schemaId = java.nio.ByteBuffer.wrap(bytes, 1, 4).getInt();
+            return "a Schema Registry frame (magic byte 0, schema id " + schemaId + ") precedes the payload; the"
+                    + " job reads plain JSON: produce with a plain JSON or string serializer";
+        }
+        int invalid = firstInvalidUtf8(bytes);
+        if (invalid >= 0) {
+            return "invalid UTF-8 at byte " + invalid;
+        }
+        return describe(e);
+    }
+
+    /** The offset of the first byte that breaks UTF-8, or -1 when all of {@code bytes} is UTF-8. */
+    static int firstInvalidUtf8(byte[] bytes) {
+        java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(4096);
+        while (true) {
+            java.nio.charset.CoderResult result = decoder.decode(in, out, true);
+            if (result.isError()) {
+                return in.position();
+            }
+            if (result.isUnderflow()) {
+                return -1;
+            }
+            out.clear(); // overflow: the decoded characters are not needed, only the verdict
+        }
     }
 
     private static String describe(IOException e) {

@@ -223,6 +223,23 @@ class EventParserTest {
                 .isEqualTo("embedding: base64 decodes to 1021 bytes, not a whole number of float32 values");
     }
 
+    /** Bytes that are not JSON text are named for what they are, not for the character the parser tripped on. */
+    @Test
+    void invalidUtf8AndSchemaRegistryFramesAreNamed() {
+        byte[] latin1 = "{\"id\": \"t-1\", \u00e9}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(rejection(EventParser.parseTrajectory(new io.sonaflink.operators.events.RawRecord(latin1, "t", 0, 1),
+                LIMITS))).isEqualTo("malformed JSON: invalid UTF-8 at byte 14");
+
+        byte[] json = text(trajectory("t-1")).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] framed = new byte[json.length + 5];
+        framed[4] = 42; // magic byte 0, schema id 42
+        System.arraycopy(json, 0, framed, 5, json.length);
+        assertThat(rejection(EventParser.parseTrajectory(new io.sonaflink.operators.events.RawRecord(framed, "t", 0, 2),
+                LIMITS))).startsWith("malformed JSON: a Schema Registry frame (magic byte 0, schema id 42)");
+        assertThat(EventParser.firstInvalidUtf8("h\u00e9llo \uD83D\uDE00".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isEqualTo(-1);
+    }
+
     /** A lone surrogate has no UTF-8 form: as a Kafka record key it would become '?' and keys could collide. */
     @Test
     void loneSurrogatesAreRejectedAndPairsAccepted() {
