@@ -45,6 +45,9 @@ public final class SonaOptions {
 
     private SonaOptions() {}
 
+    /** What every key of the job starts with. */
+    public static final String PREFIX = "sona.";
+
     // ---- events -------------------------------------------------------------------------------
 
     public static final ConfigOption<Integer> EMBEDDING_DIMENSION = ConfigOptions.key("sona.embedding.dimension")

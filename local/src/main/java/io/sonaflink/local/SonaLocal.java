@@ -1,8 +1,8 @@
 package io.sonaflink.local;
 
-import io.sonaflink.jobs.CommandLineSettings;
 import io.sonaflink.connectors.registry.AdapterManifest;
 import io.sonaflink.connectors.registry.AdapterRegistryReader;
+import io.sonaflink.jobs.CommandLineSettings;
 import io.sonaflink.jobs.SonaJob;
 import io.sonaflink.jobs.SonaOptions;
 import io.sonaflink.jobs.workload.Workload;
@@ -21,6 +21,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.net.URI;
@@ -80,12 +83,35 @@ public final class SonaLocal {
     private SonaLocal() {}
 
     public static void main(String[] args) throws Exception {
+        Arguments arguments = new Arguments();
+        CommandLine command = new CommandLine(arguments);
+        try {
+            command.parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            String message = e.getMessage();
+            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                if (c instanceof IllegalArgumentException) {
+                    message = c.getMessage(); // what the option's own check says, not how it was called
+                }
+            }
+            System.err.println("sona-local: " + message + " (bin/sona-local --help lists the options)");
+            System.exit(2);
+            return;
+        }
+        if (command.isUsageHelpRequested() || command.isVersionHelpRequested()) {
+            command.printVersionHelp(System.out);
+            if (command.isUsageHelpRequested()) {
+                command.usage(System.out);
+            }
+            System.exit(0);
+            return;
+        }
         int status;
         try {
-            status = run(Arguments.parse(args));
+            status = run(arguments);
         } catch (Throwable t) {
             t.printStackTrace();
-            status = 2;
+            status = 1;
         }
         // the MiniCluster's threads would keep the JVM alive after a failure
         System.exit(status);
@@ -428,43 +454,43 @@ public final class SonaLocal {
     }
 
     /** Command-line arguments. */
+    @Command(name = "sona-local", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Runs the job on a local Flink MiniCluster against a Kafka broker on 127.0.0.1 (started"
+                    + " here unless --bootstrap-servers is given), replays the built-in workload, shows progress"
+                    + " and writes a learning report. Ctrl-C stops it with a savepoint and still writes the report.",
+                    "bin/sona-local --trajectories FILE [--signals FILE] replays JSON-lines files instead."})
     static final class Arguments {
+        @Option(names = "--keys", description = "Adapter keys of the workload (default: ${DEFAULT-VALUE}).")
         int keys = WorkloadSpec.DEFAULT.keys();
+        @Option(names = "--events", description = "Trajectories per key (default: ${DEFAULT-VALUE}).")
         int events = WorkloadSpec.DEFAULT.trajectoriesPerKey();
+        @Option(names = "--rate", description = "Events per second produced; 0: full speed (default: ${DEFAULT-VALUE}).")
         double rate = 1_000;
+        @Option(names = "--max-seconds", description = "Stops the run after this long (default: ${DEFAULT-VALUE}).")
         long maxSeconds = 600;
+        @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).")
         Path out = Paths.get("out", "local");
+        @Option(names = "--conf", description = "Folder of config.yaml (default: ${DEFAULT-VALUE}).")
         Path confDir = Paths.get("conf");
+        @Option(names = "--bootstrap-servers", description = "Use this Kafka instead of starting a broker.")
         String bootstrapServers;
+        @Option(names = "--kafka-port", description = "Port of the broker started here (default: a free one).")
         int kafkaPort;
+        @Option(names = "--check", description = "Exit 1 unless the run learned what the workload plants.")
         boolean check;
         final Map<String, String> settings = new LinkedHashMap<>();
 
+        @Option(names = "--set", paramLabel = "KEY=VALUE",
+                description = "A job option or Flink setting; repeatable. An unknown sona.* key is refused.")
+        void set(List<String> keyValues) { // picocli passes all the values so far, each time
+            settings.clear();
+            keyValues.forEach(kv -> CommandLineSettings.add(settings, kv));
+        }
+
+        /** The arguments, or a one-line usage error (exit status 2 in {@link #main}). */
         static Arguments parse(String[] args) {
             Arguments a = new Arguments();
-            for (int i = 0; i < args.length; i++) {
-                String arg = args[i];
-                if (arg.equals("--check")) {
-                    a.check = true;
-                    continue;
-                }
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("missing value after " + arg);
-                }
-                String value = args[++i];
-                switch (arg) {
-                    case "--keys" -> a.keys = Integer.parseInt(value);
-                    case "--events" -> a.events = Integer.parseInt(value);
-                    case "--rate" -> a.rate = Double.parseDouble(value);
-                    case "--max-seconds" -> a.maxSeconds = Long.parseLong(value);
-                    case "--out" -> a.out = Paths.get(value);
-                    case "--conf" -> a.confDir = Paths.get(value);
-                    case "--bootstrap-servers" -> a.bootstrapServers = value;
-                    case "--kafka-port" -> a.kafkaPort = Integer.parseInt(value);
-                    case "--set" -> CommandLineSettings.add(a.settings, value);
-                    default -> throw new IllegalArgumentException("unknown argument " + arg);
-                }
-            }
+            new CommandLine(a).parseArgs(args);
             return a;
         }
     }
