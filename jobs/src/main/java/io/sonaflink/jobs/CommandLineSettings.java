@@ -20,10 +20,15 @@ public final class CommandLineSettings {
             throw new IllegalArgumentException("--set expects key=value, got " + keyValue);
         }
         String key = keyValue.substring(0, eq).trim();
+        requireKnown(key);
+        settings.put(key, keyValue.substring(eq + 1).trim());
+    }
+
+    /** Rejects a {@code sona.*} key the job does not know, naming the nearest known one. */
+    public static void requireKnown(String key) {
         if (key.startsWith(SonaOptions.PREFIX) && !known(key)) {
             throw new IllegalArgumentException("unknown setting " + key + nearest(key));
         }
-        settings.put(key, keyValue.substring(eq + 1).trim());
     }
 
     private static boolean known(String key) {

@@ -17,6 +17,8 @@ import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -44,7 +46,14 @@ public final class LocalRun {
     private LocalRun() {}
 
     public static void main(String[] args) throws Exception {
-        Arguments a = Arguments.parse(args);
+        Arguments a = new Arguments();
+        if (!CommandLines.parse(a, args)) {
+            return;
+        }
+        if (a.signals != null && a.trajectories == null) {
+            System.err.println("sona-local --trajectories: --signals needs --trajectories");
+            System.exit(CommandLines.USAGE_ERROR);
+        }
         Configuration conf = Files.exists(a.confDir.resolve("config.yaml"))
                 ? GlobalConfiguration.loadConfiguration(a.confDir.toString())
                 : new Configuration();
@@ -143,38 +152,29 @@ public final class LocalRun {
     }
 
     /** Command-line arguments. */
+    @Command(name = "sona-local --trajectories", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Runs the job on a local MiniCluster over JSON-lines files (or the built-in workload) and"
+                    + " writes every output as JSON lines to a folder, with a summary.")
     static final class Arguments {
+        @Option(names = "--trajectories", description = "Trajectories, one JSON object per line.")
         Path trajectories;
+        @Option(names = "--signals", description = "Training signals, one JSON object per line (optional).")
         Path signals;
+        @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).")
         Path out = Paths.get("out");
+        @Option(names = "--conf", description = "Folder of config.yaml (default: ${DEFAULT-VALUE}).")
         Path confDir = Paths.get("conf");
+        @Option(names = "--keys", description = "Keys of the built-in workload, without files (default: ${DEFAULT-VALUE}).")
         int keys = WorkloadSpec.DEFAULT.keys();
+        @Option(names = "--events", description = "Trajectories per key of the built-in workload (default: ${DEFAULT-VALUE}).")
         int events = WorkloadSpec.DEFAULT.trajectoriesPerKey();
         final Map<String, String> settings = new java.util.LinkedHashMap<>();
 
-        static Arguments parse(String[] args) {
-            Arguments a = new Arguments();
-            for (int i = 0; i < args.length; i++) {
-                String arg = args[i];
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("missing value after " + arg);
-                }
-                String value = args[++i];
-                switch (arg) {
-                    case "--trajectories" -> a.trajectories = Paths.get(value);
-                    case "--signals" -> a.signals = Paths.get(value);
-                    case "--out" -> a.out = Paths.get(value);
-                    case "--conf" -> a.confDir = Paths.get(value);
-                    case "--keys" -> a.keys = Integer.parseInt(value);
-                    case "--events" -> a.events = Integer.parseInt(value);
-                    case "--set" -> CommandLineSettings.add(a.settings, value);
-                    default -> throw new IllegalArgumentException("unknown argument " + arg);
-                }
-            }
-            if (a.signals != null && a.trajectories == null) {
-                throw new IllegalArgumentException("--signals needs --trajectories");
-            }
-            return a;
+        @Option(names = "--set", paramLabel = "KEY=VALUE",
+                description = "A job option or Flink setting; repeatable. An unknown sona.* key is refused.")
+        void set(List<String> keyValues) { // picocli passes all the values so far, each time
+            settings.clear();
+            keyValues.forEach(kv -> CommandLineSettings.add(settings, kv));
         }
     }
 }

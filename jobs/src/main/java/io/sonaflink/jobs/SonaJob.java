@@ -18,6 +18,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.ParameterTool;
 import org.apache.flink.util.function.SerializableFunction;
 
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -38,13 +39,32 @@ public final class SonaJob {
     private SonaJob() {}
 
     public static void main(String[] args) throws Exception {
-        Configuration arguments = Configuration.fromMap(ParameterTool.fromArgs(args).toMap());
+        if (java.util.List.of(args).contains("--help") || java.util.List.of(args).contains("-h")) {
+            System.out.print(help());
+            return;
+        }
+        Map<String, String> given = ParameterTool.fromArgs(args).toMap();
+        given.keySet().forEach(CommandLineSettings::requireKnown); // a misspelt key would be ignored
+        Configuration arguments = Configuration.fromMap(given);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(arguments);
         Configuration conf = Configuration.fromMap(env.getConfiguration().toMap());
         conf.addAll(arguments);
         preflight(conf);
         build(env, conf);
         env.execute(JOB_NAME);
+    }
+
+    /** Usage and every job option with its default, as {@code --help} prints them. */
+    static String help() {
+        StringBuilder s = new StringBuilder("Usage: flink run -c " + SonaJob.class.getName()
+                + " sona-flink-job.jar [--<key> <value>]...\n"
+                + "Runs the job against Kafka; settings come from the cluster's configuration, overridden by"
+                + " --<key> <value>. Job options:\n");
+        for (org.apache.flink.configuration.ConfigOption<?> option : SonaOptions.all()) {
+            s.append("  --").append(option.key()).append(" (default: ")
+                    .append(option.hasDefaultValue() ? option.defaultValue() : "none").append(")\n");
+        }
+        return s.append("Any Flink setting is accepted the same way (e.g. --parallelism.default 4).\n").toString();
     }
 
     /**

@@ -31,4 +31,15 @@ class CommandLineSettingsTest {
                 .hasMessageContaining("the README lists every sona.* setting");
         assertThatThrownBy(() -> CommandLineSettings.add(new LinkedHashMap<>(), "=1")).hasMessageContaining("key=value");
     }
+
+    /** The job's main reads the same keys: its help lists them, and a misspelt one is refused. */
+    @Test
+    void theJobsHelpListsEveryOptionAndItsMainRefusesUnknownKeys() {
+        String help = SonaJob.help();
+        for (var option : SonaOptions.all()) {
+            assertThat(help).contains("--" + option.key() + " (default: ");
+        }
+        assertThatThrownBy(() -> SonaJob.main(new String[] {"--sona.kafka.bootstrap-server", "kafka:9092"}))
+                .hasMessage("unknown setting sona.kafka.bootstrap-server; did you mean sona.kafka.bootstrap-servers?");
+    }
 }

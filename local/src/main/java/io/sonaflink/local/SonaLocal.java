@@ -3,6 +3,7 @@ package io.sonaflink.local;
 import io.sonaflink.connectors.registry.AdapterManifest;
 import io.sonaflink.connectors.registry.AdapterRegistryReader;
 import io.sonaflink.jobs.CommandLineSettings;
+import io.sonaflink.jobs.CommandLines;
 import io.sonaflink.jobs.SonaJob;
 import io.sonaflink.jobs.SonaOptions;
 import io.sonaflink.jobs.workload.Workload;
@@ -84,27 +85,8 @@ public final class SonaLocal {
 
     public static void main(String[] args) throws Exception {
         Arguments arguments = new Arguments();
-        CommandLine command = new CommandLine(arguments);
-        try {
-            command.parseArgs(args);
-        } catch (CommandLine.ParameterException e) {
-            String message = e.getMessage();
-            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
-                if (c instanceof IllegalArgumentException) {
-                    message = c.getMessage(); // what the option's own check says, not how it was called
-                }
-            }
-            System.err.println("sona-local: " + message + " (bin/sona-local --help lists the options)");
-            System.exit(2);
-            return;
-        }
-        if (command.isUsageHelpRequested() || command.isVersionHelpRequested()) {
-            command.printVersionHelp(System.out);
-            if (command.isUsageHelpRequested()) {
-                command.usage(System.out);
-            }
+        if (!CommandLines.parse(arguments, args)) {
             System.exit(0);
-            return;
         }
         int status;
         try {
