@@ -24,7 +24,11 @@ import org.apache.flink.streaming.api.operators.BoundedMultiInput;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.types.Either;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -81,6 +85,9 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
     /** Samples the latency histograms keep. */
     static final int LATENCY_WINDOW = 4096;
 
+    /** This class's own logger (AbstractStreamOperator's LOG is named after Flink's class). */
+    private static final Logger INFERENCE_LOG = LoggerFactory.getLogger(InferenceOperator.class);
+
     private final InferenceConfig config;
 
     private transient BroadcastState<String, AdapterUpdate> adapters;
@@ -125,7 +132,7 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
         catalog = new ServingCatalog(config.advisor());
         pending = new ArrayList<>(config.maxBatch());
         java = new BatchApply.Java();
-        device = Devices.open(config.device(), LOG);
+        device = Devices.open(config.device(), INFERENCE_LOG);
         var metrics = getRuntimeContext().getMetricGroup();
         queries = metrics.counter(METRIC_QUERIES);
         patternHits = metrics.counter(METRIC_PATTERN_HITS);
@@ -241,7 +248,7 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
             } catch (RuntimeException e) {
                 // A request never fails for the device: this batch is computed in Java instead.
                 deviceFailures.inc();
-                LOG.warn("Batch of {} on {} failed; computed in Java", n, device.description(), e);
+                INFERENCE_LOG.warn("Batch of {} on {} failed; computed in Java", n, device.description(), e);
             }
         }
         java.apply(xs, deltas, n, outs);
@@ -291,9 +298,12 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
 
     /** Opens the configured device, saying which one and why. */
     static final class Devices {
+        /** The NVIDIA driver's control device, present wherever a CUDA GPU can be. */
+        static final String NVIDIA_CONTROL = "/dev/nvidiactl";
+
         private Devices() {}
 
-        static BatchApply open(InferenceDevice requested, org.slf4j.Logger log) {
+        static BatchApply open(InferenceDevice requested, Logger log) {
             if (requested == InferenceDevice.JAVA) {
                 log.info("Inference computes in plain Java (sona.inference.device: java)");
                 return null;
@@ -311,6 +321,12 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
                             + ", but DJL is not on the class path (put its jars into the cluster's lib/)");
                 }
                 log.info("Inference computes in plain Java: DJL is not on the class path");
+                return null;
+            }
+            if (requested == InferenceDevice.AUTO && !Files.exists(Path.of(NVIDIA_CONTROL))) {
+                // no NVIDIA driver here: loading PyTorch's natives (hundreds of MB) to count no GPU is not worth it
+                log.info("Inference computes in plain Java: no NVIDIA device ({} is absent), and on a CPU plain Java"
+                        + " is faster than DJL for low-rank adapters (sona.inference.device: auto)", NVIDIA_CONTROL);
                 return null;
             }
             try {
