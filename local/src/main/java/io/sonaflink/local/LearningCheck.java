@@ -16,6 +16,7 @@ import java.util.TreeMap;
  * workload plants? Every key published both adapters; what is served beats no adapter on the
  * current (second) task by at least {@link #MIN_CURRENT_TASK_QUALITY} and keeps at least {@link
  * #MIN_FIRST_TASK_KEPT} of the best improvement it had reached on the first task; patterns answer
+ * at least {@link #MIN_SERVED_HIT_RATE} of the last responses served, and
  * most requests with their best route; every query was answered exactly once; and every malformed
  * line reached the dead letters.
  */
@@ -27,6 +28,8 @@ final class LearningCheck {
     static final double MIN_FIRST_TASK_KEPT = 0.9;
     static final double MIN_HIT_RATE = 0.3;
     static final double MIN_ROUTE_ACCURACY = 0.8;
+    /** Of the last responses, the share a stored pattern answered: serving must use the patterns. */
+    static final double MIN_SERVED_HIT_RATE = 0.2;
 
     private LearningCheck() {}
 
@@ -78,6 +81,10 @@ final class LearningCheck {
         if (m.routeAccuracy() < MIN_ROUTE_ACCURACY) {
             problems.add(String.format(Locale.ROOT, "best route among hits %.3f < %.2f", m.routeAccuracy(),
                     MIN_ROUTE_ACCURACY));
+        }
+        if (!(outputs.servedHitRate() >= MIN_SERVED_HIT_RATE)) {
+            problems.add(String.format(Locale.ROOT, "served hit rate %.3f over the last responses < %.2f",
+                    outputs.servedHitRate(), MIN_SERVED_HIT_RATE));
         }
         if (queries == 0 || outputs.responses() != queries) {
             problems.add(outputs.responses() + " committed responses for " + queries + " queries (exactly once)");
