@@ -18,6 +18,7 @@ import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedInputStream;
@@ -58,7 +59,7 @@ public final class LocalRun {
                 ? GlobalConfiguration.loadConfiguration(a.confDir.toString())
                 : new Configuration();
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, a.out.resolve("checkpoints").toUri().toString());
-        conf.addAll(Configuration.fromMap(a.settings));
+        conf.addAll(Configuration.fromMap(a.settings.settings()));
 
         Files.createDirectories(a.out);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
@@ -168,13 +169,7 @@ public final class LocalRun {
         int keys = WorkloadSpec.DEFAULT.keys();
         @Option(names = "--events", description = "Trajectories per key of the built-in workload (default: ${DEFAULT-VALUE}).")
         int events = WorkloadSpec.DEFAULT.trajectoriesPerKey();
-        final Map<String, String> settings = new java.util.LinkedHashMap<>();
-
-        @Option(names = "--set", paramLabel = "KEY=VALUE",
-                description = "A job option or Flink setting; repeatable. An unknown sona.* key is refused.")
-        void set(List<String> keyValues) { // picocli passes all the values so far, each time
-            settings.clear();
-            keyValues.forEach(kv -> CommandLineSettings.add(settings, kv));
-        }
+        @Mixin
+        final SettingsOption settings = new SettingsOption();
     }
 }

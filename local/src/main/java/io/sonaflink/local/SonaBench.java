@@ -1,6 +1,8 @@
 package io.sonaflink.local;
 
 import io.sonaflink.jobs.SonaJob;
+import io.sonaflink.jobs.CommandLines;
+import io.sonaflink.jobs.SettingsOption;
 import io.sonaflink.jobs.SonaOptions;
 import io.sonaflink.operators.background.BackgroundLoopOperator;
 import io.sonaflink.operators.gate.AdapterGateFunction;
@@ -24,6 +26,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.lang.management.ManagementFactory;
@@ -98,8 +101,8 @@ public final class SonaBench implements Callable<Integer> {
     @Option(names = "--conf", description = "Directory of config.yaml (default: ${DEFAULT-VALUE}).")
     Path confDir = Path.of("conf");
 
-    @Option(names = "--set", description = "A configuration setting key=value; repeatable.")
-    Map<String, String> settings = new LinkedHashMap<>();
+    @Mixin
+    final SettingsOption settings = new SettingsOption();
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -117,7 +120,18 @@ public final class SonaBench implements Callable<Integer> {
     static final Duration BENCH_FEEDBACK_HOLD = Duration.ofSeconds(2);
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new SonaBench()).execute(args));
+        SonaBench bench = new SonaBench();
+        if (!CommandLines.parse(bench, args)) {
+            System.exit(0);
+        }
+        int status;
+        try {
+            status = bench.call();
+        } catch (Throwable t) {
+            t.printStackTrace();
+            status = 1;
+        }
+        System.exit(status); // the MiniCluster's threads would keep the JVM alive
     }
 
     @Override
@@ -164,7 +178,7 @@ public final class SonaBench implements Callable<Integer> {
         conf.set(RestOptions.PORT, KafkaBrokerProcess.freePort(8081));
         // the REST API's metrics are this fresh: the rate is read from them every second
         conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
-        conf.addAll(Configuration.fromMap(settings));
+        conf.addAll(Configuration.fromMap(settings.settings()));
         return conf;
     }
 

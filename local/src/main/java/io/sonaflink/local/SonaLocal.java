@@ -2,9 +2,9 @@ package io.sonaflink.local;
 
 import io.sonaflink.connectors.registry.AdapterManifest;
 import io.sonaflink.connectors.registry.AdapterRegistryReader;
-import io.sonaflink.jobs.CommandLineSettings;
 import io.sonaflink.jobs.CommandLines;
 import io.sonaflink.jobs.SonaJob;
+import io.sonaflink.jobs.SettingsOption;
 import io.sonaflink.jobs.SonaOptions;
 import io.sonaflink.jobs.workload.Workload;
 import io.sonaflink.jobs.workload.WorkloadGenerator;
@@ -24,6 +24,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -302,7 +303,7 @@ public final class SonaLocal {
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, a.out.resolve("checkpoints").toAbsolutePath().toUri().toString());
         conf.set(RestOptions.PORT, KafkaBrokerProcess.freePort(8081));
         conf.set(SonaOptions.REGISTRY_URI, a.out.resolve("registry").toAbsolutePath().toUri().toString());
-        conf.addAll(Configuration.fromMap(a.settings));
+        conf.addAll(Configuration.fromMap(a.settings.settings()));
         return conf;
     }
 
@@ -460,14 +461,8 @@ public final class SonaLocal {
         int kafkaPort;
         @Option(names = "--check", description = "Exit 1 unless the run learned what the workload plants.")
         boolean check;
-        final Map<String, String> settings = new LinkedHashMap<>();
-
-        @Option(names = "--set", paramLabel = "KEY=VALUE",
-                description = "A job option or Flink setting; repeatable. An unknown sona.* key is refused.")
-        void set(List<String> keyValues) { // picocli passes all the values so far, each time
-            settings.clear();
-            keyValues.forEach(kv -> CommandLineSettings.add(settings, kv));
-        }
+        @Mixin
+        final SettingsOption settings = new SettingsOption();
 
         /** The arguments, or a one-line usage error (exit status 2 in {@link #main}). */
         static Arguments parse(String[] args) {

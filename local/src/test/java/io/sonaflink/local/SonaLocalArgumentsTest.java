@@ -16,7 +16,7 @@ class SonaLocalArgumentsTest {
         assertThat(a.keys).isEqualTo(2);
         assertThat(a.events).isEqualTo(4000);
         assertThat(a.check).isTrue();
-        assertThat(a.settings).containsEntry("sona.embedding.dimension", "32").containsEntry("restart-strategy.type",
+        assertThat(a.settings.settings()).containsEntry("sona.embedding.dimension", "32").containsEntry("restart-strategy.type",
                 "none");
     }
 
