@@ -58,6 +58,13 @@ public final class SonaOptions {
             .intType().defaultValue(1 << 20)
             .withDescription("Largest accepted event in bytes; larger ones are dead-lettered.");
 
+    public static final ConfigOption<Boolean> SCHEMA_REGISTRY_FRAMING =
+            ConfigOptions.key("sona.kafka.schema-registry-framing")
+                    .booleanType().defaultValue(false)
+                    .withDescription("Read JSON framed by a Schema Registry serializer (the Confluent wire format:"
+                            + " magic byte 0 and a 4-byte schema id before the JSON; the id is not looked up)."
+                            + " Plain JSON is read either way; when off, a framed record is dead-lettered as such.");
+
     public static final ConfigOption<Integer> DEAD_LETTER_MAX_RAW_BYTES =
             ConfigOptions.key("sona.dead-letters.max-raw-bytes")
                     .intType().defaultValue(OutputJson.DEFAULT_DEAD_LETTER_RAW_BYTES)

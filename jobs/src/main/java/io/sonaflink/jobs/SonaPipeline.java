@@ -58,7 +58,8 @@ public final class SonaPipeline {
         if (!conf.getOptional(PipelineOptions.MAX_PARALLELISM).isPresent()) {
             trajectoryRecords.getExecutionEnvironment().setMaxParallelism(DEFAULT_MAX_PARALLELISM);
         }
-        ParseLimits limits = new ParseLimits(conf.get(SonaOptions.EMBEDDING_DIMENSION), conf.get(SonaOptions.MAX_PAYLOAD_BYTES));
+        ParseLimits limits = new ParseLimits(conf.get(SonaOptions.EMBEDDING_DIMENSION),
+                conf.get(SonaOptions.MAX_PAYLOAD_BYTES), conf.get(SonaOptions.SCHEMA_REGISTRY_FRAMING));
 
         SingleOutputStreamOperator<Trajectory> trajectories = trajectoryRecords
                 .process(ParseFunction.trajectories(limits))

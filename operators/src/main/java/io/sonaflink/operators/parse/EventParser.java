@@ -150,7 +150,7 @@ public final class EventParser {
 
     public static ParseResult<Trajectory> parseTrajectory(RawRecord raw, ParseLimits limits) {
         Reader r = new Reader(limits.dimension());
-        JsonNode root = r.root(raw.bytes(), limits.maxPayloadBytes());
+        JsonNode root = r.root(raw.bytes(), limits);
         if (root == null) {
             return r.rejection();
         }
@@ -174,7 +174,7 @@ public final class EventParser {
 
     public static ParseResult<TrainingSignal> parseSignal(RawRecord raw, ParseLimits limits) {
         Reader r = new Reader(limits.dimension());
-        JsonNode root = r.root(raw.bytes(), limits.maxPayloadBytes());
+        JsonNode root = r.root(raw.bytes(), limits);
         if (root == null) {
             return r.rejection();
         }
@@ -199,7 +199,7 @@ public final class EventParser {
 
     public static ParseResult<Control> parseControl(RawRecord raw, ParseLimits limits) {
         Reader r = new Reader(limits.dimension());
-        JsonNode root = r.root(raw.bytes(), limits.maxPayloadBytes());
+        JsonNode root = r.root(raw.bytes(), limits);
         if (root == null) {
             return r.rejection();
         }
@@ -228,7 +228,7 @@ public final class EventParser {
 
     public static ParseResult<Query> parseQuery(RawRecord raw, ParseLimits limits) {
         Reader r = new Reader(limits.dimension());
-        JsonNode root = r.root(raw.bytes(), limits.maxPayloadBytes());
+        JsonNode root = r.root(raw.bytes(), limits);
         if (root == null) {
             return r.rejection();
         }
@@ -249,7 +249,7 @@ public final class EventParser {
      */
     public static Response queryRejection(RawRecord raw, String reason, ParseLimits limits) {
         Reader r = new Reader(limits.dimension());
-        JsonNode root = r.root(raw.bytes(), limits.maxPayloadBytes());
+        JsonNode root = r.root(raw.bytes(), limits);
         if (root == null) {
             return null;
         }
@@ -294,20 +294,28 @@ public final class EventParser {
         }
 
         /** The payload's JSON object, or null with the problem recorded. */
-        JsonNode root(byte[] bytes, int maxPayloadBytes) {
-            if (bytes.length > maxPayloadBytes) {
-                reject("payload", bytes.length + " bytes exceeds the " + maxPayloadBytes + "-byte limit");
+        JsonNode root(byte[] bytes, ParseLimits limits) {
+            if (bytes.length > limits.maxPayloadBytes()) {
+                reject("payload", bytes.length + " bytes exceeds the " + limits.maxPayloadBytes() + "-byte limit");
                 return null;
             }
             if (bytes.length == 0) {
                 reject("payload", "empty");
                 return null;
             }
+            boolean framed = isSchemaRegistryFrame(bytes);
+            if (framed && !limits.schemaRegistryFraming()) {
+                problem = "framed record: a Schema Registry frame (magic byte 0, schema id " + schemaId(bytes)
+                        + ") precedes the JSON; set sona.kafka.schema-registry-framing: true to read such records,"
+                        + " or produce plain JSON";
+                return null;
+            }
+            int offset = framed ? SCHEMA_REGISTRY_FRAME_BYTES : 0;
             JsonNode root;
             try {
-                root = MAPPER.readTree(bytes);
+                root = MAPPER.readTree(bytes, offset, bytes.length - offset);
             } catch (IOException e) {
-                problem = "malformed JSON: " + notJsonReason(bytes, e);
+                problem = "malformed JSON: " + notJsonReason(bytes, offset, e);
                 return null;
             }
             if (root == null || root.isMissingNode()) {
@@ -853,29 +861,36 @@ public final class EventParser {
         return bytes <= MAX_STRING_BYTES;
     }
 
+    /** The Confluent wire format's frame: magic byte 0, then the schema id as a big-endian int. */
+    static final int SCHEMA_REGISTRY_FRAME_BYTES = 5;
+
+    /** JSON never starts with a NUL byte, so a leading 0 followed by a schema id is a frame. */
+    static boolean isSchemaRegistryFrame(byte[] bytes) {
+        return bytes.length > SCHEMA_REGISTRY_FRAME_BYTES && bytes[0] == 0;
+    }
+
+    private static int schemaId(byte[] bytes) {
+        return ByteBuffer.wrap(bytes, 1, 4).getInt();
+    }
+
     /**
-     * Why {@code bytes} did not parse, named by what they are when that is clearer than the JSON
-     * parser's view: a Schema Registry frame, or bytes that are not UTF-8 at all.
+     * Why {@code bytes} (from {@code offset}) did not parse, named by what they are when that is
+     * clearer than the JSON parser's view: bytes that are not UTF-8 at all.
      */
-    private static String notJsonReason(byte[] bytes, IOException e) {
-        if (bytes.length > 5 && bytes[0] == 0) {
-            int schemaId = java.nio.ByteBuffer.wrap(bytes, 1, 4).getInt();
-            return "a Schema Registry frame (magic byte 0, schema id " + schemaId + ") precedes the payload; the"
-                    + " job reads plain JSON: produce with a plain JSON or string serializer";
-        }
-        int invalid = firstInvalidUtf8(bytes);
+    private static String notJsonReason(byte[] bytes, int offset, IOException e) {
+        int invalid = firstInvalidUtf8(bytes, offset);
         if (invalid >= 0) {
             return "invalid UTF-8 at byte " + invalid;
         }
         return describe(e);
     }
 
-    /** The offset of the first byte that breaks UTF-8, or -1 when all of {@code bytes} is UTF-8. */
-    static int firstInvalidUtf8(byte[] bytes) {
+    /** The index of the first byte from {@code offset} on that breaks UTF-8, or -1 when they all are UTF-8. */
+    static int firstInvalidUtf8(byte[] bytes, int offset) {
         java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
                 .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
-        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes, offset, bytes.length - offset); // positions stay absolute
         java.nio.CharBuffer out = java.nio.CharBuffer.allocate(4096);
         while (true) {
             java.nio.charset.CoderResult result = decoder.decode(in, out, true);

@@ -235,9 +235,34 @@ class EventParserTest {
         framed[4] = 42; // magic byte 0, schema id 42
         System.arraycopy(json, 0, framed, 5, json.length);
         assertThat(rejection(EventParser.parseTrajectory(new io.sonaflink.operators.events.RawRecord(framed, "t", 0, 2),
-                LIMITS))).startsWith("malformed JSON: a Schema Registry frame (magic byte 0, schema id 42)");
-        assertThat(EventParser.firstInvalidUtf8("h\u00e9llo \uD83D\uDE00".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                LIMITS))).startsWith("framed record: a Schema Registry frame (magic byte 0, schema id 42)"
+                        + " precedes the JSON; set sona.kafka.schema-registry-framing: true");
+        assertThat(EventParser.firstInvalidUtf8("h\u00e9llo \uD83D\uDE00".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0))
                 .isEqualTo(-1);
+    }
+
+    /** With framing on, the JSON after a Confluent frame is read, plain JSON still is, and offsets name the whole record. */
+    @Test
+    void schemaRegistryFramedRecordsAreReadWhenFramingIsOn() {
+        ParseLimits framing = new ParseLimits(LIMITS.dimension(), LIMITS.maxPayloadBytes(), true);
+        byte[] json = text(trajectory("t-1")).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] framed = new byte[json.length + 5];
+        framed[4] = 7;
+        System.arraycopy(json, 0, framed, 5, json.length);
+        ParseResult<Trajectory> fromFrame =
+                EventParser.parseTrajectory(new io.sonaflink.operators.events.RawRecord(framed, "t", 0, 1), framing);
+        ParseResult<Trajectory> plain =
+                EventParser.parseTrajectory(new io.sonaflink.operators.events.RawRecord(json, "t", 0, 2), framing);
+        assertThat(fromFrame).isInstanceOf(ParseResult.Parsed.class);
+        assertThat(((ParseResult.Parsed<Trajectory>) fromFrame).value())
+                .isEqualTo(((ParseResult.Parsed<Trajectory>) plain).value());
+
+        byte[] latin1 = "{\"id\": \"t-1\", \u00e9}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] badFrame = new byte[latin1.length + 5];
+        System.arraycopy(latin1, 0, badFrame, 5, latin1.length);
+        assertThat(rejection(EventParser.parseTrajectory(
+                new io.sonaflink.operators.events.RawRecord(badFrame, "t", 0, 3), framing)))
+                .isEqualTo("malformed JSON: invalid UTF-8 at byte 19");
     }
 
     /** A lone surrogate has no UTF-8 form: as a Kafka record key it would become '?' and keys could collide. */
