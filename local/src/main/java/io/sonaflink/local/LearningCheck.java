@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * current (second) task by at least {@link #MIN_CURRENT_TASK_QUALITY} and keeps at least {@link
  * #MIN_FIRST_TASK_KEPT} of the best improvement it had reached on the first task; patterns answer
  * at least {@link #MIN_SERVED_HIT_RATE} of the last responses served, and
- * most requests with their best route; every query was answered exactly once; and every malformed
+ * most requests, probed and served, with their best route (an undefined rate fails); every query was answered exactly once; and every malformed
  * line reached the dead letters.
  */
 final class LearningCheck {
@@ -75,16 +75,21 @@ final class LearningCheck {
                     + "(%.1f %%), less than %.0f %%", 100 * kept, 100 * bestFirstTaskQuality(points),
                     100 * MIN_FIRST_TASK_KEPT));
         }
-        if (m.hitRate() < MIN_HIT_RATE) {
+        // written as !(x >= bound) so that an undefined rate (NaN: nothing measured) fails too
+        if (!(m.hitRate() >= MIN_HIT_RATE)) {
             problems.add(String.format(Locale.ROOT, "pattern hit rate %.3f < %.2f", m.hitRate(), MIN_HIT_RATE));
         }
-        if (m.routeAccuracy() < MIN_ROUTE_ACCURACY) {
+        if (!(m.routeAccuracy() >= MIN_ROUTE_ACCURACY)) {
             problems.add(String.format(Locale.ROOT, "best route among hits %.3f < %.2f", m.routeAccuracy(),
                     MIN_ROUTE_ACCURACY));
         }
         if (!(outputs.servedHitRate() >= MIN_SERVED_HIT_RATE)) {
             problems.add(String.format(Locale.ROOT, "served hit rate %.3f over the last responses < %.2f",
                     outputs.servedHitRate(), MIN_SERVED_HIT_RATE));
+        }
+        if (!(outputs.servedRouteAccuracy() >= MIN_ROUTE_ACCURACY)) {
+            problems.add(String.format(Locale.ROOT, "served best route among hits %.3f over the last responses < %.2f",
+                    outputs.servedRouteAccuracy(), MIN_ROUTE_ACCURACY));
         }
         if (queries == 0 || outputs.responses() != queries) {
             problems.add(outputs.responses() + " committed responses for " + queries + " queries (exactly once)");

@@ -8,7 +8,6 @@ import io.sonaflink.operators.background.BackgroundLoopOperator;
 import io.sonaflink.operators.gate.AdapterGateFunction;
 import io.sonaflink.operators.inference.InferenceOperator;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -31,10 +30,6 @@ import picocli.CommandLine.Option;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,9 +108,6 @@ public final class SonaBench implements Callable<Integer> {
             return TimeUtils.parseDuration(value);
         }
     }
-    private static final String GATE = "adapter-gate";
-    private static final String INFERENCE = "inference";
-    private static final String BACKGROUND = "background-loop";
     /** The feedback hold of a benchmark run unless set: short, so the backlog settles soon after it is read. */
     static final Duration BENCH_FEEDBACK_HOLD = Duration.ofSeconds(2);
 
@@ -239,7 +231,7 @@ public final class SonaBench implements Callable<Integer> {
         SonaJob.build(env, conf);
         long submitted = System.nanoTime();
         JobClient job = env.executeAsync(SonaJob.JOB_NAME + " benchmark");
-        Rest rest = new Rest("http://127.0.0.1:" + conf.get(RestOptions.PORT), job.getJobID().toString());
+        JobRest rest = new JobRest("http://127.0.0.1:" + conf.get(RestOptions.PORT), job.getJobID().toString());
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         long deadline = submitted + Duration.ofSeconds(maxSeconds).toNanos();
         Progress committed = new Progress(admin, conf.get(SonaOptions.KAFKA_GROUP_ID),
@@ -274,7 +266,7 @@ public final class SonaBench implements Callable<Integer> {
         long from = spec.trajectories();
         Produced paced = new Produced(0, 0, 0, 0);
         if (!Double.isNaN(backlogSettledAt)) {
-            Map<String, Double> before = rest.perSubtask(GATE, AdapterGateFunction.METRIC_CORRECTIONS);
+            Map<String, Double> before = rest.perSubtask(JobRest.GATE, AdapterGateFunction.METRIC_CORRECTIONS);
             long phaseEnd = System.nanoTime() + Duration.ofSeconds(latencySeconds).toNanos();
             do {
                 Produced chunk = produce(workload, client, conf, from, from + step, rate);
@@ -282,7 +274,7 @@ public final class SonaBench implements Callable<Integer> {
                 paced = new Produced(paced.trajectories + chunk.trajectories, paced.corrections + chunk.corrections,
                         paced.queries + chunk.queries, paced.seconds + chunk.seconds);
             } while (System.nanoTime() < phaseEnd
-                    && !everySubtaskLearned(before, rest.perSubtask(GATE, AdapterGateFunction.METRIC_CORRECTIONS)));
+                    && !everySubtaskLearned(before, rest.perSubtask(JobRest.GATE, AdapterGateFunction.METRIC_CORRECTIONS)));
         }
         facts.put("latencyPhaseTrajectoriesPerSecond", paced.trajectories / Math.max(1e-9, paced.seconds));
         facts.put("latencyPhaseSeconds", paced.seconds);
@@ -295,8 +287,8 @@ public final class SonaBench implements Callable<Integer> {
         // what the job keeps on the heap, garbage aside (the same JVM holds the producer's few buffers)
         System.gc();
         facts.put("liveHeapBytes", memory.getHeapMemoryUsage().getUsed());
-        facts.putAll(rest.latencies(GATE, "correctionToUpdateMs", "correctionToPublishedMs"));
-        facts.putAll(rest.latencies(INFERENCE, InferenceOperator.METRIC_QUERY_LATENCY,
+        facts.putAll(rest.latencies(JobRest.GATE, "correctionToUpdateMs", "correctionToPublishedMs"));
+        facts.putAll(rest.latencies(JobRest.INFERENCE, InferenceOperator.METRIC_QUERY_LATENCY,
                 InferenceOperator.METRIC_SWAP_LATENCY));
         facts.putAll(rest.checkpoints());
         facts.put("maxHeapUsedBytes", sampler.maxHeap);
@@ -317,7 +309,7 @@ public final class SonaBench implements Callable<Integer> {
      * trajectories read and settled, each vertex's load, the heap.
      */
     private static final class BacklogSampler {
-        private final Rest rest;
+        private final JobRest rest;
         private final MemoryMXBean memory;
         private final long submitted;
         private final long trajectories;
@@ -329,7 +321,7 @@ public final class SonaBench implements Callable<Integer> {
         double settledAt = Double.NaN;
         long maxHeap;
 
-        BacklogSampler(Rest rest, MemoryMXBean memory, long submitted, long trajectories) {
+        BacklogSampler(JobRest rest, MemoryMXBean memory, long submitted, long trajectories) {
             this.rest = rest;
             this.memory = memory;
             this.submitted = submitted;
@@ -346,8 +338,7 @@ public final class SonaBench implements Callable<Integer> {
             long read = rest.sourceRecords("kafka-trajectories");
             // every trajectory is stored by the join and read back when it settles: the job has
             // done a trajectory's work once the background loop has seen it
-            long settled = (long) rest.perSubtask(BACKGROUND, BackgroundLoopOperator.SETTLED_COUNTER).values()
-                    .stream().mapToDouble(Double::doubleValue).sum();
+            long settled = rest.sum(JobRest.BACKGROUND, BackgroundLoopOperator.SETTLED_COUNTER);
             series.add(new double[] {t, read, settled});
             if (read > 0) {
                 rest.load().forEach((vertex, v) -> {
@@ -432,142 +423,6 @@ public final class SonaBench implements Callable<Integer> {
                 }
             }
             return sum;
-        }
-    }
-
-    /** The few REST calls the benchmark needs: vertex metrics and checkpoint statistics. */
-    private static final class Rest {
-        private final HttpClient http = HttpClient.newHttpClient();
-        private final String base;
-        private final String job;
-
-        Rest(String base, String job) {
-            this.base = base;
-            this.job = job;
-        }
-
-        private JsonNode get(String path) throws Exception {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? JSON.readTree(r.body()) : JSON.missingNode();
-        }
-
-        private String vertex(String nameContains) throws Exception {
-            for (JsonNode v : get("/jobs/" + job).path("vertices")) {
-                if (v.path("name").asText().contains(nameContains)) {
-                    return v.path("id").asText();
-                }
-            }
-            return null;
-        }
-
-        /** Per vertex: the mean over subtasks of busy and back-pressured ms per second, now. */
-        Map<String, double[]> load() throws Exception {
-            Map<String, double[]> out = new LinkedHashMap<>();
-            for (JsonNode v : get("/jobs/" + job).path("vertices")) {
-                JsonNode m = get("/jobs/" + job + "/vertices/" + v.path("id").asText()
-                        + "/subtasks/metrics?get=busyTimeMsPerSecond,backPressuredTimeMsPerSecond&agg=avg");
-                double busy = Double.NaN;
-                double pressured = Double.NaN;
-                for (JsonNode metric : m) {
-                    double value = metric.path("avg").asDouble(Double.NaN);
-                    if (metric.path("id").asText().equals("busyTimeMsPerSecond")) {
-                        busy = value;
-                    } else {
-                        pressured = value;
-                    }
-                }
-                out.put(v.path("name").asText(), new double[] {busy, pressured});
-            }
-            return out;
-        }
-
-        /** A numeric metric of {@code operator} per subtask index. */
-        Map<String, Double> perSubtask(String operator, String metric) throws Exception {
-            Map<String, Double> out = new LinkedHashMap<>();
-            String id = vertex(operator);
-            if (id == null) {
-                return out;
-            }
-            String path = "/jobs/" + job + "/vertices/" + id + "/metrics";
-            List<String> ids = new ArrayList<>();
-            for (JsonNode m : get(path)) {
-                if (m.path("id").asText().endsWith("." + operator + "." + metric)) {
-                    ids.add(m.path("id").asText());
-                }
-            }
-            if (!ids.isEmpty()) {
-                for (JsonNode m : get(path + "?get=" + String.join(",", ids))) {
-                    String name = m.path("id").asText();
-                    out.put(name.substring(0, name.indexOf('.')), m.path("value").asDouble(0));
-                }
-            }
-            return out;
-        }
-
-        /** Records the named source has emitted, summed over its subtasks. */
-        long sourceRecords(String source) throws Exception {
-            String id = vertex(source);
-            if (id == null) {
-                return 0;
-            }
-            JsonNode m = get("/jobs/" + job + "/vertices/" + id + "/subtasks/metrics?get=numRecordsOut&agg=sum");
-            for (JsonNode metric : m) {
-                return (long) metric.path("sum").asDouble();
-            }
-            return 0;
-        }
-
-        /**
-         * The median and p99 of an operator's latency histograms ({@code <name>P50}, {@code
-         * <name>P99}), the largest over its subtasks (a subtask without samples reports NaN, which
-         * the REST API's own aggregation would return as the max).
-         */
-        Map<String, Object> latencies(String operator, String... histograms) throws Exception {
-            Map<String, Object> out = new LinkedHashMap<>();
-            String id = vertex(operator);
-            if (id == null) {
-                return out;
-            }
-            String[][] wanted = new String[2 * histograms.length][];
-            for (int h = 0; h < histograms.length; h++) {
-                wanted[2 * h] = new String[] {histograms[h] + "_median", histograms[h] + "P50"};
-                wanted[2 * h + 1] = new String[] {histograms[h] + "_p99", histograms[h] + "P99"};
-            }
-            String path = "/jobs/" + job + "/vertices/" + id + "/metrics";
-            List<String> ids = new ArrayList<>();
-            for (JsonNode metric : get(path)) {
-                String name = metric.path("id").asText();
-                for (String[] w : wanted) {
-                    if (name.endsWith("." + operator + "." + w[0])) {
-                        ids.add(name);
-                    }
-                }
-            }
-            if (ids.isEmpty()) {
-                return out;
-            }
-            for (JsonNode metric : get(path + "?get=" + String.join(",", ids))) {
-                double value = metric.path("value").asDouble(Double.NaN);
-                for (String[] w : wanted) {
-                    if (metric.path("id").asText().endsWith("." + w[0]) && Double.isFinite(value)) {
-                        out.merge(w[1], value, (x, y) -> Math.max((Double) x, (Double) y));
-                    }
-                }
-            }
-            return out;
-        }
-
-        Map<String, Object> checkpoints() throws Exception {
-            Map<String, Object> out = new LinkedHashMap<>();
-            JsonNode c = get("/jobs/" + job + "/checkpoints");
-            JsonNode summary = c.path("summary");
-            out.put("checkpointsCompleted", c.path("counts").path("completed").asLong());
-            out.put("checkpointDurationMsP50", summary.path("end_to_end_duration").path("p50").asDouble(Double.NaN));
-            out.put("checkpointDurationMsMax", summary.path("end_to_end_duration").path("max").asDouble(Double.NaN));
-            out.put("checkpointedBytesP50", summary.path("checkpointed_size").path("p50").asDouble(Double.NaN));
-            out.put("checkpointFullStateBytesMax", summary.path("state_size").path("max").asDouble(Double.NaN));
-            return out;
         }
     }
 }

@@ -9,12 +9,14 @@ import io.sonaflink.jobs.SonaOptions;
 import io.sonaflink.jobs.workload.Workload;
 import io.sonaflink.jobs.workload.WorkloadGenerator;
 import io.sonaflink.jobs.workload.WorkloadSpec;
+import io.sonaflink.operators.background.BackgroundLoopOperator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -163,6 +165,7 @@ public final class SonaLocal {
             // Events sent before every task runs would pile up, and the feedback join would see a
             // burst instead of a stream.
             awaitAllTasksRunning(webUi, job, Duration.ofMinutes(2));
+            JobRest rest = new JobRest(webUi, job.getJobID().toString());
             System.out.printf(Locale.ROOT, "replaying %d events (%d keys, %d trajectories each) into %s at %s%n",
                     events, spec.keys(), spec.trajectoriesPerKey(), conf.get(SonaOptions.KAFKA_BOOTSTRAP_SERVERS),
                     a.rate > 0 ? String.format(Locale.ROOT, "%.0f events/s", a.rate) : "full speed");
@@ -179,6 +182,8 @@ public final class SonaLocal {
                 producer.start();
                 Progress progress = new Progress(System.console() != null);
                 long deadline = started + TimeUnit.SECONDS.toNanos(a.maxSeconds);
+                Settling settling = null;
+                completed = false;
                 while (true) {
                     stop.awaitRequest(PROGRESS_EVERY);
                     InputProgress.Offsets offsets = inputProgress.read();
@@ -188,8 +193,16 @@ public final class SonaLocal {
                     if (replay.failure() != null) {
                         throw new IOException("producing the workload failed", replay.failure());
                     }
-                    completed = replay.workloadSent() && offsets.consumed() >= events && offsets.lag() == 0;
-                    if (completed || stop.requested() || System.nanoTime() > deadline) {
+                    if (!completed && replay.workloadSent() && offsets.consumed() >= events && offsets.lag() == 0) {
+                        completed = true;
+                        settling = new Settling(rest, workload.trajectories().size() - workload.malformedTrajectories(),
+                                conf.get(SonaOptions.FEEDBACK_HOLD), conf.get(SonaOptions.BACKGROUND_INTERVAL));
+                        progress.end();
+                        System.out.println("all events consumed; waiting for the feedback hold ("
+                                + conf.get(SonaOptions.FEEDBACK_HOLD).toSeconds() + " s) to settle the last "
+                                + "trajectories and the background loop to learn them");
+                    }
+                    if ((completed && settling.learned()) || stop.requested() || System.nanoTime() > deadline) {
                         break;
                     }
                 }
@@ -202,7 +215,7 @@ public final class SonaLocal {
                 }
                 // Draining fires the last background window and commits every output with the savepoint.
                 Path savepoints = a.out.resolve("savepoints").toAbsolutePath();
-                System.out.println((completed ? "all events consumed; draining" : "stopping")
+                System.out.println((completed ? "draining" : "stopping")
                         + " the job with a savepoint in " + savepoints);
                 String savepoint = job.stopWithSavepoint(completed, savepoints.toUri().toString(),
                         SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
@@ -302,9 +315,54 @@ public final class SonaLocal {
         conf.set(SonaOptions.MICRO_PUBLISH_EVERY, LOCAL_MICRO_PUBLISH_EVERY);
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, a.out.resolve("checkpoints").toAbsolutePath().toUri().toString());
         conf.set(RestOptions.PORT, KafkaBrokerProcess.freePort(8081));
+        // the REST API's metrics are this fresh: the run reads when the background loop has learned
+        conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
         conf.set(SonaOptions.REGISTRY_URI, a.out.resolve("registry").toAbsolutePath().toUri().toString());
         conf.addAll(Configuration.fromMap(a.settings.settings()));
         return conf;
+    }
+
+    /**
+     * After the last event is consumed, the job still holds the last trajectories for the feedback
+     * hold, and the background loop learns them only in its next cycles. Draining at once would
+     * put all of them into one end-of-input cycle (sampled down to a window's capacity), so what a
+     * run reports for the current task would depend on where the drain fell. This waits until the
+     * background loop has seen every trajectory and then for every key's window to end once more;
+     * where its metrics do not get there, for the hold and two windows plus a margin.
+     */
+    private static final class Settling {
+        private static final Duration MARGIN = Duration.ofSeconds(30);
+
+        private final JobRest rest;
+        private final long trajectories;
+        private final long windowNanos;
+        private final long giveUpAt;
+        private long settledAt = -1;
+        private long settled;
+
+        Settling(JobRest rest, long trajectories, Duration hold, Duration interval) {
+            this.rest = rest;
+            this.trajectories = trajectories;
+            this.windowNanos = interval.toNanos();
+            this.giveUpAt = System.nanoTime() + hold.plus(interval.multipliedBy(2)).plus(MARGIN).toNanos();
+        }
+
+        boolean learned() throws Exception {
+            long now = System.nanoTime();
+            if (settledAt < 0) {
+                settled = rest.sum(JobRest.BACKGROUND, BackgroundLoopOperator.SETTLED_COUNTER);
+                if (settled >= trajectories) {
+                    settledAt = now;
+                }
+            }
+            if (settledAt < 0 && now > giveUpAt) {
+                System.out.printf(Locale.ROOT, "the background loop reported %d of %d trajectories settled; "
+                        + "draining anyway%n", settled, trajectories);
+                return true;
+            }
+            // each key's window ends within one interval of its last trajectory; a second covers its cycle
+            return settledAt >= 0 && now - settledAt > 2 * windowNanos;
+        }
     }
 
     /** Waits until the job has consumed (and checkpointed) every query sent, so that draining answers them all. */
