@@ -18,6 +18,8 @@ final class JobRest {
     static final String GATE = "adapter-gate";
     static final String INFERENCE = "inference";
     static final String BACKGROUND = "background-loop";
+    static final String SOURCE_TRAJECTORIES = "kafka-trajectories";
+    static final String SOURCE_SIGNALS = "kafka-signals";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -138,8 +138,15 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         Files.writeString(config, s);
     }
 
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
+
     private static ProcessBuilder java(String mainClass, String... args) {
         List<String> command = new ArrayList<>();
+        // In a session of its own, a Ctrl-C in the terminal reaches only the local run, which
+        // stops the job before it stops the broker; otherwise the broker would die under the job.
+        if (Files.isExecutable(SETSID)) {
+            command.add(SETSID.toString());
+        }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
         command.add("-cp");

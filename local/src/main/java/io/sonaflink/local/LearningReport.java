@@ -2,27 +2,56 @@ package io.sonaflink.local;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.ValueMarker;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
 
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The end-of-run report: the learning curve as a self-contained HTML page (inline SVG charts, no
- * scripts, opens offline), the same numbers as {@code report.json}, and a text summary.
+ * The end-of-run report: the learning curves as a self-contained HTML page (charts drawn with
+ * JFreeChart into inline PNG images: no scripts, opens offline), the same numbers as {@code
+ * report.json}, and a text summary.
  */
 final class LearningReport {
 
     /** One moment of the run, as measured on the committed outputs. */
     record Point(double seconds, long eventsConsumed, long consumerLag, LearningProbe.Measures measures,
-            int patterns, long adapterVersions, long deadLetters, long responses, double servedHitRate,
-            int taskBoundaries) {}
+            int patterns, long adapterVersions, long baseVersions, long deadLetters, long responses,
+            double servedHitRate, int taskBoundaries) {}
+
+    /**
+     * What the report says beside the curves.
+     *
+     * @param taskSwitchSeconds when the replay sent the first trajectory of the second task (NaN: never)
+     * @param deadLetters dead letters by kind of reason
+     * @param versions each key's newest version per adapter kind
+     * @param gateDecisions the gate's decisions by type
+     */
+    record Context(double taskSwitchSeconds, Map<String, OutputWatcher.DeadLetterKind> deadLetters,
+            Map<String, Map<String, Long>> versions, Map<String, Integer> gateDecisions) {}
 
     /** A number that is not finite (a rate of nothing yet) is written as null: JSON has no NaN. */
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -45,112 +74,209 @@ final class LearningReport {
             }
         }
     }
-    private static final int WIDTH = 640;
-    private static final int HEIGHT = 260;
-    private static final int MARGIN = 48;
+    private static final int CHART_WIDTH = 820;
+    private static final int CHART_HEIGHT = 320;
+    /** Samples further apart than this many sampling intervals are not joined by a line. */
+    private static final double GAP_INTERVALS = 3;
+    private static final Color SERVED = new Color(0x1f77b4);
+    private static final Color BASE = new Color(0x2ca02c);
+    private static final Color MICRO = new Color(0xff7f0e);
+    private static final Color NONE = new Color(0x7f7f7f);
+    private static final Color SWITCH = new Color(0x222222);
+    private static final Color BOUNDARY = new Color(0xd62728);
+    private static final Color PROMOTION = new Color(0x2ca02c);
 
     private LearningReport() {}
 
     /** Writes {@code report.html}, {@code report.json} and {@code summary.txt} into {@code dir}. */
-    static void write(Path dir, String summary, List<Point> points, Map<String, Object> facts) throws IOException {
+    static void write(Path dir, String summary, List<Point> points, Context context, Map<String, Object> facts)
+            throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("summary.txt"), summary);
         Map<String, Object> json = new LinkedHashMap<>(facts);
+        json.put("taskSwitchSeconds", context.taskSwitchSeconds());
         json.put("points", points);
         JSON.writeValue(dir.resolve("report.json").toFile(), json);
-        Files.writeString(dir.resolve("report.html"), html(summary, points));
+        Files.writeString(dir.resolve("report.html"), html(summary, points, context));
     }
 
-    static String html(String summary, List<Point> points) {
+    static String html(String summary, List<Point> points, Context context) throws IOException {
         StringBuilder s = new StringBuilder();
         s.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>sona-flink local run</title>\n")
-                .append("<style>body{font-family:sans-serif;margin:2em;color:#222}pre{background:#f6f6f6;padding:1em}")
-                .append("svg{background:#fff;border:1px solid #ddd;margin:0.5em 0}</style></head><body>\n")
+                .append("<style>body{font-family:sans-serif;margin:2em;color:#222;max-width:60em}")
+                .append("pre{background:#f6f6f6;padding:1em}table{border-collapse:collapse;margin:0.5em 0}")
+                .append("td,th{border:1px solid #ccc;padding:0.25em 0.6em;text-align:right}")
+                .append("td:first-child,th:first-child{text-align:left}img{border:1px solid #ddd}</style></head><body>\n")
                 .append("<h1>sona-flink: what the job learned</h1>\n")
-                .append("<p>Measured on held-out requests that were never sent, using only what the job had ")
-                .append("committed to its output topics at each moment.</p>\n");
-        s.append("<p>Dashed vertical lines: the gate saw an EWC++ task boundary (a key's base candidate started a "
-                + "new task).</p>\n");
-        s.append("<h2>Held-out loss of the first task (½‖f(x) − y‖², mean over keys)</h2>\n");
-        s.append(chart(points, "loss", taskSeries(p -> p.measures().firstTask())));
-        s.append("<h2>Held-out loss of the second task</h2>\n");
-        s.append(chart(points, "loss", taskSeries(p -> p.measures().secondTask())));
-        s.append("<h2>Pattern hit rate and route accuracy (held-out, and as served to probe queries)</h2>\n");
-        s.append(chart(points, "share", List.of(
-                new Series("hit rate", "#2ca02c", p -> p.measures().hitRate()),
-                new Series("best route among hits", "#9467bd", p -> p.measures().routeAccuracy()),
-                new Series("served hit rate (responses)", "#ff7f0e", Point::servedHitRate))));
+                .append("<p>Every number is measured on held-out requests that were never sent, using only what the ")
+                .append("job had committed to its output topics at that moment: <b>served</b> is what the inference ")
+                .append("operator applies (x + Δbase + Δmicro), beside each adapter alone and no adapter.</p>\n");
+        if (!points.isEmpty()) {
+            s.append(endTable(points.get(points.size() - 1).measures()));
+        }
+        s.append("<p>Marks: the black line is where the replay began the second task; dashed red lines are EWC++ ")
+                .append("task boundaries the gate saw; thin green lines are base promotions. Samples are a second ")
+                .append("apart; a gap (the drain to the savepoint) is left open.</p>\n");
+        s.append("<h2>First task</h2>\n").append(image(lossChart("First task: held-out loss (mean over keys)", points, context,
+                p -> p.measures().firstTask()), "held-out loss of the first task over time"));
+        s.append("<h2>Second (current) task</h2>\n").append(image(lossChart("Second task: held-out loss (mean over keys)", points,
+                context, p -> p.measures().secondTask()), "held-out loss of the second task over time"));
+        s.append("<h2>Patterns</h2>\n").append(image(chart("Pattern hit rate and route accuracy", "share (0–1)",
+                points, context, List.of(
+                        new Series("hit rate (held-out)", BASE, p -> p.measures().hitRate()),
+                        new Series("best route among hits (held-out)", new Color(0x9467bd),
+                                p -> p.measures().routeAccuracy()),
+                        new Series("served hit rate (last responses)", MICRO, Point::servedHitRate))),
+                "pattern hit rate and route accuracy over time"));
+        s.append("<h2>Adapters and the gate</h2>\n").append(versionsTable(context));
+        s.append("<h2>Dead letters</h2>\n").append(deadLetterTable(context.deadLetters()));
         s.append("<h2>Summary</h2>\n<pre>").append(escape(summary)).append("</pre>\n</body></html>\n");
         return s.toString();
     }
 
-    private record Series(String name, String colour, ToDoubleFunction<Point> value) {}
+    /** One line of a chart; {@code dash} null draws it solid (lines that coincide stay visible when dashed). */
+    private record Series(String name, Color colour, float width, float[] dash, ToDoubleFunction<Point> value) {
+        Series(String name, Color colour, ToDoubleFunction<Point> value) {
+            this(name, colour, 2f, null, value);
+        }
 
-    /** What is served, each adapter alone, and no adapter, on one task's probes. */
-    private static List<Series> taskSeries(java.util.function.Function<Point, LearningProbe.TaskLoss> task) {
-        return List.of(
-                new Series("served (x + Δbase + Δmicro)", "#1f77b4", p -> task.apply(p).served()),
-                new Series("BaseLoRA alone", "#2ca02c", p -> task.apply(p).base()),
-                new Series("MicroLoRA alone", "#ff7f0e", p -> task.apply(p).micro()),
-                new Series("no adapter", "#999999", p -> task.apply(p).identity()));
+        BasicStroke stroke() {
+            return dash == null ? new BasicStroke(width)
+                    : new BasicStroke(width, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, dash, 0f);
+        }
     }
 
-    private static String chart(List<Point> points, String yLabel, List<Series> series) {
-        double maxX = points.isEmpty() ? 1 : Math.max(1e-9, points.get(points.size() - 1).seconds());
-        double maxY = 1e-12;
+    /** What is served, each adapter alone, and no adapter, on one task's probes. */
+    static JFreeChart lossChart(String title, List<Point> points, Context context,
+            Function<Point, LearningProbe.TaskLoss> task) {
+        return chart(title, "½‖f(x) − y‖²", points, context, List.of(
+                new Series("served (x + Δbase + Δmicro)", SERVED, 4f, null, p -> task.apply(p).served()),
+                new Series("BaseLoRA alone", BASE, 1.5f, new float[] {7f, 4f}, p -> task.apply(p).base()),
+                new Series("MicroLoRA alone", MICRO, 1.5f, new float[] {3f, 3f}, p -> task.apply(p).micro()),
+                new Series("no adapter", NONE, 1.5f, new float[] {1f, 5f}, p -> task.apply(p).identity())));
+    }
+
+    static JFreeChart chart(String title, String yLabel, List<Point> points, Context context, List<Series> series) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        double gap = GAP_INTERVALS * medianSpacing(points);
         for (Series line : series) {
+            XYSeries xy = new XYSeries(line.name(), false, true);
+            Point previous = null;
             for (Point p : points) {
-                double v = line.value().applyAsDouble(p);
-                if (Double.isFinite(v)) {
-                    maxY = Math.max(maxY, v);
+                if (previous != null && p.seconds() - previous.seconds() > gap) {
+                    xy.add((previous.seconds() + p.seconds()) / 2, null); // no line across a gap
                 }
+                double v = line.value().applyAsDouble(p);
+                xy.add(p.seconds(), Double.isFinite(v) ? (Number) v : null);
+                previous = p;
             }
+            data.addSeries(xy);
         }
-        StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
-                "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">%n",
-                WIDTH + 200, HEIGHT, WIDTH + 200, HEIGHT));
-        int plotW = WIDTH - 2 * MARGIN;
-        int plotH = HEIGHT - 2 * MARGIN;
-        s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>%n",
-                MARGIN, HEIGHT - MARGIN, WIDTH - MARGIN, HEIGHT - MARGIN));
-        s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>%n",
-                MARGIN, MARGIN, MARGIN, HEIGHT - MARGIN));
-        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s (max %.4g)</text>%n",
-                4, MARGIN - 12, yLabel, maxY));
-        s.append(String.format(Locale.ROOT,
-                "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">seconds (%.0f)</text>%n",
-                WIDTH - MARGIN, HEIGHT - MARGIN + 28, maxX));
-        int seenBoundaries = 0;
-        for (Point p : points) {
-            if (p.taskBoundaries() > seenBoundaries) {
-                seenBoundaries = p.taskBoundaries();
-                double x = MARGIN + plotW * p.seconds() / maxX;
-                s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
-                        + "stroke=\"#d62728\" stroke-dasharray=\"4 3\"/>%n", x, MARGIN, x, HEIGHT - MARGIN));
-            }
-        }
+        JFreeChart chart = ChartFactory.createXYLineChart(title, "seconds since the replay began", yLabel, data,
+                PlotOrientation.VERTICAL, true, false, false);
+        chart.setBackgroundPaint(Color.WHITE);
+        XYPlot plot = chart.getXYPlot();
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(new Color(0xdddddd));
+        plot.setRangeGridlinePaint(new Color(0xdddddd));
+        ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(true);
+        // small dots mark the samples, so a lone sample after a gap still shows
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
         for (int i = 0; i < series.size(); i++) {
-            Series line = series.get(i);
-            List<String> xy = new ArrayList<>();
-            for (Point p : points) {
-                double v = line.value().applyAsDouble(p);
-                if (Double.isFinite(v)) {
-                    xy.add(String.format(Locale.ROOT, "%.1f,%.1f", MARGIN + plotW * p.seconds() / maxX,
-                            HEIGHT - MARGIN - plotH * v / maxY));
-                }
-            }
-            s.append(String.format(Locale.ROOT,
-                    "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>%n",
-                    line.colour(), String.join(" ", xy)));
-            s.append(String.format(Locale.ROOT,
-                    "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"3\" fill=\"%s\"/>"
-                            + "<text x=\"%d\" y=\"%d\" font-size=\"12\">%s</text>%n",
-                    WIDTH, MARGIN + 18 * i, line.colour(), WIDTH + 18, MARGIN + 18 * i + 5, escape(line.name())));
+            renderer.setSeriesPaint(i, series.get(i).colour());
+            renderer.setSeriesStroke(i, series.get(i).stroke());
+            renderer.setSeriesShape(i, new java.awt.geom.Ellipse2D.Double(-2, -2, 4, 4));
         }
-        return s.append("</svg>\n").toString();
+        plot.setRenderer(renderer);
+        plot.setSeriesRenderingOrder(org.jfree.chart.plot.SeriesRenderingOrder.FORWARD); // the thin dashed lines on top
+        long bases = 0;
+        int boundaries = 0;
+        for (Point p : points) {
+            if (p.baseVersions() > bases) {
+                bases = p.baseVersions();
+                plot.addDomainMarker(marker(p.seconds(), PROMOTION, new BasicStroke(0.6f), null));
+            }
+            if (p.taskBoundaries() > boundaries) {
+                boundaries = p.taskBoundaries();
+                plot.addDomainMarker(marker(p.seconds(), BOUNDARY, new BasicStroke(1.5f, BasicStroke.CAP_BUTT,
+                        BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f), "EWC++ boundary"));
+            }
+        }
+        if (Double.isFinite(context.taskSwitchSeconds())) {
+            plot.addDomainMarker(marker(context.taskSwitchSeconds(), SWITCH, new BasicStroke(1.5f),
+                    "second task begins"));
+        }
+        return chart;
+    }
+
+    private static ValueMarker marker(double x, Color colour, BasicStroke stroke, String label) {
+        ValueMarker m = new ValueMarker(x, colour, stroke);
+        if (label != null) {
+            m.setLabel(label);
+            m.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+            m.setLabelPaint(colour);
+            m.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
+            m.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+        }
+        return m;
+    }
+
+    private static double medianSpacing(List<Point> points) {
+        if (points.size() < 2) {
+            return 1;
+        }
+        double[] d = new double[points.size() - 1];
+        for (int i = 1; i < points.size(); i++) {
+            d[i - 1] = points.get(i).seconds() - points.get(i - 1).seconds();
+        }
+        java.util.Arrays.sort(d);
+        return Math.max(1e-3, d[d.length / 2]);
+    }
+
+    private static String image(JFreeChart chart, String alt) throws IOException {
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ChartUtils.writeChartAsPNG(png, chart, CHART_WIDTH, CHART_HEIGHT);
+        return "<p><img width=\"" + CHART_WIDTH + "\" height=\"" + CHART_HEIGHT + "\" alt=\"" + escape(alt)
+                + "\" src=\"data:image/png;base64," + Base64.getEncoder().encodeToString(png.toByteArray())
+                + "\"></p>\n";
+    }
+
+    private static String endTable(LearningProbe.Measures m) {
+        StringBuilder s = new StringBuilder("<table><tr><th>held-out loss at the end</th><th>served</th>"
+                + "<th>BaseLoRA alone</th><th>MicroLoRA alone</th><th>no adapter</th><th>served vs none</th></tr>\n");
+        for (int task = 0; task < 2; task++) {
+            LearningProbe.TaskLoss t = task == 0 ? m.firstTask() : m.secondTask();
+            s.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.5f</td><td>%.5f</td><td>%.5f</td><td>%.5f</td>"
+                            + "<td>%.1f %% better</td></tr>%n", task == 0 ? "first task" : "second (current) task",
+                    t.served(), t.base(), t.micro(), t.identity(), 100 * t.quality()));
+        }
+        return s.append("</table>\n").toString();
+    }
+
+    private static String versionsTable(Context context) {
+        StringBuilder s = new StringBuilder("<table><tr><th>key</th><th>newest BaseLoRA</th><th>newest MicroLoRA</th>"
+                + "</tr>\n");
+        context.versions().forEach((key, kinds) -> s.append(String.format(Locale.ROOT,
+                "<tr><td>%s</td><td>v%d</td><td>v%d</td></tr>%n", escape(key), kinds.getOrDefault("base", 0L),
+                kinds.getOrDefault("micro", 0L))));
+        s.append("</table>\n<p>Gate decisions: ");
+        StringBuilder decisions = new StringBuilder();
+        context.gateDecisions().forEach((type, n) ->
+                decisions.append(decisions.length() == 0 ? "" : ", ").append(n).append(' ').append(escape(type)));
+        return s.append(decisions.length() == 0 ? "none" : decisions).append(".</p>\n").toString();
+    }
+
+    private static String deadLetterTable(Map<String, OutputWatcher.DeadLetterKind> kinds) {
+        if (kinds.isEmpty()) {
+            return "<p>None.</p>\n";
+        }
+        StringBuilder s = new StringBuilder("<table><tr><th>reason</th><th>count</th><th>fields</th></tr>\n");
+        kinds.forEach((kind, k) -> s.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d</td><td>%s</td></tr>%n",
+                escape(kind), k.count(), escape(String.join(", ", k.fields())))));
+        return s.append("</table>\n").toString();
     }
 
     private static String escape(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

@@ -51,6 +51,7 @@ final class OutputWatcher implements AutoCloseable {
     private final Map<String, Long> bankCycles = new HashMap<>();
     private final Map<String, Integer> gateDecisions = new TreeMap<>();
     private final Map<String, Integer> deadLetterReasons = new TreeMap<>();
+    private final Map<String, java.util.SortedSet<String>> deadLetterFields = new TreeMap<>();
     private long deadLetters;
     private long records;
     private IOException failure;
@@ -133,7 +134,13 @@ final class OutputWatcher implements AutoCloseable {
             }
         } else if (topic.equals(topics.deadLetters())) {
             deadLetters++;
-            deadLetterReasons.merge(reasonCategory(event.get("reason").asText()), 1, Integer::sum);
+            String reason = event.get("reason").asText();
+            String kind = reasonKind(reason);
+            deadLetterReasons.merge(kind, 1, Integer::sum);
+            String field = reasonField(reason);
+            if (!field.isEmpty()) {
+                deadLetterFields.computeIfAbsent(kind, k -> new java.util.TreeSet<>()).add(field);
+            }
         } else if (topic.equals(topics.responses())) {
             responses++;
             var probe = WorkloadReplay.probeOf(event.get("id").asText(), probes);
@@ -184,7 +191,7 @@ final class OutputWatcher implements AutoCloseable {
             best += r[1];
         }
         return new Snapshot(a, v, new TreeMap<>(microBase), taskBoundaries, new TreeMap<>(banks), deadLetters,
-                new TreeMap<>(deadLetterReasons), new TreeMap<>(gateDecisions), records, responses,
+                deadLetterKinds(), new TreeMap<>(gateDecisions), records, responses,
                 served.isEmpty() ? Double.NaN : (double) hits / served.size(),
                 hits == 0 ? Double.NaN : (double) best / hits);
     }
@@ -200,7 +207,7 @@ final class OutputWatcher implements AutoCloseable {
             int taskBoundaries,
             Map<String, ReasoningBank> banks,
             long deadLetters,
-            Map<String, Integer> deadLetterReasons,
+            Map<String, DeadLetterKind> deadLetterReasons,
             Map<String, Integer> gateDecisions,
             long records,
             long responses,
@@ -233,11 +240,44 @@ final class OutputWatcher implements AutoCloseable {
         consumer.close();
     }
 
-    /** A reason without its particulars (quoted values, details after a colon), to count alike ones together. */
-    static String reasonCategory(String reason) {
-        String general = reason.replaceAll("'[^']*'", "'…'");
-        int colon = general.indexOf(':');
-        return colon > 0 ? general.substring(0, colon) : general;
+    /** Dead letters of one kind of reason: how many, and the fields they named (indices folded). */
+    record DeadLetterKind(int count, List<String> fields) {}
+
+    private Map<String, DeadLetterKind> deadLetterKinds() {
+        Map<String, DeadLetterKind> kinds = new TreeMap<>();
+        deadLetterReasons.forEach((kind, count) -> kinds.put(kind,
+                new DeadLetterKind(count, List.copyOf(deadLetterFields.getOrDefault(kind, new java.util.TreeSet<>())))));
+        return kinds;
+    }
+
+    /** A reason's leading field path ({@code embedding[17]}, {@code metrics.latency_us}) when it names one. */
+    private static final java.util.regex.Pattern FIELD_PREFIX =
+            java.util.regex.Pattern.compile("^([a-z_]+(\\[\\d+\\])?(\\.[a-z_]+(\\[\\d+\\])?)*): ");
+
+    /**
+     * What went wrong, without where or with which values, so that alike reasons count together:
+     * {@code embedding[0]: NaN is not allowed} and {@code target[3]: NaN is not allowed} are one
+     * kind; numbers become N, quoted values and parenthesised details are dropped, and a JSON
+     * parser's message is just {@code malformed JSON}.
+     */
+    static String reasonKind(String reason) {
+        for (String whole : List.of("malformed JSON", "framed record")) {
+            if (reason.startsWith(whole)) {
+                return whole;
+            }
+        }
+        java.util.regex.Matcher field = FIELD_PREFIX.matcher(reason);
+        String what = field.find() ? reason.substring(field.end()) : reason;
+        return what.replaceAll("'[^']*'", "'…'")
+                .replaceAll("\\s*\\([^)]*\\)", "")
+                .replaceAll("-?\\b\\d+(\\.\\d+)?([eE][-+]?\\d+)?\\b", "N")
+                .trim();
+    }
+
+    /** The field a reason names, its indices folded ({@code embedding[…]}); empty when it names none. */
+    static String reasonField(String reason) {
+        java.util.regex.Matcher field = FIELD_PREFIX.matcher(reason);
+        return field.find() ? field.group(1).replaceAll("\\[\\d+\\]", "[…]") : "";
     }
 
     static String key(JsonNode event) {

@@ -335,7 +335,7 @@ public final class SonaBench implements Callable<Integer> {
         /** Takes one sample; true once the background loop has seen every trajectory of the backlog. */
         boolean sampleUntilSettled() throws Exception {
             double t = (System.nanoTime() - submitted) / 1e9;
-            long read = rest.sourceRecords("kafka-trajectories");
+            long read = rest.sourceRecords(JobRest.SOURCE_TRAJECTORIES);
             // every trajectory is stored by the join and read back when it settles: the job has
             // done a trajectory's work once the background loop has seen it
             long settled = rest.sum(JobRest.BACKGROUND, BackgroundLoopOperator.SETTLED_COUNTER);

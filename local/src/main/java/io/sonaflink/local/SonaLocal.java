@@ -24,6 +24,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,7 +49,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -82,11 +82,13 @@ public final class SonaLocal {
 
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(1);
 
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SonaLocal() {}
 
     public static void main(String[] args) throws Exception {
+        System.setProperty("java.awt.headless", "true"); // the report's charts are drawn without a display
         Arguments arguments = new Arguments();
         if (!CommandLines.parse(arguments, args)) {
             System.exit(0);
@@ -95,6 +97,7 @@ public final class SonaLocal {
         try {
             status = run(arguments);
         } catch (Throwable t) {
+            LoggerFactory.getLogger(SonaLocal.class).error("the local run failed", t);
             t.printStackTrace();
             status = 1;
         }
@@ -109,9 +112,7 @@ public final class SonaLocal {
         // earlier run would keep that run's files for them.
         deleteRecursively(a.out.resolve("registry"));
         KafkaBrokerProcess broker = null;
-        StopSignal stop = new StopSignal();
-        Thread hook = new Thread(stop::requestAndAwait, "sona-local-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
+        StopSignal stop = StopSignal.install();
         try {
             if (a.bootstrapServers == null) {
                 Path data = a.out.resolve("kafka");
@@ -122,16 +123,11 @@ public final class SonaLocal {
             } else {
                 conf.set(SonaOptions.KAFKA_BOOTSTRAP_SERVERS, a.bootstrapServers);
             }
-            return runJob(a, conf, stop);
+            int status = runJob(a, conf, stop);
+            return stop.requested() ? stop.exitStatus() : status;
         } finally {
             if (broker != null) {
                 broker.close();
-            }
-            stop.finished();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running: it waits for finished()
             }
         }
     }
@@ -180,16 +176,20 @@ public final class SonaLocal {
             long started = System.nanoTime();
             try (OutputWatcher watcher = new OutputWatcher(client, outputs, workload.probes())) {
                 producer.start();
-                Progress progress = new Progress(System.console() != null);
+                Progress progress = new Progress(System.console() != null, rest, events);
                 long deadline = started + TimeUnit.SECONDS.toNanos(a.maxSeconds);
                 Settling settling = null;
+                double taskSwitchSeconds = Double.NaN;
                 completed = false;
                 while (true) {
                     stop.awaitRequest(PROGRESS_EVERY);
                     InputProgress.Offsets offsets = inputProgress.read();
                     LearningReport.Point point = point(started, offsets, watcher.snapshot(), probe);
                     points.add(point);
-                    progress.print(point, watcher.snapshot(), replay.sent());
+                    if (Double.isNaN(taskSwitchSeconds) && replay.trajectoriesSent() > spec.firstSecondTaskTrajectory()) {
+                        taskSwitchSeconds = point.seconds();
+                    }
+                    progress.print(point, watcher.snapshot(), replay, completed ? "learning the last trajectories" : "");
                     if (replay.failure() != null) {
                         throw new IOException("producing the workload failed", replay.failure());
                     }
@@ -238,7 +238,8 @@ public final class SonaLocal {
                 facts.put("deadLetterReasons", last.deadLetterReasons());
                 facts.put("gateDecisions", last.gateDecisions());
                 facts.put("registry", LearningCheck.registryChampions(registry));
-                LearningReport.write(a.out, summary, points, facts);
+                LearningReport.write(a.out, summary, points, new LearningReport.Context(taskSwitchSeconds,
+                        last.deadLetterReasons(), last.versions(), last.gateDecisions()), facts);
                 System.out.print(summary);
                 System.out.println("report: " + a.out.resolve("report.html").toAbsolutePath());
                 if (a.check) {
@@ -257,9 +258,10 @@ public final class SonaLocal {
             OutputWatcher.Snapshot outputs, LearningProbe probe) {
         long versions = outputs.versions().values().stream()
                 .flatMap(m -> m.values().stream()).mapToLong(Long::longValue).sum();
+        long bases = outputs.versions().values().stream().mapToLong(m -> m.getOrDefault("base", 0L)).sum();
         return new LearningReport.Point((System.nanoTime() - started) / 1e9, offsets.consumed(), offsets.lag(),
-                probe.measure(outputs), outputs.patterns(), versions, outputs.deadLetters(), outputs.responses(),
-                outputs.servedHitRate(), outputs.taskBoundaries());
+                probe.measure(outputs), outputs.patterns(), versions, bases, outputs.deadLetters(),
+                outputs.responses(), outputs.servedHitRate(), outputs.taskBoundaries());
     }
 
     static String summary(WorkloadSpec spec, Workload workload, List<LearningReport.Point> points,
@@ -289,10 +291,16 @@ public final class SonaLocal {
         s.append(String.format(Locale.ROOT, "served: %d responses; over the last %d, hit rate %.1f %%, best route"
                         + " among hits %.1f %%%n", outputs.responses(), OutputWatcher.SERVED_WINDOW,
                 100 * outputs.servedHitRate(), 100 * outputs.servedRouteAccuracy()));
-        s.append("adapter versions: ").append(outputs.versions()).append(System.lineSeparator());
-        s.append("gate decisions: ").append(outputs.gateDecisions()).append(System.lineSeparator());
-        s.append("dead letters: ").append(outputs.deadLetters()).append(' ').append(outputs.deadLetterReasons())
+        s.append("adapter versions (newest published):").append(System.lineSeparator());
+        outputs.versions().forEach((key, kinds) -> s.append(String.format(Locale.ROOT, "  %s: base v%d, micro v%d%n",
+                key, kinds.getOrDefault("base", 0L), kinds.getOrDefault("micro", 0L))));
+        s.append("gate decisions: ").append(outputs.gateDecisions().entrySet().stream()
+                .map(e -> e.getValue() + " " + e.getKey()).collect(java.util.stream.Collectors.joining(", ")))
                 .append(System.lineSeparator());
+        s.append("dead letters: ").append(outputs.deadLetters()).append(outputs.deadLetters() > 0 ? ", by kind:" : "")
+                .append(System.lineSeparator());
+        outputs.deadLetterReasons().forEach((kind, k) -> s.append(String.format(Locale.ROOT, "  %5d  %s%s%n",
+                k.count(), kind, k.fields().isEmpty() ? "" : " (" + String.join(", ", k.fields()) + ")")));
         s.append("savepoint: ").append(savepoint).append(System.lineSeparator());
         return s.toString();
     }
@@ -426,37 +434,39 @@ public final class SonaLocal {
 
     /** The live progress line: rewritten in place on a terminal, one line every few seconds otherwise. */
     private static final class Progress {
+        private static final int LOG_EVERY = 5;
         private final boolean terminal;
+        private final ProgressLine line;
+        private final JobRest rest;
+        private final long total;
         private long lines;
-        private long lastConsumed;
-        private double lastSeconds;
 
-        Progress(boolean terminal) {
+        Progress(boolean terminal, JobRest rest, long total) {
             this.terminal = terminal;
+            this.line = new ProgressLine(terminal
+                    ? ProgressLine.terminalWidth(System.getenv("COLUMNS")) - 1 : Integer.MAX_VALUE / 2);
+            this.rest = rest;
+            this.total = total;
         }
 
-        void print(LearningReport.Point p, OutputWatcher.Snapshot outputs, long produced) {
-            double rate = (p.eventsConsumed() - lastConsumed) / Math.max(1e-9, p.seconds() - lastSeconds);
-            if (p.eventsConsumed() != lastConsumed) {
-                lastConsumed = p.eventsConsumed();
-                lastSeconds = p.seconds();
+        void print(LearningReport.Point p, OutputWatcher.Snapshot outputs, WorkloadReplay replay, String phase)
+                throws Exception {
+            long produced = replay.sent() - replay.queriesSent();
+            // what the sources have read, live (committed offsets move only at checkpoints)
+            long read = Math.min(total, rest.sourceRecords(JobRest.SOURCE_TRAJECTORIES) + rest.sourceRecords(JobRest.SOURCE_SIGNALS));
+            long base = 0;
+            long micro = 0;
+            for (Map<String, Long> kinds : outputs.versions().values()) {
+                base += kinds.getOrDefault("base", 0L);
+                micro += kinds.getOrDefault("micro", 0L);
             }
-            String versions = outputs.versions().entrySet().stream()
-                    .map(e -> e.getKey().substring(0, e.getKey().indexOf('/')) + " "
-                            + e.getValue().entrySet().stream().map(v -> v.getKey().charAt(0) + "" + v.getValue())
-                                    .collect(Collectors.joining("/")))
-                    .collect(Collectors.joining(", "));
-            String line = String.format(Locale.ROOT,
-                    "[%4.0f s] sent %d, consumed %d (%.0f/s, lag %d) | keys %d | patterns %d | hit %.0f%% "
-                            + "(served %s) | versions %s | dead letters %d",
-                    p.seconds(), produced, p.eventsConsumed(), rate, p.consumerLag(), outputs.versions().size(),
-                    p.patterns(), 100 * p.measures().hitRate(),
-                    Double.isNaN(p.servedHitRate()) ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * p.servedHitRate()),
-                    versions.isEmpty() ? "-" : versions, p.deadLetters());
+            String text = line.format(new ProgressLine.Sample(p.seconds(), produced, read, total,
+                    Math.max(0, produced - read), outputs.versions().size(), base, micro, p.deadLetters(),
+                    p.servedHitRate(), phase));
             if (terminal) {
-                System.out.print("\r" + line + "\u001b[K");
-            } else if (lines++ % 5 == 0) {
-                System.out.println(line);
+                System.out.print("\r" + text + "\u001b[K");
+            } else if (lines++ % LOG_EVERY == 0) {
+                System.out.println(text);
             }
         }
 
@@ -467,30 +477,45 @@ public final class SonaLocal {
         }
     }
 
-    /** Ctrl-C asks the run to stop; the hook waits until the job is stopped and the report written. */
+    /**
+     * Ctrl-C (SIGINT) or SIGTERM asks the run to stop: it stops the job with a savepoint, writes the
+     * report, stops the broker and exits with 128 + the signal's number. The signals are handled
+     * here instead of by the JVM's default, which would start the shutdown hooks, Flink's among
+     * them, and tear the MiniCluster down under the savepoint. A second signal exits at once.
+     */
     private static final class StopSignal {
         private final CountDownLatch requested = new CountDownLatch(1);
-        private final CountDownLatch finished = new CountDownLatch(1);
+        private volatile int signal;
 
-        void requestAndAwait() {
-            requested.countDown();
-            try {
-                finished.await(3, TimeUnit.MINUTES);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        static StopSignal install() {
+            StopSignal stop = new StopSignal();
+            for (String name : List.of("INT", "TERM")) {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> stop.request(s.getNumber()));
             }
+            return stop;
+        }
+
+        private void request(int number) {
+            if (requested()) {
+                System.out.println(System.lineSeparator() + "stopping at once");
+                System.exit(128 + number);
+            }
+            signal = number;
+            System.out.println(System.lineSeparator() + "stopping: the job stops with a savepoint and the report is "
+                    + "written (a second Ctrl-C quits at once)");
+            requested.countDown();
         }
 
         boolean requested() {
             return requested.getCount() == 0;
         }
 
-        void awaitRequest(Duration timeout) throws InterruptedException {
-            requested.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        int exitStatus() {
+            return 128 + signal;
         }
 
-        void finished() {
-            finished.countDown();
+        void awaitRequest(Duration timeout) throws InterruptedException {
+            requested.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 

@@ -41,6 +41,7 @@ final class WorkloadReplay implements Runnable {
     private final boolean queryUntilStopped;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong queriesSent = new AtomicLong();
+    private final AtomicLong trajectoriesSent = new AtomicLong();
     private volatile boolean workloadSent;
     private volatile boolean stopped;
     private volatile boolean done;
@@ -80,6 +81,7 @@ final class WorkloadReplay implements Runnable {
             for (int i = 0; i < trajectories.size() && !stopped; i++) {
                 producer.send(new ProducerRecord<>(trajectoryTopic, trajectories.get(i)));
                 sent.incrementAndGet();
+                trajectoriesSent.incrementAndGet();
                 int signalsDue = (int) ((long) (i + 1) * signals.size() / trajectories.size());
                 for (; nextSignal < signalsDue; nextSignal++) {
                     producer.send(new ProducerRecord<>(signalTopic, signals.get(nextSignal)));
@@ -153,6 +155,11 @@ final class WorkloadReplay implements Runnable {
 
     void stop() {
         stopped = true;
+    }
+
+    /** Trajectories sent so far, in the workload's order. */
+    long trajectoriesSent() {
+        return trajectoriesSent.get();
     }
 
     long queriesSent() {

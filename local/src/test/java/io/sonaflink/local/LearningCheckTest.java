@@ -41,7 +41,7 @@ class LearningCheckTest {
     }
 
     private static List<String> problems(LearningProbe.Measures measures, OutputWatcher.Snapshot outputs) {
-        LearningReport.Point point = new LearningReport.Point(1, 10, 0, measures, 4, 2, 1, 3, 0.5, 1);
+        LearningReport.Point point = new LearningReport.Point(1, 10, 0, measures, 4, 2, 1, 1, 3, 0.5, 1);
         return LearningCheck.problems(WORKLOAD, outputs, List.of(point), true, 3);
     }
 

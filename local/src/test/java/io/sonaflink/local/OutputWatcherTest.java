@@ -58,10 +58,21 @@ class OutputWatcherTest {
     }
 
     @Test
-    void deadLetterReasonsAreCountedByKind() {
-        assertThat(OutputWatcher.reasonCategory("embedding: expected 256 numbers, got 255"))
-                .isEqualTo("embedding");
-        assertThat(OutputWatcher.reasonCategory("trajectory 'acme-t1' was not available"))
-                .isEqualTo(OutputWatcher.reasonCategory("trajectory 'globex-t9' was not available"));
+    void deadLetterReasonsAreCountedByKindNotByField() {
+        assertThat(OutputWatcher.reasonKind("embedding[0]: NaN is not allowed"))
+                .isEqualTo(OutputWatcher.reasonKind("target[31]: NaN is not allowed"))
+                .isEqualTo("NaN is not allowed");
+        assertThat(OutputWatcher.reasonKind("embedding: expected 256 values, got 255"))
+                .isEqualTo(OutputWatcher.reasonKind("target: expected 32 values, got 31"))
+                .isEqualTo("expected N values, got N");
+        assertThat(OutputWatcher.reasonKind("key: missing")).isEqualTo("missing");
+        assertThat(OutputWatcher.reasonKind("malformed JSON: Unexpected end-of-input at line 1, column 88"))
+                .isEqualTo("malformed JSON");
+        assertThat(OutputWatcher.reasonKind("trajectory 'acme-t1' was not available within 630000 ms (pushed out)"))
+                .isEqualTo(OutputWatcher.reasonKind("trajectory 'globex-t9' was not available within 5 ms"))
+                .isEqualTo("trajectory '…' was not available within N ms");
+        assertThat(OutputWatcher.reasonField("embedding[17]: NaN is not allowed")).isEqualTo("embedding[…]");
+        assertThat(OutputWatcher.reasonField("metrics.latency_us: missing")).isEqualTo("metrics.latency_us");
+        assertThat(OutputWatcher.reasonField("malformed JSON: Unexpected character")).isEmpty();
     }
 }

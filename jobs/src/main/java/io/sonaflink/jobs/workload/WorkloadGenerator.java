@@ -53,7 +53,7 @@ public final class WorkloadGenerator {
         }
         // Interleave keys round-robin, as a shared topic would.
         for (int i = 0; i < spec.trajectoriesPerKey(); i++) {
-            boolean secondTask = i >= spec.taskSwitchAt() * spec.trajectoriesPerKey();
+            boolean secondTask = i >= spec.secondTaskStart();
             for (KeyModel model : models) {
                 String id = model.tenant + "-t" + i;
                 int cluster = (secondTask ? spec.clustersPerKey() : 0) + random.nextInt(spec.clustersPerKey());

@@ -38,6 +38,19 @@ public record WorkloadSpec(
         }
     }
 
+    /** The index, within each key's stream, of the key's first trajectory of the second task. */
+    public int secondTaskStart() {
+        return (int) Math.ceil(taskSwitchAt * trajectoriesPerKey);
+    }
+
+    /**
+     * The position of the first second-task trajectory in the workload's trajectory list, where the
+     * keys are interleaved round-robin.
+     */
+    public int firstSecondTaskTrajectory() {
+        return secondTaskStart() * keys;
+    }
+
     public WorkloadSpec withTrajectoriesPerKey(int n) {
         return new WorkloadSpec(keys, n, dimension, clustersPerKey, routes, correctionRate, malformedRate,
                 taskSwitchAt, seed);
