@@ -179,6 +179,7 @@ public final class SonaLocal {
                 Progress progress = new Progress(System.console() != null, rest, events);
                 long deadline = started + TimeUnit.SECONDS.toNanos(a.maxSeconds);
                 Settling settling = null;
+                boolean serving = false;
                 double taskSwitchSeconds = Double.NaN;
                 completed = false;
                 while (true) {
@@ -189,7 +190,8 @@ public final class SonaLocal {
                     if (Double.isNaN(taskSwitchSeconds) && replay.trajectoriesSent() > spec.firstSecondTaskTrajectory()) {
                         taskSwitchSeconds = point.seconds();
                     }
-                    progress.print(point, watcher.snapshot(), replay, completed ? "learning the last trajectories" : "");
+                    progress.print(point, watcher.snapshot(), replay,
+                            serving ? "serving" : completed ? "learning the last trajectories" : "");
                     if (replay.failure() != null) {
                         throw new IOException("producing the workload failed", replay.failure());
                     }
@@ -202,7 +204,17 @@ public final class SonaLocal {
                                 + conf.get(SonaOptions.FEEDBACK_HOLD).toSeconds() + " s) to settle the last "
                                 + "trajectories and the background loop to learn them");
                     }
-                    if ((completed && settling.learned()) || stop.requested() || System.nanoTime() > deadline) {
+                    if (completed && !serving && settling.learned()) {
+                        if (!a.serve) {
+                            break;
+                        }
+                        serving = true;
+                        replay.stop(); // no more probe queries: the responses are now to what you send
+                        progress.end();
+                        System.out.println("serving until Ctrl-C: Kafka at " + conf.get(SonaOptions.KAFKA_BOOTSTRAP_SERVERS)
+                                + " (bin/sona-kafka produce|consume TOPIC), Flink web UI at " + webUi);
+                    }
+                    if (stop.requested() || (!serving && System.nanoTime() > deadline)) {
                         break;
                     }
                 }
@@ -213,11 +225,12 @@ public final class SonaLocal {
                     awaitQueriesConsumed(new InputProgress(admin, conf.get(SonaOptions.KAFKA_GROUP_ID),
                             List.of(conf.get(SonaOptions.TOPIC_QUERIES))), Duration.ofSeconds(60));
                 }
-                // Draining fires the last background window and commits every output with the savepoint.
+                // Draining fires the last background window and commits every output with the savepoint;
+                // a stop asked for keeps the job's windows open for a later run from the savepoint.
+                boolean drain = completed && !stop.requested();
                 Path savepoints = a.out.resolve("savepoints").toAbsolutePath();
-                System.out.println((completed ? "draining" : "stopping")
-                        + " the job with a savepoint in " + savepoints);
-                String savepoint = job.stopWithSavepoint(completed, savepoints.toUri().toString(),
+                System.out.println((drain ? "draining" : "stopping") + " the job with a savepoint in " + savepoints);
+                String savepoint = job.stopWithSavepoint(drain, savepoints.toUri().toString(),
                         SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
                 System.out.println("savepoint: " + savepoint);
                 watcher.catchUp(Duration.ofSeconds(30));
@@ -542,6 +555,9 @@ public final class SonaLocal {
         String bootstrapServers;
         @Option(names = "--kafka-port", description = "Port of the broker started here (default: a free one).")
         int kafkaPort;
+        @Option(names = "--serve", description = "After the workload, keep the broker and the job running until "
+                + "Ctrl-C, to produce to the topics meanwhile (bin/sona-kafka).")
+        boolean serve;
         @Option(names = "--check", description = "Exit 1 unless the run learned what the workload plants.")
         boolean check;
         @Mixin

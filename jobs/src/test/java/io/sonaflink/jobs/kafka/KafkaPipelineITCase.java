@@ -52,6 +52,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -539,9 +540,17 @@ class KafkaPipelineITCase {
         produce(topic, lines, clientProperties());
     }
 
+    /**
+     * Sends {@code lines} in order. One request in flight: a first batch refused while a new
+     * topic's leader settles is retried before the next is sent, where with several in flight the
+     * idempotent producer could loop on out-of-order sequences until its delivery timeout (2 min).
+     */
     private static void produce(String topic, List<byte[]> lines, Properties properties) throws Exception {
+        Properties p = new Properties();
+        p.putAll(properties);
+        p.setProperty(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer())) {
+                new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (byte[] line : lines) {
                 producer.send(new ProducerRecord<>(topic, line));
             }
