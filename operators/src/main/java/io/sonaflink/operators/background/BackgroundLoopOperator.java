@@ -156,6 +156,26 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<Either<Trajec
         this(config, StateBundle.DEFAULT_MAX_KEYS);
     }
 
+    /** The key's ReasoningBank, as the savepoint holds it. */
+    public static ValueStateDescriptor<ReasoningBank> bankStateDescriptor() {
+        return new ValueStateDescriptor<>("bank", StateSerializers.reasoningBank());
+    }
+
+    /** The key's BaseLoRA with its optimizer and EWC++ memory. */
+    public static ValueStateDescriptor<BaseLora> baseLoraStateDescriptor() {
+        return new ValueStateDescriptor<>("base-lora", StateSerializers.baseLora());
+    }
+
+    /** Learning cycles the key has run. */
+    public static ValueStateDescriptor<Long> cyclesStateDescriptor() {
+        return new ValueStateDescriptor<>("cycles", Types.LONG);
+    }
+
+    /** Trajectories in the key's current window (its reservoir), by slot. */
+    public static MapStateDescriptor<Integer, TrajectorySample> reservoirStateDescriptor() {
+        return new MapStateDescriptor<>(RESERVOIR, IntSerializer.INSTANCE, StateSerializers.trajectorySample());
+    }
+
     public BackgroundLoopOperator(BackgroundLoopConfig config, int bundleKeys) {
         this.config = config;
         this.bundleKeys = bundleKeys;
@@ -164,13 +184,12 @@ public class BackgroundLoopOperator extends AbstractStreamOperator<Either<Trajec
     @Override
     public void open() throws Exception {
         super.open();
-        reservoir = getPartitionedState(
-                new MapStateDescriptor<>(RESERVOIR, IntSerializer.INSTANCE, StateSerializers.trajectorySample()));
+        reservoir = getPartitionedState(reservoirStateDescriptor());
         bundle = new StateBundle(() -> (String) getCurrentKey(), this::setCurrentKey, bundleKeys);
         reservoirSeen = bundle.bundle(getPartitionedState(new ValueStateDescriptor<>("reservoir-seen", Types.LONG)));
-        bank = getPartitionedState(new ValueStateDescriptor<>("bank", StateSerializers.reasoningBank()));
-        baseLora = getPartitionedState(new ValueStateDescriptor<>("base-lora", StateSerializers.baseLora()));
-        cycles = getPartitionedState(new ValueStateDescriptor<>("cycles", Types.LONG));
+        bank = getPartitionedState(bankStateDescriptor());
+        baseLora = getPartitionedState(baseLoraStateDescriptor());
+        cycles = getPartitionedState(cyclesStateDescriptor());
         windowEnd = bundle.bundle(getPartitionedState(new ValueStateDescriptor<>("window-end", Types.LONG)));
         windowSpan = bundle.bundle(getPartitionedState(
                 new ValueStateDescriptor<>("window-span", Types.TUPLE(Types.LONG, Types.LONG))));

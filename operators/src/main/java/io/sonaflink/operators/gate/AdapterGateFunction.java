@@ -247,6 +247,21 @@ public class AdapterGateFunction
         return "history-" + kind.name().toLowerCase(Locale.ROOT);
     }
 
+    /** The per-key gate record (published versions, watches, counters), as the savepoint holds it. */
+    public static ValueStateDescriptor<GateKeyState> keyStateDescriptor() {
+        return new ValueStateDescriptor<>(STATE_KEY, GateKeyStateCodec.TYPE);
+    }
+
+    /** The key's MicroLoRA, which the instant loop in this operator updates. */
+    public static ValueStateDescriptor<MicroLora> microLoraStateDescriptor() {
+        return new ValueStateDescriptor<>(MICRO_LORA_STATE, StateSerializers.microLora());
+    }
+
+    /** The versions of {@code kind} the key keeps for rollbacks, by version. */
+    public static MapStateDescriptor<Long, AdapterUpdate> historyStateDescriptor(AdapterKind kind) {
+        return new MapStateDescriptor<>(historyStateName(kind), Types.LONG, AdapterUpdateCodec.TYPE);
+    }
+
     /** Bundles the key record and the MicroLoRA of up to {@code maxKeys} keys on the heap (see {@link StateBundle}). */
     void bundleState(KeyAccess access, int maxKeys) {
         this.keyAccess = access;
@@ -262,12 +277,10 @@ public class AdapterGateFunction
 
     @Override
     public void open(OpenContext openContext) {
-        ValueState<GateKeyState> keyRecords =
-                getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_KEY, GateKeyStateCodec.TYPE));
+        ValueState<GateKeyState> keyRecords = getRuntimeContext().getState(keyStateDescriptor());
         keysSeenDescriptor = new ValueStateDescriptor<>(STATE_KEYS_SEEN, Types.BOOLEAN);
         keysSeen = getRuntimeContext().getState(keysSeenDescriptor);
-        ValueState<MicroLora> micros = getRuntimeContext().getState(
-                new ValueStateDescriptor<>(MICRO_LORA_STATE, StateSerializers.microLora()));
+        ValueState<MicroLora> micros = getRuntimeContext().getState(microLoraStateDescriptor());
         if (keyAccess != null) {
             bundle = new StateBundle(keyAccess::currentKey, keyAccess::setCurrentKey, bundleKeys);
             keyState = bundle.bundle(keyRecords);
@@ -287,8 +300,7 @@ public class AdapterGateFunction
                 new MapStateDescriptor<>(STATE_RECENT_QUALITY, Types.INT, Types.FLOAT));
         history = new EnumMap<>(AdapterKind.class);
         for (AdapterKind kind : KINDS) {
-            history.put(kind, getRuntimeContext().getMapState(
-                    new MapStateDescriptor<>(historyStateName(kind), Types.LONG, AdapterUpdateCodec.TYPE)));
+            history.put(kind, getRuntimeContext().getMapState(historyStateDescriptor(kind)));
         }
         challengers = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>(STATE_CHALLENGERS, Types.STRING, AdapterUpdateCodec.TYPE));

@@ -69,8 +69,43 @@ public final class GateKeyState {
         return correctionsSinceCandidate == 0 ? Double.NaN : lossSinceCandidate / correctionsSinceCandidate;
     }
 
-    double meanQuality() {
+    /** Mean quality of the trajectories the key has seen, NaN before any. */
+    public double meanQuality() {
         return trajectories == 0 ? Double.NaN : qualitySum / trajectories;
+    }
+
+    // Read-only views for tools that read a savepoint.
+
+    /** The key this record belongs to, null before its first event. */
+    public AdapterKey key() {
+        return key;
+    }
+
+    public long trajectories() {
+        return trajectories;
+    }
+
+    public boolean pinned() {
+        return pinned;
+    }
+
+    /** Held-out trajectories the gate has kept so far, and earlier tasks whose held-out sets it remembers. */
+    public long heldOutWritten() {
+        return heldOutWritten;
+    }
+
+    public long tasksRemembered() {
+        return tasksRemembered;
+    }
+
+    /** The highest version of {@code kind} published (0: none). */
+    public long published(AdapterKind kind) {
+        return lineage(kind).published;
+    }
+
+    /** The promotion of {@code kind} whose served quality is being watched (0: none). */
+    public long watched(AdapterKind kind) {
+        return lineage(kind).watchedVersion;
     }
 
     void markMicroCandidate(long flushes) {
