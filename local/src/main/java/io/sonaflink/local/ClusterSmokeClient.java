@@ -167,7 +167,7 @@ public final class ClusterSmokeClient {
     }
 
     /** Hands every committed record of {@code topic} to {@code each}, from the beginning to the current end. */
-    private static void readCommitted(Properties client, String topic, java.util.function.Consumer<JsonNode> each)
+    static void readCommitted(Properties client, String topic, java.util.function.Consumer<JsonNode> each)
             throws Exception {
         Properties p = new Properties();
         p.putAll(client);

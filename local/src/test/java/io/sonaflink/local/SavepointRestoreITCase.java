@@ -6,8 +6,6 @@ import io.sonaflink.jobs.workload.Workload;
 import io.sonaflink.jobs.workload.WorkloadGenerator;
 import io.sonaflink.jobs.workload.WorkloadSpec;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -17,10 +15,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,8 +36,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * savepoint's published ones, none repeated or skipped.
  */
 class SavepointRestoreITCase {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
@@ -115,30 +107,10 @@ class SavepointRestoreITCase {
     }
 
     /** The committed adapter versions, {@code key -> kind -> versions} in topic order per key. */
-    private static Map<String, Map<String, List<Long>>> versions(Properties client, String topic) {
-        Properties p = new Properties();
-        p.putAll(client);
-        p.setProperty("isolation.level", "read_committed");
+    private static Map<String, Map<String, List<Long>>> versions(Properties client, String topic) throws Exception {
         Map<String, Map<String, List<Long>>> out = new TreeMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            consumer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    JsonNode u = JSON.readTree(r.value());
-                    JsonNode k = u.get("key");
-                    String key = k.get("tenant").asText() + "/" + k.get("persona").asText() + "/" + k.get("domain").asText();
-                    out.computeIfAbsent(key, x -> new TreeMap<>())
-                            .computeIfAbsent(u.get("kind").asText(), x -> new ArrayList<>()).add(u.get("version").asLong());
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        ClusterSmokeClient.readCommitted(client, topic, u -> out.computeIfAbsent(OutputWatcher.key(u), x -> new TreeMap<>())
+                .computeIfAbsent(u.get("kind").asText(), x -> new ArrayList<>()).add(u.get("version").asLong()));
         return out;
     }
 

@@ -3,17 +3,11 @@ package io.sonaflink.local;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,18 +36,10 @@ class SonaWalkthroughITCase {
         assertThat(m.group(1).trim()).isEqualTo("bin/sona-local --serve");
         String commands = m.group(2);
 
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                "-cp", System.getProperty("java.class.path"), SonaLocal.class.getName(), "--serve",
-                "--keys", "1", "--events", "300", "--rate", "0", "--out", out.toString()));
-        Process run = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true).start();
-        List<String> lines = new CopyOnWriteArrayList<>();
-        CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> readLines(run, lines));
-        try {
-            assertThat(Polling.until(() -> lines.stream().anyMatch(l -> l.startsWith("serving until Ctrl-C")),
-                    Duration.ofMinutes(4), Duration.ofMillis(200)))
-                    .as("the local run serves; its output:%n%s", String.join("\n", lines)).isTrue();
-            String serving = lines.stream().filter(l -> l.startsWith("serving until Ctrl-C")).findFirst().orElseThrow();
+        try (LocalRunProcess run = new LocalRunProcess(ROOT, List.of(), "--serve", "--keys", "1", "--events", "300",
+                "--rate", "0", "--out", out.toString())) {
+            String serving = run.awaitLine(l -> l.startsWith("serving until Ctrl-C"), Duration.ofMinutes(4));
+            assertThat(serving).as("the local run serves; its output:%n%s", run.output()).isNotNull();
             Matcher kafka = Pattern.compile("Kafka at (\\S+)").matcher(serving);
             assertThat(kafka.find()).isTrue();
 
@@ -75,24 +61,8 @@ class SonaWalkthroughITCase {
                             + " values, got 8\"")
                     .as("the gate's decision on the pin").containsPattern("\"control_id\":\"c-1\"");
 
-            Process interrupt = new ProcessBuilder("kill", "-INT", Long.toString(run.pid())).inheritIO().start();
-            assertThat(interrupt.waitFor(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(run.waitFor(2, TimeUnit.MINUTES)).isTrue();
-            reader.get(10, TimeUnit.SECONDS);
-            assertThat(run.exitValue()).as("output:%n%s", String.join("\n", lines)).isEqualTo(130);
-        } finally {
-            run.descendants().forEach(ProcessHandle::destroyForcibly);
-            run.destroyForcibly();
-        }
-    }
-
-    private static void readLines(Process run, List<String> lines) {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(run.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-                lines.add(line);
-            }
-        } catch (IOException e) {
-            lines.add("reading the run's output failed: " + e);
+            run.interrupt(false);
+            assertThat(run.awaitExit(Duration.ofMinutes(2))).as("output:%n%s", run.output()).isEqualTo(130);
         }
     }
 }
