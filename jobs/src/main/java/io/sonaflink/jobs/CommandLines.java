@@ -34,6 +34,25 @@ public final class CommandLines {
         return true;
     }
 
+    /**
+     * Runs {@code command} with {@code args} and exits the JVM with its status: 0 after help, 2 on
+     * a usage error, 1 when it throws (with the cause printed). Exiting matters: a MiniCluster's
+     * threads would keep the JVM alive.
+     */
+    public static void runAndExit(java.util.concurrent.Callable<Integer> command, String[] args) {
+        if (!parse(command, args)) {
+            System.exit(0);
+        }
+        int status;
+        try {
+            status = command.call();
+        } catch (Throwable t) {
+            t.printStackTrace();
+            status = 1;
+        }
+        System.exit(status);
+    }
+
     /** What an option's own check said, rather than how picocli called it. */
     static String reason(CommandLine.ParameterException e) {
         String message = e.getMessage();

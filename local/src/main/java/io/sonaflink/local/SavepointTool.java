@@ -76,19 +76,7 @@ public final class SavepointTool implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static void main(String[] args) {
-        SavepointTool tool = new SavepointTool();
-        if (!CommandLines.parse(tool, args)) {
-            System.exit(0);
-        }
-        int status;
-        try {
-            status = tool.call();
-        } catch (Throwable t) {
-            System.err.println("sona-savepoint: " + t);
-            t.printStackTrace();
-            status = 1;
-        }
-        System.exit(status);
+        CommandLines.runAndExit(new SavepointTool(), args);
     }
 
     @Override

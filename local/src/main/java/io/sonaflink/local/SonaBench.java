@@ -112,18 +112,7 @@ public final class SonaBench implements Callable<Integer> {
     static final Duration BENCH_FEEDBACK_HOLD = Duration.ofSeconds(2);
 
     public static void main(String[] args) {
-        SonaBench bench = new SonaBench();
-        if (!CommandLines.parse(bench, args)) {
-            System.exit(0);
-        }
-        int status;
-        try {
-            status = bench.call();
-        } catch (Throwable t) {
-            t.printStackTrace();
-            status = 1;
-        }
-        System.exit(status); // the MiniCluster's threads would keep the JVM alive
+        CommandLines.runAndExit(new SonaBench(), args);
     }
 
     @Override
