@@ -398,10 +398,12 @@ public final class SonaOptions {
 
     public static final ConfigOption<DeliveryGuarantee> RESPONSES_DELIVERY =
             ConfigOptions.key("sona.kafka.responses-delivery")
-                    .enumType(DeliveryGuarantee.class).defaultValue(DeliveryGuarantee.EXACTLY_ONCE)
-                    .withDescription("Guarantee of the responses sink: EXACTLY_ONCE makes a response visible when the"
-                            + " checkpoint after it completes; AT_LEAST_ONCE at once, with possible repeats after a"
-                            + " restart (responses carry the query id, so consumers can drop repeats).");
+                    .enumType(DeliveryGuarantee.class).defaultValue(DeliveryGuarantee.AT_LEAST_ONCE)
+                    .withDescription("Guarantee of the responses sink. at-least-once: a response is readable as soon"
+                            + " as it is written (milliseconds after its query), and after a restart a query may be"
+                            + " answered again (a response carries its query's id: drop repeats). exactly-once: a"
+                            + " response is readable when the checkpoint after it completes, so a query waits up to"
+                            + " the checkpoint interval, and it is never repeated. Every other output is exactly once.");
 
     public static final ConfigOption<Integer> KAFKA_PARTITIONS = ConfigOptions.key("sona.kafka.partitions")
             .intType().defaultValue(4)

@@ -37,7 +37,7 @@ class ReadmeConfigurationTableTest {
 
     private static String format(Object value) {
         if (value instanceof Enum<?> e) {
-            return e.name(); // what the configuration accepts (an enum's toString may differ)
+            return e.toString(); // what the configuration accepts: Flink matches an enum's toString, any case
         }
         if (value instanceof Duration d) {
             return d.toHours() > 0 && d.toMinutesPart() == 0 && d.toSecondsPart() == 0 ? d.toHours() + " h"

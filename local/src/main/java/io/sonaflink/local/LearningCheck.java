@@ -16,9 +16,9 @@ import java.util.TreeMap;
  * workload plants? Every key published both adapters; what is served beats no adapter on the
  * current (second) task by at least {@link #MIN_CURRENT_TASK_QUALITY} and keeps at least {@link
  * #MIN_FIRST_TASK_KEPT} of the best improvement it had reached on the first task; patterns answer
- * at least {@link #MIN_SERVED_HIT_RATE} of the last responses served, and
- * most requests, probed and served, with their best route (an undefined rate fails); every query was answered exactly once; and every malformed
- * line reached the dead letters.
+ * at least {@link #MIN_SERVED_HIT_RATE} of the last responses served, and most requests, probed
+ * and served, with their best route (an undefined rate fails); every query was answered once; and
+ * every malformed line reached the dead letters.
  */
 final class LearningCheck {
 
@@ -92,7 +92,7 @@ final class LearningCheck {
                     outputs.servedRouteAccuracy(), MIN_ROUTE_ACCURACY));
         }
         if (queries == 0 || outputs.responses() != queries) {
-            problems.add(outputs.responses() + " committed responses for " + queries + " queries (exactly once)");
+            problems.add(outputs.responses() + " responses for " + queries + " queries (each answered once)");
         }
         int malformed = workload.malformedTrajectories() + workload.malformedSignals();
         if (outputs.deadLetters() < malformed) {

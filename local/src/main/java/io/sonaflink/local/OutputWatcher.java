@@ -68,6 +68,9 @@ final class OutputWatcher implements AutoCloseable {
     static final int SERVED_WINDOW = 200;
     private final Map<String, List<io.sonaflink.jobs.workload.Workload.Probe>> probes;
     private final java.util.ArrayDeque<int[]> served = new java.util.ArrayDeque<>(); // {hit, best route}
+    /** Milliseconds from a probe query's timestamp (when it was sent) to its response read here, the last ones. */
+    static final int LATENCY_WINDOW = 2_000;
+    private final java.util.ArrayDeque<Long> latencies = new java.util.ArrayDeque<>();
     private long responses;
 
     OutputWatcher(Properties client, OutputTopics topics,
@@ -145,6 +148,10 @@ final class OutputWatcher implements AutoCloseable {
             responses++;
             var probe = WorkloadReplay.probeOf(event.get("id").asText(), probes);
             if (probe != null) {
+                latencies.addLast(System.currentTimeMillis() - event.get("timestamp").asLong());
+                if (latencies.size() > LATENCY_WINDOW) {
+                    latencies.removeFirst();
+                }
                 boolean hit = event.get("pattern_hit").asBoolean();
                 boolean best = hit && probe.bestRoute().equals(event.get("route").asText());
                 served.addLast(new int[] {hit ? 1 : 0, best ? 1 : 0});
@@ -193,7 +200,21 @@ final class OutputWatcher implements AutoCloseable {
         return new Snapshot(a, v, new TreeMap<>(microBase), taskBoundaries, new TreeMap<>(banks), deadLetters,
                 deadLetterKinds(), new TreeMap<>(gateDecisions), records, responses,
                 served.isEmpty() ? Double.NaN : (double) hits / served.size(),
-                hits == 0 ? Double.NaN : (double) best / hits);
+                hits == 0 ? Double.NaN : (double) best / hits, ResponseLatency.of(latencies));
+    }
+
+    /** Percentiles of the time from a query being sent to its response being readable (NaN before any). */
+    record ResponseLatency(long responses, double p50Ms, double p99Ms) {
+        static ResponseLatency of(java.util.Collection<Long> millis) {
+            long[] sorted = millis.stream().mapToLong(Long::longValue).sorted().toArray();
+            return sorted.length == 0 ? new ResponseLatency(0, Double.NaN, Double.NaN)
+                    : new ResponseLatency(sorted.length, percentile(sorted, 0.5), percentile(sorted, 0.99));
+        }
+
+        /** The nearest-rank percentile. */
+        static double percentile(long[] sorted, double q) {
+            return sorted[Math.max(0, (int) Math.ceil(q * sorted.length) - 1)];
+        }
     }
 
     /**
@@ -212,7 +233,8 @@ final class OutputWatcher implements AutoCloseable {
             long records,
             long responses,
             double servedHitRate,
-            double servedRouteAccuracy) {
+            double servedRouteAccuracy,
+            ResponseLatency responseLatency) {
 
         int patterns() {
             return banks.values().stream().mapToInt(ReasoningBank::size).sum();

@@ -75,4 +75,17 @@ class OutputWatcherTest {
         assertThat(OutputWatcher.reasonField("metrics.latency_us: missing")).isEqualTo("metrics.latency_us");
         assertThat(OutputWatcher.reasonField("malformed JSON: Unexpected character")).isEmpty();
     }
+
+    @Test
+    void responseLatencyPercentilesAreNearestRank() {
+        List<Long> millis = new java.util.ArrayList<>();
+        for (long i = 1; i <= 200; i++) {
+            millis.add(i);
+        }
+        OutputWatcher.ResponseLatency latency = OutputWatcher.ResponseLatency.of(millis);
+        assertThat(latency.responses()).isEqualTo(200);
+        assertThat(latency.p50Ms()).isEqualTo(100);
+        assertThat(latency.p99Ms()).isEqualTo(198);
+        assertThat(OutputWatcher.ResponseLatency.of(List.of()).p99Ms()).isNaN();
+    }
 }
