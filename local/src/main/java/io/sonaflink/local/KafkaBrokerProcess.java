@@ -43,11 +43,25 @@ public final class KafkaBrokerProcess implements AutoCloseable {
      * @param port the client port, or 0 for 9092 when free and any free port otherwise
      */
     public static KafkaBrokerProcess start(Path dataDir, int port) throws Exception {
+        return start(dataDir, port, null);
+    }
+
+    /**
+     * A listener beside the plaintext one, e.g. SASL_SSL for clients that must authenticate.
+     *
+     * @param name its name, which is also its security protocol (e.g. {@code SASL_SSL})
+     * @param port its port on 127.0.0.1
+     * @param settings broker settings it needs (keystore, SASL mechanisms and users)
+     */
+    public record Listener(String name, int port, Map<String, String> settings) {}
+
+    /** As {@link #start(Path, int)}, with {@code extra} (null for none) listening too. */
+    public static KafkaBrokerProcess start(Path dataDir, int port, Listener extra) throws Exception {
         Files.createDirectories(dataDir);
         int clientPort = port > 0 ? port : freePort(9092);
         int controllerPort = freePort(0);
         Path config = dataDir.resolve("server.properties");
-        writeConfig(config, dataDir.resolve("logs"), clientPort, controllerPort);
+        writeConfig(config, dataDir.resolve("logs"), clientPort, controllerPort, extra);
         Path logFile = dataDir.resolve("broker.log");
 
         if (!Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) {
@@ -114,16 +128,20 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         }
     }
 
-    private static void writeConfig(Path config, Path logs, int clientPort, int controllerPort) throws IOException {
+    private static void writeConfig(Path config, Path logs, int clientPort, int controllerPort, Listener extra)
+            throws IOException {
         // Single node: every internal topic has one replica. Loopback only.
         Map<String, String> settings = new java.util.LinkedHashMap<>();
         settings.put("process.roles", "broker,controller");
         settings.put("node.id", "1");
         settings.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
-        settings.put("listeners", "PLAINTEXT://127.0.0.1:" + clientPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        settings.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + clientPort);
+        String extraListener = extra == null ? "" : "," + extra.name() + "://127.0.0.1:" + extra.port();
+        settings.put("listeners", "PLAINTEXT://127.0.0.1:" + clientPort + ",CONTROLLER://127.0.0.1:" + controllerPort
+                + extraListener);
+        settings.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + clientPort + extraListener);
         settings.put("controller.listener.names", "CONTROLLER");
-        settings.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        settings.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+                + (extra == null ? "" : "," + extra.name() + ":" + extra.name()));
         settings.put("inter.broker.listener.name", "PLAINTEXT");
         settings.put("log.dirs", logs.toAbsolutePath().toString());
         settings.put("num.partitions", "1");
@@ -133,6 +151,9 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         settings.put("share.coordinator.state.topic.replication.factor", "1");
         settings.put("group.initial.rebalance.delay.ms", "0");
         settings.put("auto.create.topics.enable", "false");
+        if (extra != null) {
+            settings.putAll(extra.settings());
+        }
         StringBuilder s = new StringBuilder("# Written by the local run; a single-node KRaft broker on 127.0.0.1.\n");
         settings.forEach((k, v) -> s.append(k).append('=').append(v).append('\n'));
         Files.writeString(config, s);
