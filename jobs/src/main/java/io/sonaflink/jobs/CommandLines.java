@@ -53,6 +53,11 @@ public final class CommandLines {
         System.exit(status);
     }
 
+    /** {@code command}'s help as {@code --help} prints it, without colours. */
+    public static String usage(Object command) {
+        return new CommandLine(command).getUsageMessage(CommandLine.Help.Ansi.OFF);
+    }
+
     /** What an option's own check said, rather than how picocli called it. */
     static String reason(CommandLine.ParameterException e) {
         String message = e.getMessage();

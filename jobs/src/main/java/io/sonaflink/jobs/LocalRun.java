@@ -152,6 +152,11 @@ public final class LocalRun {
         return records;
     }
 
+    /** The file replay's {@code --help}. */
+    public static String usage() {
+        return CommandLines.usage(new Arguments());
+    }
+
     /** Command-line arguments. */
     @Command(name = "sona-local --trajectories", mixinStandardHelpOptions = true, sortOptions = false,
             description = "Runs the job on a local MiniCluster over JSON-lines files (or the built-in workload) and"

@@ -536,6 +536,11 @@ public final class SonaLocal {
         }
     }
 
+    /** The local run's {@code --help}. */
+    static String usage() {
+        return CommandLines.usage(new Arguments());
+    }
+
     /** Command-line arguments. */
     @Command(name = "sona-local", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Runs the job on a local Flink MiniCluster against a Kafka broker on 127.0.0.1 (started"
