@@ -434,7 +434,12 @@ public final class SonaLocal {
                 .map(t -> new NewTopic(t, partitions, (short) Math.min(3, brokers))).toList();
         if (!missing.isEmpty()) {
             admin.createTopics(missing).all().get();
-            System.out.println("created topics " + missing.stream().map(NewTopic::name).toList());
+            List<String> names = missing.stream().map(NewTopic::name).toList();
+            // a producer that writes before a new partition has a leader is refused and retries
+            boolean led = Polling.until(() -> admin.describeTopics(names).allTopicNames().get().values().stream()
+                    .allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())),
+                    Duration.ofSeconds(30), Duration.ofMillis(50));
+            System.out.println("created topics " + names + (led ? "" : " (not all led by a broker within 30 s)"));
         }
     }
 

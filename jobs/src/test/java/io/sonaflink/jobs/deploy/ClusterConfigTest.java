@@ -50,6 +50,22 @@ class ClusterConfigTest {
         assertThat(conf.get(PipelineOptions.GENERIC_TYPES)).isFalse();
     }
 
+    /**
+     * Failures that heal are retried with growing delays, and one that does not fails the job with
+     * its cause after 10 attempts in a row instead of restarting forever: in the cluster's file and
+     * in conf/config.yaml, which the local runs and the standalone smoke test read.
+     */
+    @Test
+    void restartsAreBoundedInBothConfigurations() {
+        for (Configuration conf : List.of(clusterConfig(),
+                org.apache.flink.configuration.GlobalConfiguration.loadConfiguration("../conf"))) {
+            assertThat(conf.get(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY))
+                    .isEqualTo("exponential-delay");
+            assertThat(conf.get(org.apache.flink.configuration.RestartStrategyOptions
+                    .RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS)).isEqualTo(10);
+        }
+    }
+
     @Test
     void checkpointsAndSavepointsGoToTheVolumeEveryFlinkContainerMounts() {
         Configuration conf = clusterConfig();
