@@ -106,7 +106,7 @@ final class LearningReport {
                 .append("<style>body{font-family:sans-serif;margin:2em;color:#222;max-width:60em}")
                 .append("pre{background:#f6f6f6;padding:1em}table{border-collapse:collapse;margin:0.5em 0}")
                 .append("td,th{border:1px solid #ccc;padding:0.25em 0.6em;text-align:right}")
-                .append("td:first-child,th:first-child{text-align:left}img{border:1px solid #ddd}</style></head><body>\n")
+                .append("td:first-child,th:first-child,td.text{text-align:left}img{border:1px solid #ddd}</style></head><body>\n")
                 .append("<h1>sona-flink: what the job learned</h1>\n")
                 .append("<p>Every number is measured on held-out requests that were never sent, using only what the ")
                 .append("job had committed to its output topics at that moment: <b>served</b> is what the inference ")
@@ -271,7 +271,8 @@ final class LearningReport {
             return "<p>None.</p>\n";
         }
         StringBuilder s = new StringBuilder("<table><tr><th>reason</th><th>count</th><th>fields</th></tr>\n");
-        kinds.forEach((kind, k) -> s.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d</td><td>%s</td></tr>%n",
+        kinds.forEach((kind, k) -> s.append(String.format(Locale.ROOT,
+                "<tr><td>%s</td><td>%d</td><td class=\"text\">%s</td></tr>%n",
                 escape(kind), k.count(), escape(String.join(", ", k.fields())))));
         return s.append("</table>\n").toString();
     }

@@ -82,7 +82,7 @@ class LearningReportTest {
             count++;
         }
         assertThat(count).isEqualTo(3);
-        assertThat(html).contains("<tr><td>NaN is not allowed</td><td>3</td><td>embedding[…], target[…]</td></tr>")
+        assertThat(html).contains("<tr><td>NaN is not allowed</td><td>3</td><td class=\"text\">embedding[…], target[…]</td></tr>")
                 .contains("<tr><td>acme/assistant/&lt;general&gt;</td><td>v2</td><td>v9</td></tr>")
                 .contains("11 promoted").contains("summary &lt;text&gt;").doesNotContain("<text>");
         JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
