@@ -15,6 +15,9 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,6 +72,12 @@ class SavepointRestoreITCase {
             Workload workload = WorkloadGenerator.generate(new WorkloadSpec(2, 400, 16, 4, 4, 0.3, 0.0, 1.0, 11L));
             new WorkloadReplay(workload, client, conf.get(SonaOptions.TOPIC_TRAJECTORIES),
                     conf.get(SonaOptions.TOPIC_SIGNALS), null, false, 0).run();
+            // Whether new traffic earns a BaseLoRA promotion is learning's business; a rollback of
+            // every key's base publishes each key's next base version (and its MicroLoRA's rebase)
+            // whatever the traffic teaches, so every lineage is seen to continue.
+            produce(client, conf.get(SonaOptions.TOPIC_CONTROL),
+                    "{\"id\":\"restore-rollback\",\"command\":\"rollback\",\"kind\":\"base\",\"scope\":\"all\","
+                            + "\"timestamp\":" + System.currentTimeMillis() + "}");
 
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
             SonaJob.build(env, conf);
@@ -92,6 +101,15 @@ class SavepointRestoreITCase {
                     }
                 }
             }
+        }
+    }
+
+    private static void produce(Properties client, String topic, String value) throws Exception {
+        Properties p = new Properties();
+        p.putAll(client);
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topic, value)).get();
         }
     }
 

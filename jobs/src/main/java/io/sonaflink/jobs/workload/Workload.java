@@ -15,7 +15,7 @@ import java.util.Map;
  * @param malformedTrajectories lines corrupted on purpose among the trajectories
  * @param malformedSignals lines corrupted on purpose among the signals
  * @param probes held-out requests of every key (never sent), by key string, to measure what was
- *     learned: half of them from each task's region, with that task's correction and best route
+ *     learned: half of them from each task's clusters, with their correction and best route
  */
 public record Workload(
         List<byte[]> trajectories,
@@ -34,7 +34,7 @@ public record Workload(
      * @param cluster its planted cluster
      * @param bestRoute the cluster's best route
      * @param task 0 for the first task (before the switch), 1 for the second
-     * @param target the correction its task gives
+     * @param target the correction it gets
      */
     public record Probe(float[] embedding, int cluster, String bestRoute, int task, float[] target) {}
 }

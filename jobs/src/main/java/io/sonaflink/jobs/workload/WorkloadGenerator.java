@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,9 +18,11 @@ import java.util.Map;
  * planted request clusters that have a best route, trajectories whose quality is high on the best
  * route and low elsewhere, corrections that follow a fixed low-rank linear map, and a small share
  * of deliberately malformed lines. Part-way through, each tenant's traffic moves to a new task: a
- * second set of request clusters (a new kind of request, with their own best routes) whose
- * corrections follow another map. The tasks do not share requests, so one served model can learn
- * both, and forgetting the first is a failure of the learner, not of the workload.
+ * second set of request clusters (a new kind of request, with their own best routes). The tasks
+ * overlap only partly: their requests share some input directions, on which the corrections agree,
+ * and each has directions of its own, on which only its part of the correction map acts (see
+ * {@link KeyModel}). One served model can learn both, so forgetting the first is a failure of the
+ * learner, not of the workload, and what the first task taught helps with the second.
  *
  * <p>Embeddings are unit-scale (coordinates N(0, 1/d)); cluster noise is 15 % of that scale, so
  * clusters are well separated. Everything is derived from {@link WorkloadSpec#seed()}.
@@ -89,7 +92,7 @@ public final class WorkloadGenerator {
                     s.set("key", model.keyNode());
                     s.put("type", "correction");
                     s.put("source", random.nextDouble() < 0.5 ? "human" : "ai");
-                    s.set("target", array(model.correct(x, secondTask)));
+                    s.set("target", array(model.correct(x)));
                     s.put("timestamp", 1_700_000_000_000L + i * 10L + 5);
                     if (random.nextDouble() < spec.malformedRate()) {
                         signals.add(corrupt(s, spec, random));
@@ -110,7 +113,7 @@ public final class WorkloadGenerator {
                 int cluster = task * spec.clustersPerKey() + probeRandom.nextInt(spec.clustersPerKey());
                 float[] x = model.sample(cluster, probeRandom);
                 keyProbes.add(new Workload.Probe(x, cluster, model.bestRoute.get(cluster), task,
-                        model.correct(x, task == 1)));
+                        model.correct(x)));
             }
             probes.put(model.keyString(), keyProbes);
         }
@@ -160,28 +163,95 @@ public final class WorkloadGenerator {
         }
     }
 
-    /** One tenant's planted clusters (both tasks'), best routes and correction maps. */
+    /**
+     * One tenant's planted clusters (both tasks'), best routes and correction map.
+     *
+     * <p>The embedding space is built from orthonormal directions: a few that both tasks use and a
+     * few that only one task uses. A cluster's centre is half (in energy) a random mix of the shared
+     * directions and half a random mix of its task's own. The correction is one linear map for the
+     * whole key, {@code x + W x} with {@code W = U_s V_s^T + U_1 V_1^T + U_2 V_2^T}: the first part
+     * reads the shared directions (what the first task teaches about it carries over), each task's
+     * part reads only its own directions (new to learn in the second task, and what a learner must
+     * not overwrite of the first). One served model can fit both tasks exactly, so forgetting is the
+     * learner's fault. With more clusters than directions per task, a task's requests span its
+     * directions, so a learner can tell the shared part from the task's own.
+     */
     private static final class KeyModel {
+        /** Directions both tasks' requests lie along. */
+        private static final int SHARED_DIRECTIONS = 4;
+        /** Directions only one task's requests lie along, per task. */
+        private static final int OWN_DIRECTIONS = 3;
+        /** Share of a cluster centre's energy along the shared directions. */
+        private static final double SHARED_ENERGY = 0.5;
+        /** Rank of the shared part of the correction map; each task's own part has rank 1. */
+        private static final int SHARED_RANK = 2;
+        /** Share of a request's correction (in energy) that comes from the shared part. */
+        private static final double SHARED_CORRECTION = 1.0 / 3;
+
         final String tenant;
         final float[][] centres;
         final List<String> bestRoute = new ArrayList<>();
-        final float[][] mapBefore;
-        final float[][] mapAfter;
+        /** Rows of {@code U} (what the map writes) and of {@code V} (what it reads), pairwise. */
+        final float[][] writes;
+        final float[][] reads;
         final int dim;
 
         KeyModel(WorkloadSpec spec, int index, DeterministicRandom random) {
             this.tenant = TENANTS[index % TENANTS.length] + (index >= TENANTS.length ? "-" + index : "");
             this.dim = spec.dimension();
-            double scale = 1.0 / Math.sqrt(dim);
-            centres = new float[2 * spec.clustersPerKey()][dim]; // the first task's, then the second's
+            int clusters = spec.clustersPerKey();
+            float[][] directions = orthonormal(SHARED_DIRECTIONS + 2 * OWN_DIRECTIONS, dim, random);
+            float[][] shared = Arrays.copyOfRange(directions, 0, SHARED_DIRECTIONS);
+            float[][][] own = new float[2][][];
+            for (int task = 0; task < 2; task++) {
+                own[task] = Arrays.copyOfRange(directions, SHARED_DIRECTIONS + task * OWN_DIRECTIONS,
+                        SHARED_DIRECTIONS + (task + 1) * OWN_DIRECTIONS);
+            }
+            centres = new float[2 * clusters][]; // the first task's, then the second's
             for (int c = 0; c < centres.length; c++) {
-                for (int j = 0; j < dim; j++) {
-                    centres[c][j] = (float) (scale * random.nextGaussian());
-                }
+                centres[c] = add(scaled(combination(shared, random), Math.sqrt(SHARED_ENERGY)),
+                        scaled(combination(own[c / clusters], random), Math.sqrt(1 - SHARED_ENERGY)));
                 bestRoute.add("route-" + random.nextInt(spec.routes()));
             }
-            mapBefore = lowRank(dim, 2, random);
-            mapAfter = lowRank(dim, 2, random);
+            reads = new float[SHARED_RANK + 2][];
+            for (int r = 0; r < SHARED_RANK; r++) {
+                reads[r] = combination(shared, random);
+            }
+            for (int task = 0; task < 2; task++) {
+                reads[SHARED_RANK + task] = combination(own[task], random);
+            }
+            writes = new float[reads.length][dim];
+            for (float[] row : writes) {
+                for (int j = 0; j < dim; j++) {
+                    row[j] = (float) (random.nextGaussian() / Math.sqrt(dim));
+                }
+            }
+            // Corrections as large as a random rank-2 map's on unit-scale requests (2/d in energy),
+            // a third of it from the shared part: a learner that stopped at the first task would
+            // get a third of the second one right, not more.
+            double total = 2.0 / dim;
+            scale(0, SHARED_RANK, centres, total * SHARED_CORRECTION);
+            for (int task = 0; task < 2; task++) {
+                scale(SHARED_RANK + task, SHARED_RANK + task + 1,
+                        Arrays.copyOfRange(centres, task * clusters, (task + 1) * clusters),
+                        total * (1 - SHARED_CORRECTION));
+            }
+        }
+
+        /** Scales rows [from, to) of the map so that they add {@code energy} on average to the given requests. */
+        private void scale(int from, int to, float[][] requests, double energy) {
+            double actual = 0;
+            for (float[] x : requests) {
+                float[] y = new float[dim];
+                for (int r = from; r < to; r++) {
+                    y = add(y, scaled(writes[r], dot(reads[r], x)));
+                }
+                actual += dot(y, y) / requests.length;
+            }
+            double f = Math.sqrt(energy / actual);
+            for (int r = from; r < to; r++) {
+                writes[r] = scaled(writes[r], f);
+            }
         }
 
         float[] sample(int cluster, DeterministicRandom random) {
@@ -193,33 +263,72 @@ public final class WorkloadGenerator {
             return x;
         }
 
-        /** {@code x + U V^T x}: the correction a human would give for this request. */
-        float[] correct(float[] x, boolean secondTask) {
-            float[][] uv = secondTask ? mapAfter : mapBefore;
-            int rank = uv.length / 2;
-            float[] y = x.clone();
-            for (int r = 0; r < rank; r++) {
-                float[] u = uv[r];
-                float[] v = uv[rank + r];
-                double h = 0;
+        /** {@code x + W x}: the correction a human would give for this request. */
+        float[] correct(float[] x) {
+            return add(x, delta(x));
+        }
+
+        private float[] delta(float[] x) {
+            float[] y = new float[dim];
+            for (int r = 0; r < reads.length; r++) {
+                double h = dot(reads[r], x);
                 for (int j = 0; j < dim; j++) {
-                    h += v[j] * x[j];
-                }
-                for (int j = 0; j < dim; j++) {
-                    y[j] += (float) (u[j] * h);
+                    y[j] += (float) (writes[r][j] * h);
                 }
             }
             return y;
         }
 
-        static float[][] lowRank(int dim, int rank, DeterministicRandom random) {
-            float[][] uv = new float[2 * rank][dim];
-            for (float[] row : uv) {
+        /**
+         * {@code n} random unit directions, orthonormal as far as the dimension allows (Gram-Schmidt);
+         * beyond {@code dim} of them the rest are only nearly orthogonal.
+         */
+        static float[][] orthonormal(int n, int dim, DeterministicRandom random) {
+            float[][] out = new float[n][];
+            for (int i = 0; i < n; i++) {
+                float[] v = new float[dim];
                 for (int j = 0; j < dim; j++) {
-                    row[j] = (float) (random.nextGaussian() / Math.sqrt(dim));
+                    v[j] = (float) random.nextGaussian();
                 }
+                for (int k = 0; i < dim && k < i; k++) {
+                    v = add(v, scaled(out[k], -dot(out[k], v)));
+                }
+                out[i] = scaled(v, 1 / Math.sqrt(dot(v, v)));
             }
-            return uv;
+            return out;
+        }
+
+        /** A random unit vector in the span of the given orthonormal directions. */
+        private static float[] combination(float[][] directions, DeterministicRandom random) {
+            float[] v = new float[directions[0].length];
+            for (float[] d : directions) {
+                v = add(v, scaled(d, random.nextGaussian()));
+            }
+            return scaled(v, 1 / Math.sqrt(dot(v, v)));
+        }
+
+        private static double dot(float[] a, float[] b) {
+            double s = 0;
+            for (int j = 0; j < a.length; j++) {
+                s += (double) a[j] * b[j];
+            }
+            return s;
+        }
+
+        private static float[] scaled(float[] a, double f) {
+            float[] out = new float[a.length];
+            for (int j = 0; j < a.length; j++) {
+                out[j] = (float) (a[j] * f);
+            }
+            return out;
+        }
+
+        private static float[] add(float[] a, float[] b) {
+            float[] out = new float[a.length];
+            for (int j = 0; j < a.length; j++) {
+                out[j] = a[j] + b[j];
+            }
+            return out;
         }
 
         String keyString() {
