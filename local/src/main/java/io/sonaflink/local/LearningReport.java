@@ -197,9 +197,14 @@ final class LearningReport {
                 plot.addDomainMarker(marker(p.seconds(), PROMOTION, new BasicStroke(0.6f), null));
             }
             if (p.taskBoundaries() > boundaries) {
+                // keys find their boundaries seconds apart: one label, half-way down, for all of them
+                ValueMarker m = marker(p.seconds(), BOUNDARY, new BasicStroke(1.5f, BasicStroke.CAP_BUTT,
+                        BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f),
+                        boundaries == 0 ? "EWC++ task boundaries" : null);
+                m.setLabelAnchor(RectangleAnchor.RIGHT);
+                m.setLabelTextAnchor(TextAnchor.CENTER_LEFT);
+                plot.addDomainMarker(m);
                 boundaries = p.taskBoundaries();
-                plot.addDomainMarker(marker(p.seconds(), BOUNDARY, new BasicStroke(1.5f, BasicStroke.CAP_BUTT,
-                        BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f), "EWC++ boundary"));
             }
         }
         if (Double.isFinite(context.taskSwitchSeconds())) {
