@@ -15,6 +15,7 @@ import io.sonaflink.state.bandit.RouteAdvisor;
 import io.sonaflink.state.bank.ReasoningBank;
 import io.sonaflink.state.lora.LoraAdapter;
 
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
@@ -68,7 +69,7 @@ public class InferenceOperatorBenchmark {
     @Param({"0", "100"})
     public int patterns;
 
-    private TwoInputStreamOperatorTestHarness<Query, Either<AdapterUpdate, PatternSnapshot>, Response> harness;
+    private TwoInputStreamOperatorTestHarness<Query, Either<Tuple2<AdapterUpdate, Long>, PatternSnapshot>, Response> harness;
     private StreamRecord<Query>[] records;
     private int cursor;
 
@@ -82,7 +83,7 @@ public class InferenceOperatorBenchmark {
         float[][] queries = BenchmarkData.queriesNear(bank, QUERIES, BenchmarkData.SEED + 32);
         for (int k = 0; k < KEYS; k++) {
             AdapterKey key = key(k);
-            for (Either<AdapterUpdate, PatternSnapshot> entry : entries(key, bank, k)) {
+            for (Either<Tuple2<AdapterUpdate, Long>, PatternSnapshot> entry : entries(key, bank, k)) {
                 if (entry.isLeft() || patterns > 0) {
                     harness.processElement2(new StreamRecord<>(entry, 0L));
                 }
@@ -114,7 +115,7 @@ public class InferenceOperatorBenchmark {
     }
 
     /** A key's broadcast entries: both adapters, with trained-looking (non-zero) weights, and its patterns. */
-    static List<Either<AdapterUpdate, PatternSnapshot>> entries(AdapterKey key, ReasoningBank bank, long seed) {
+    static List<Either<Tuple2<AdapterUpdate, Long>, PatternSnapshot>> entries(AdapterKey key, ReasoningBank bank, long seed) {
         LoraAdapter micro = LoraAdapter.initialize(BenchmarkData.DIM, 2, 1, 2f, seed);
         LoraAdapter base = LoraAdapter.initialize(BenchmarkData.DIM, 8, 1, 16f, seed + 1);
         for (LoraAdapter a : List.of(micro, base)) {
@@ -132,13 +133,13 @@ public class InferenceOperatorBenchmark {
     /** Prints the serialized size of one key's broadcast entries. */
     public static void main(String[] args) throws Exception {
         ReasoningBank bank = BenchmarkData.patternBank(100, BenchmarkData.DIM, BenchmarkData.SEED + 31);
-        List<Either<AdapterUpdate, PatternSnapshot>> entries = entries(key(0), bank, 0);
+        List<Either<Tuple2<AdapterUpdate, Long>, PatternSnapshot>> entries = entries(key(0), bank, 0);
         int[] bytes = new int[3];
         for (int e = 0; e < 3; e++) {
             DataOutputSerializer out = new DataOutputSerializer(1 << 16);
             if (entries.get(e).isLeft()) {
                 AdapterUpdateCodec.TYPE.createSerializer(new org.apache.flink.api.common.serialization.SerializerConfigImpl())
-                        .serialize(entries.get(e).left(), out);
+                        .serialize(entries.get(e).left().f0, out);
             } else {
                 EventCodecs.PATTERN_SNAPSHOT.createSerializer(
                         new org.apache.flink.api.common.serialization.SerializerConfigImpl()).serialize(entries.get(e).right(), out);

@@ -20,6 +20,7 @@ import io.sonaflink.operators.inference.InferenceOperator;
 import io.sonaflink.operators.parse.ParseFunction;
 import io.sonaflink.operators.parse.ParseLimits;
 
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.configuration.ConfigOption;
@@ -112,7 +113,7 @@ public final class SonaPipeline {
 
         // Serving: published adapters and pattern snapshots reach every inference task as broadcast
         // state, so queries need no keying: each task batches across all keys (one GPU, one batch).
-        DataStream<Either<AdapterUpdate, PatternSnapshot>> serving = published
+        DataStream<Either<Tuple2<AdapterUpdate, Long>, PatternSnapshot>> serving = published
                 .map(InferenceOperator::adapter).returns(InferenceOperator.SERVING_UPDATE_TYPE)
                 .name("serving-adapters").uid(UID_PREFIX + "serving-adapters")
                 .union(learned.getSideOutput(BackgroundLoopOperator.PATTERN_SNAPSHOTS)

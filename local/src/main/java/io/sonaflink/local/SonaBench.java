@@ -278,7 +278,7 @@ public final class SonaBench implements Callable<Integer> {
         facts.put("liveHeapBytes", memory.getHeapMemoryUsage().getUsed());
         facts.putAll(rest.latencies(JobRest.GATE, "correctionToUpdateMs", "correctionToPublishedMs"));
         facts.putAll(rest.latencies(JobRest.INFERENCE, InferenceOperator.METRIC_QUERY_LATENCY,
-                InferenceOperator.METRIC_SWAP_LATENCY));
+                InferenceOperator.METRIC_SWAP_LATENCY, InferenceOperator.METRIC_INSTALL_LATENCY));
         facts.putAll(rest.checkpoints());
         facts.put("maxHeapUsedBytes", sampler.maxHeap);
         Object stateSize = facts.get("checkpointFullStateBytesMax");
@@ -383,12 +383,13 @@ public final class SonaBench implements Callable<Integer> {
         String line(BenchWorkload.Spec spec) {
             return String.format(Locale.ROOT, "sona-bench keys %d x %d trajectories, d %d: %s trajectories/s sustained; "
                             + "at %s trajectories/s: correction -> MicroLoRA p50 %s ms p99 %s ms, -> published p99 "
-                            + "%s ms; query p99 %s ms, swap p99 %s ms; checkpoints %s ms (max %s ms), %s bytes; heap max"
+                            + "%s ms; query p99 %s ms, swap p99 %s ms (installed p99 %s ms); checkpoints %s ms (max %s ms), %s bytes; heap max"
                             + " %s MB, live %s MB; state %s bytes/key%s",
                     spec.keys(), spec.trajectoriesPerKey(), spec.dimension(), num(facts.get("trajectoriesPerSecond")),
                     num(facts.get("latencyPhaseTrajectoriesPerSecond")), num(facts.get("correctionToUpdateMsP50")),
                     num(facts.get("correctionToUpdateMsP99")), num(facts.get("correctionToPublishedMsP99")),
                     num(facts.get("queryLatencyMsP99")), num(facts.get("swapLatencyMsP99")),
+                    num(facts.get("installLatencyMsP99")),
                     num(facts.get("checkpointDurationMsP50")), num(facts.get("checkpointDurationMsMax")),
                     num(facts.get("checkpointFullStateBytesMax")),
                     num(((Number) facts.get("maxHeapUsedBytes")).doubleValue() / (1 << 20)),

@@ -95,7 +95,7 @@ final class MetricSurface {
     static List<String> jobHistograms() {
         return List.of(AdapterGateFunction.METRIC_CORRECTION_TO_UPDATE, AdapterGateFunction.METRIC_CORRECTION_TO_PUBLISHED,
                 InferenceOperator.METRIC_QUERY_LATENCY, InferenceOperator.METRIC_SWAP_LATENCY,
-                InferenceOperator.METRIC_BATCH_SIZE);
+                InferenceOperator.METRIC_INSTALL_LATENCY, InferenceOperator.METRIC_BATCH_SIZE);
     }
 
     /** Exported metric name to the label sets of its samples. */

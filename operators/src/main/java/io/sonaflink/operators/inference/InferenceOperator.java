@@ -10,11 +10,13 @@ import io.sonaflink.operators.events.Response;
 import io.sonaflink.state.bandit.RouteRecommendation;
 import io.sonaflink.state.serving.LowRankDelta;
 
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.EitherTypeInfo;
+import org.apache.flink.api.java.typeutils.TupleTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
@@ -53,18 +55,24 @@ import java.util.Locale;
  * served only on top of it ({@link AdapterUpdate#servedWithBase()}).
  *
  * <p><b>Measured.</b> {@value #METRIC_QUERY_LATENCY}: a query's arrival at the task to its response;
- * {@value #METRIC_SWAP_LATENCY}: a new version's arrival at the task to the first response served
- * with it, which includes the wait for the key's next query (every query that arrives after a
- * version is served with it); {@value #METRIC_BATCH_SIZE}.
+ * {@value #METRIC_INSTALL_LATENCY}: a version's publication by the gate to its installation on
+ * this task, from when on every query of its key is served with it (the swap itself);
+ * {@value #METRIC_SWAP_LATENCY}: its publication to the first response served with it, which adds
+ * the wait for the key's next query; {@value #METRIC_BATCH_SIZE}.
  */
 public final class InferenceOperator extends AbstractStreamOperator<Response>
-        implements TwoInputStreamOperator<Query, Either<AdapterUpdate, PatternSnapshot>, Response>, BoundedMultiInput {
+        implements TwoInputStreamOperator<Query, Either<Tuple2<AdapterUpdate, Long>, PatternSnapshot>, Response>, BoundedMultiInput {
 
     private static final long serialVersionUID = 1L;
 
-    /** What the broadcast side carries: published adapters and pattern snapshots. */
-    public static final TypeInformation<Either<AdapterUpdate, PatternSnapshot>> SERVING_UPDATE_TYPE =
-            new EitherTypeInfo<>(AdapterUpdateCodec.TYPE, EventCodecs.PATTERN_SNAPSHOT);
+    /**
+     * What the broadcast side carries: published adapters, each with the time the gate published
+     * it (epoch milliseconds; only on this edge, so that the updates themselves, their topic and
+     * the registry stay identical on a replay), and pattern snapshots.
+     */
+    public static final TypeInformation<Either<Tuple2<AdapterUpdate, Long>, PatternSnapshot>> SERVING_UPDATE_TYPE =
+            new EitherTypeInfo<>(new TupleTypeInfo<>(AdapterUpdateCodec.TYPE, Types.LONG),
+                    EventCodecs.PATTERN_SNAPSHOT);
 
     /** The newest published adapter per {@code <adapter key>#<kind>} (state name of release 0.2 on). */
     public static final MapStateDescriptor<String, AdapterUpdate> ADAPTERS =
@@ -79,6 +87,7 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
     public static final String METRIC_STALE_UPDATES = "staleUpdates";
     public static final String METRIC_QUERY_LATENCY = "queryLatencyMs";
     public static final String METRIC_SWAP_LATENCY = "swapLatencyMs";
+    public static final String METRIC_INSTALL_LATENCY = "installLatencyMs";
     public static final String METRIC_BATCH_SIZE = "batchSize";
     public static final String METRIC_DEVICE_BATCHES = "deviceBatches";
     public static final String METRIC_DEVICE_FAILURES = "deviceFailures";
@@ -105,17 +114,24 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
     private transient Counter deviceFailures;
     private transient Histogram queryLatency;
     private transient Histogram swapLatency;
+    private transient Histogram installLatency;
     private transient Histogram batchSize;
 
     public InferenceOperator(InferenceConfig config) {
         this.config = config;
     }
 
-    public static Either<AdapterUpdate, PatternSnapshot> adapter(AdapterUpdate update) {
-        return Either.Left(update);
+    /** {@code update}, published now: the serving edge's element, made right after the gate. */
+    public static Either<Tuple2<AdapterUpdate, Long>, PatternSnapshot> adapter(AdapterUpdate update) {
+        return adapter(update, System.currentTimeMillis());
     }
 
-    public static Either<AdapterUpdate, PatternSnapshot> patterns(PatternSnapshot snapshot) {
+    public static Either<Tuple2<AdapterUpdate, Long>, PatternSnapshot> adapter(AdapterUpdate update,
+            long publishedAtMs) {
+        return Either.Left(Tuple2.of(update, publishedAtMs));
+    }
+
+    public static Either<Tuple2<AdapterUpdate, Long>, PatternSnapshot> patterns(PatternSnapshot snapshot) {
         return Either.Right(snapshot);
     }
 
@@ -142,6 +158,7 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
         deviceFailures = metrics.counter(METRIC_DEVICE_FAILURES);
         queryLatency = metrics.histogram(METRIC_QUERY_LATENCY, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
         swapLatency = metrics.histogram(METRIC_SWAP_LATENCY, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
+        installLatency = metrics.histogram(METRIC_INSTALL_LATENCY, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
         batchSize = metrics.histogram(METRIC_BATCH_SIZE, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
     }
 
@@ -161,15 +178,19 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
     }
 
     @Override
-    public void processElement2(StreamRecord<Either<AdapterUpdate, PatternSnapshot>> element) throws Exception {
-        Either<AdapterUpdate, PatternSnapshot> update = element.getValue();
+    public void processElement2(StreamRecord<Either<Tuple2<AdapterUpdate, Long>, PatternSnapshot>> element) throws Exception {
+        Either<Tuple2<AdapterUpdate, Long>, PatternSnapshot> update = element.getValue();
         if (update.isLeft()) {
-            AdapterUpdate u = update.left();
+            AdapterUpdate u = update.left().f0;
+            long publishedAtMs = update.left().f1;
             String slot = adapterSlot(u.key().asString(), u.kind());
             AdapterUpdate held = adapters.get(slot);
             if (held == null || u.version() > held.version()) {
                 adapters.put(slot, u);
-                catalog.arrived(u.key().asString(), u.kind(), u.version(), System.nanoTime());
+                // A swap counts from publication (the gate's clock: the same on one host, across
+                // hosts as close as their clocks are synchronised).
+                installLatency.update(catalog.installed(u.key().asString(), u.kind(), u.version(), publishedAtMs,
+                        System.currentTimeMillis(), System.nanoTime()));
                 adapterSwaps.inc();
             } else {
                 staleUpdates.inc();

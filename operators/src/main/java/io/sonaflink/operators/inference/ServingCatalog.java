@@ -70,16 +70,22 @@ final class ServingCatalog {
         return p.bank.dim() != x.length ? NO_ROUTE : advisor.recommend(p.bank, p.routes, x);
     }
 
-    /** Records that a newer version of {@code kind} for {@code key} arrived at {@code nanos}. */
-    void arrived(String key, AdapterKind kind, long version, long nanos) {
+    /**
+     * Records that a newer version of {@code kind} for {@code key}, published at {@code
+     * publishedAtMs} (epoch ms), is installed now; returns the milliseconds from its publication to
+     * now (0 where the clocks disagree), from which its first response is timed.
+     */
+    long installed(String key, AdapterKind kind, long version, long publishedAtMs, long nowMs, long nowNanos) {
+        long sincePublishedMs = Math.max(0, nowMs - publishedAtMs);
         long[] a = arrivals.computeIfAbsent(key, k -> new long[4]);
         int at = kind == AdapterKind.BASE ? 0 : 2;
         a[at] = version;
-        a[at + 1] = nanos;
+        a[at + 1] = nowNanos - 1_000_000L * sincePublishedMs;
+        return sincePublishedMs;
     }
 
     /**
-     * Nanoseconds from the arrival of the newest version this response serves to now, when it is
+     * Nanoseconds from the publication of the newest version this response serves to now, when it is
      * the first response to serve that version; -1 otherwise (or when it arrived before a restore).
      */
     long firstServed(String key, Served s, long now) {

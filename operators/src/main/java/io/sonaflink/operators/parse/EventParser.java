@@ -140,7 +140,9 @@ public final class EventParser {
     private static final Pattern SOURCE_LOCATION =
             Pattern.compile("\\[Source: [^;\\]]*; line: (\\d+), column: (\\d+)\\]");
 
+    /** Embeddings as JSON arrays are hundreds of decimals per event: parsed with Jackson's fast parser. */
     private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)

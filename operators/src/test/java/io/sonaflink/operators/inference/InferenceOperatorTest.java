@@ -11,6 +11,7 @@ import io.sonaflink.state.bandit.RouteAdvisor;
 import io.sonaflink.state.bank.Pattern;
 import io.sonaflink.state.lora.LoraAdapter;
 
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -255,6 +256,20 @@ class InferenceOperatorTest {
         return out.get(out.size() - 1);
     }
 
+    /** A swap is timed from the version's publication, not from its arrival at the task. */
+    @Test
+    void swapsAreTimedFromPublication() {
+        ServingCatalog catalog = new ServingCatalog(RouteAdvisor.DEFAULT);
+        AdapterUpdate base = update(AdapterKind.BASE, 1, adapter(1, 0.5f));
+        long nanos = 5_000_000_000L;
+        assertThat(catalog.installed(KEY.asString(), AdapterKind.BASE, 1, 1_000_000, 1_000_300, nanos)).isEqualTo(300);
+        ServingCatalog.Served served = catalog.served(KEY.asString(), base, null, DIM);
+        assertThat(catalog.firstServed(KEY.asString(), served, nanos + 50_000_000L)).isEqualTo(350_000_000L);
+        assertThat(catalog.firstServed(KEY.asString(), served, nanos + 90_000_000L)).isEqualTo(-1); // not the first
+        // a task whose clock is behind the gate's counts the swap from its arrival
+        assertThat(catalog.installed(KEY.asString(), AdapterKind.MICRO, 1, 1_000_000, 999_000, nanos)).isZero();
+    }
+
     private static AdapterUpdate update(AdapterKind kind, long version, LoraAdapter adapter) {
         return AdapterUpdate.of(KEY, kind, version, version - 1, adapter, Map.of(), 1L);
     }
@@ -299,12 +314,12 @@ class InferenceOperatorTest {
     static final InferenceConfig AT_ONCE = new InferenceConfig(RouteAdvisor.DEFAULT, 1, 5, InferenceDevice.JAVA, 64);
 
     static final class Harness extends TwoInputStreamOperatorTestHarness<
-            Query, Either<AdapterUpdate, PatternSnapshot>, Response> {
+            Query, Either<Tuple2<AdapterUpdate, Long>, PatternSnapshot>, Response> {
         Harness(InferenceConfig config) throws Exception {
             super(new InferenceOperator(config));
         }
 
-        void processBroadcastElement(Either<AdapterUpdate, PatternSnapshot> update, long timestamp) throws Exception {
+        void processBroadcastElement(Either<Tuple2<AdapterUpdate, Long>, PatternSnapshot> update, long timestamp) throws Exception {
             processElement2(new StreamRecord<>(update, timestamp));
         }
 

@@ -25,6 +25,7 @@ import io.sonaflink.state.math.DeterministicRandom;
 import io.sonaflink.state.math.Vectors;
 import io.sonaflink.state.serving.HeldOutSplit;
 
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -189,9 +190,9 @@ class SavepointCompatibilityTest {
             throw new IllegalStateException("release 0.3's inference operator (keyed) is gone: its snapshot is not"
                     + " rewritten");
         });
-        List<Either<AdapterUpdate, PatternSnapshot>> updates = servingUpdates();
-        AdapterUpdate base = updates.get(0).left();
-        AdapterUpdate micro = updates.get(1).left();
+        List<Either<Tuple2<AdapterUpdate, Long>, PatternSnapshot>> updates = servingUpdates();
+        AdapterUpdate base = updates.get(0).left().f0;
+        AdapterUpdate micro = updates.get(1).left().f0;
         float[] x = new float[DIM];
         for (int i = 0; i < DIM; i++) {
             x[i] = i % 2 == 0 ? 0.5f : -0.25f;
@@ -219,7 +220,7 @@ class SavepointCompatibilityTest {
     }
 
     /** A base v2, a MicroLoRA v3 learned on it, and a pattern bank of cycle 4, for {@link #ACME}. */
-    private static List<Either<AdapterUpdate, PatternSnapshot>> servingUpdates() {
+    private static List<Either<Tuple2<AdapterUpdate, Long>, PatternSnapshot>> servingUpdates() {
         io.sonaflink.state.lora.LoraAdapter base = io.sonaflink.state.lora.LoraAdapter.initialize(DIM, 8, 1, 16f, 5L);
         io.sonaflink.state.lora.LoraAdapter micro = io.sonaflink.state.lora.LoraAdapter.initialize(DIM, 2, 1, 2f, 6L);
         for (io.sonaflink.state.lora.LoraAdapter a : List.of(base, micro)) {
@@ -233,10 +234,10 @@ class SavepointCompatibilityTest {
         float[] centroid = new float[DIM];
         centroid[0] = 1f;
         return List.of(
-                Either.Left(AdapterUpdate.of(ACME, io.sonaflink.operators.events.AdapterKind.BASE, 2, 1, base, Map.of(),
-                        10L)),
-                Either.Left(AdapterUpdate.of(ACME, io.sonaflink.operators.events.AdapterKind.MICRO, 3, 2, micro,
-                        Map.of(AdapterUpdate.METRIC_SERVED_WITH_BASE, 2.0), 11L)),
+                io.sonaflink.operators.inference.InferenceOperator.adapter(AdapterUpdate.of(ACME, io.sonaflink.operators.events.AdapterKind.BASE, 2, 1,
+                        base, Map.of(), 10L)),
+                io.sonaflink.operators.inference.InferenceOperator.adapter(AdapterUpdate.of(ACME, io.sonaflink.operators.events.AdapterKind.MICRO, 3, 2,
+                        micro, Map.of(AdapterUpdate.METRIC_SERVED_WITH_BASE, 2.0), 11L)),
                 Either.Right(new PatternSnapshot(ACME, 4, 12L, List.of(new io.sonaflink.state.bank.Pattern(7, centroid,
                         50, 0.9, 0.01, "hnsw", Map.of("strategy", "greedy"), Map.of("ef", 64.0), 3, 3)))));
     }
