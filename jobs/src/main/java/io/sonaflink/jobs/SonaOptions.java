@@ -94,6 +94,13 @@ public final class SonaOptions {
                     + " bounded per key whatever the throughput. A correction for a trajectory no longer kept is a"
                     + " dead letter with the reason.");
 
+    public static final ConfigOption<Integer> FEEDBACK_CACHED_ARRIVALS = ConfigOptions.key("sona.feedback.cached-arrivals")
+            .intType().defaultValue(FeedbackJoinConfig.DEFAULT_CACHED_ARRIVALS)
+            .withDescription("Latest arrivals per parallel task the feedback join also holds on the heap, written"
+                    + " through to its state: a trajectory while it waits out the hold (about 2 KB at 256"
+                    + " dimensions with a target), then its id and arrival time, so that moving it on and forgetting"
+                    + " it read no state. 0 reads everything from the state backend.");
+
     // ---- graph --------------------------------------------------------------------------------
 
     public static final ConfigOption<Integer> STATE_BUNDLE_KEYS = ConfigOptions.key("sona.state.bundle-keys")
@@ -551,7 +558,7 @@ public final class SonaOptions {
 
     public static FeedbackJoinConfig feedbackJoin(ReadableConfig c) {
         return new FeedbackJoinConfig(c.get(FEEDBACK_HOLD).toMillis(), c.get(FEEDBACK_LATE_RETENTION).toMillis(),
-                c.get(FEEDBACK_MAX_KEPT_PER_KEY));
+                c.get(FEEDBACK_MAX_KEPT_PER_KEY), c.get(FEEDBACK_CACHED_ARRIVALS));
     }
 
     public static AdapterGateConfig adapterGate(ReadableConfig c) {

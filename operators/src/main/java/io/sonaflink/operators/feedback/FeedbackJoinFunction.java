@@ -108,6 +108,8 @@ public class FeedbackJoinFunction
     /** Arrival number to (trajectory id, arrival processing time). */
     private transient MapState<Long, Tuple2<String, Long>> arrivals;
     private transient ValueState<JoinCursor> cursor;
+    /** The latest arrivals on the heap, written through (see {@link RecentArrivals}). */
+    private transient RecentArrivals recent;
     private transient MapState<String, List<TrainingSignal>> earlySignals;
     private transient MapState<Long, Tuple2<String, Long>> earlyArrivals;
     private transient Counter joinedSignals;
@@ -143,6 +145,7 @@ public class FeedbackJoinFunction
         earlyArrivals = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>(EARLY_ARRIVALS, Types.LONG, Types.TUPLE(Types.STRING, Types.LONG)));
         ValueState<JoinCursor> cursors = getRuntimeContext().getState(new ValueStateDescriptor<>(CURSOR, JoinCursor.TYPE));
+        recent = new RecentArrivals(config.cachedArrivals());
         if (keyAccess != null) {
             bundle = new StateBundle(keyAccess::currentKey, keyAccess::setCurrentKey, bundleKeys);
             cursor = bundle.bundle(cursors);
@@ -159,6 +162,7 @@ public class FeedbackJoinFunction
     @Override
     public void processElement1(Trajectory trajectory, Context ctx, Collector<Either<Trajectory, Trajectory>> out)
             throws Exception {
+        String key = ctx.getCurrentKey();
         JoinCursor c = cursor();
         if (c.kept() > 0 && trajectories.contains(trajectory.id())) {
             duplicates.inc(); // an at-least-once producer delivered it twice: the first one counts
@@ -179,11 +183,12 @@ public class FeedbackJoinFunction
         }
         long now = now(ctx.timerService());
         if (c.kept() >= config.maxKeptPerKey()) {
-            forgetOldest(c, out);
+            forgetOldest(key, c, out);
         }
         long number = c.next++;
         trajectories.put(joined.id(), Tuple2.of(number, joined));
         arrivals.put(number, Tuple2.of(joined.id(), now));
+        recent.arrived(key, number, new RecentArrivals.Arrival(joined.id(), now, config.holdMs() == 0 ? null : joined));
         if (config.holdMs() == 0) {
             c.settled = c.next;
             out.collect(Either.Right(joined));
@@ -215,6 +220,7 @@ public class FeedbackJoinFunction
             }
             joinedSignals.inc();
             trajectories.put(signal.trajectoryId(), Tuple2.of(kept.f0, joined));
+            recent.updated(ctx.getCurrentKey(), kept.f0, joined);
             if (correction) {
                 out.collect(Either.Left(joined));
             }
@@ -242,6 +248,7 @@ public class FeedbackJoinFunction
     public void onTimer(long realTimestamp, OnTimerContext ctx, Collector<Either<Trajectory, Trajectory>> out)
             throws Exception {
         long timestamp = realTimestamp - clockOffset; // on the join's clock
+        String key = ctx.getCurrentKey();
         JoinCursor c = cursor();
         if (c.timer != timestamp) {
             return; // a timer of an earlier schedule; the current one is still to come
@@ -253,21 +260,20 @@ public class FeedbackJoinFunction
         int budget = TIMER_BATCH;
         long next = Long.MAX_VALUE;
         while (c.settled < c.next && budget-- > 0) {
-            Tuple2<String, Long> arrival = arrivals.get(c.settled);
-            if (arrival.f1 + config.holdMs() > timestamp) {
-                next = arrival.f1 + config.holdMs();
+            RecentArrivals.Arrival arrival = arrival(key, c.settled);
+            if (arrival.arrivedAt() + config.holdMs() > timestamp) {
+                next = arrival.arrivedAt() + config.holdMs();
                 break;
             }
-            out.collect(Either.Right(trajectories.get(arrival.f0).f1));
-            c.settled++;
+            moveOn(key, c.settled++, arrival, out);
         }
         while (c.first < c.settled && budget-- > 0) {
-            Tuple2<String, Long> arrival = arrivals.get(c.first);
-            if (arrival.f1 + config.keepMs() > timestamp) {
-                next = Math.min(next, arrival.f1 + config.keepMs());
+            RecentArrivals.Arrival arrival = arrival(key, c.first);
+            if (arrival.arrivedAt() + config.keepMs() > timestamp) {
+                next = Math.min(next, arrival.arrivedAt() + config.keepMs());
                 break;
             }
-            forget(c.first++, arrival.f0);
+            forget(key, c.first++, arrival.id());
         }
         while (c.earlyFirst < c.earlyNext && budget-- > 0) {
             Tuple2<String, Long> arrival = earlyArrivals.get(c.earlyFirst);
@@ -298,11 +304,14 @@ public class FeedbackJoinFunction
      * waiting signals, then forgets the key: for the end of a bounded input, when no
      * processing-time timer fires any more.
      */
-    void flushAtEndOfInput(Collector<Either<Trajectory, Trajectory>> out, Consumer<DeadLetter> deadLetters)
-            throws Exception {
+    void flushAtEndOfInput(String key, Collector<Either<Trajectory, Trajectory>> out,
+            Consumer<DeadLetter> deadLetters) throws Exception {
         JoinCursor c = cursor();
         for (; c.settled < c.next; c.settled++) {
-            out.collect(Either.Right(trajectories.get(arrivals.get(c.settled).f0).f1));
+            moveOn(key, c.settled, arrival(key, c.settled), out);
+        }
+        for (long number = c.first; number < c.next; number++) {
+            recent.forgotten(key, number);
         }
         while (c.earlyFirst < c.earlyNext) {
             expireOldestEarly(c, (tag, letter) -> deadLetters.accept(letter),
@@ -319,20 +328,40 @@ public class FeedbackJoinFunction
     }
 
     /** Makes room: the oldest kept trajectory moves on now if it still waits, and is forgotten. */
-    private void forgetOldest(JoinCursor c, Collector<Either<Trajectory, Trajectory>> out) throws Exception {
-        Tuple2<String, Long> arrival = arrivals.get(c.first);
+    private void forgetOldest(String key, JoinCursor c, Collector<Either<Trajectory, Trajectory>> out)
+            throws Exception {
+        RecentArrivals.Arrival arrival = arrival(key, c.first);
         if (c.first >= c.settled) {
-            out.collect(Either.Right(trajectories.get(arrival.f0).f1));
+            moveOn(key, c.first, arrival, out);
             c.settled = c.first + 1;
         }
-        forget(c.first++, arrival.f0);
+        forget(key, c.first++, arrival.id());
         evicted.inc();
     }
 
+    /** Kept arrival {@code number} of {@code key}, from the heap where it is still there, else from state. */
+    private RecentArrivals.Arrival arrival(String key, long number) throws Exception {
+        RecentArrivals.Arrival held = recent.get(key, number);
+        if (held != null) {
+            return held;
+        }
+        Tuple2<String, Long> arrival = arrivals.get(number);
+        return new RecentArrivals.Arrival(arrival.f0, arrival.f1, null);
+    }
+
+    /** Passes a waiting trajectory on to the learners, after its hold (or to make room). */
+    private void moveOn(String key, long number, RecentArrivals.Arrival arrival,
+            Collector<Either<Trajectory, Trajectory>> out) throws Exception {
+        Trajectory t = arrival.trajectory() != null ? arrival.trajectory() : trajectories.get(arrival.id()).f1;
+        out.collect(Either.Right(t));
+        recent.movedOn(key, number);
+    }
+
     /** Forgets a kept trajectory; while kept, an id has one number (duplicates are dropped). */
-    private void forget(long number, String id) throws Exception {
+    private void forget(String key, long number, String id) throws Exception {
         trajectories.remove(id);
         arrivals.remove(number);
+        recent.forgotten(key, number);
     }
 
     @FunctionalInterface

@@ -113,7 +113,7 @@ public class FeedbackJoinOperator
         collector.eraseTimestamp();
         for (String key : keys) {
             setCurrentKey(key);
-            join.flushAtEndOfInput(collector,
+            join.flushAtEndOfInput(key, collector,
                     letter -> output.collect(FeedbackJoinFunction.UNMATCHED_SIGNALS, new StreamRecord<>(letter)));
         }
         join.flushBundle();

@@ -316,6 +316,67 @@ class FeedbackJoinFunctionTest {
         assertThat(stateEntries(after)).isZero();
     }
 
+    /**
+     * Holding the latest arrivals on the heap changes nothing the join emits: the same random
+     * stream of trajectories and signals over two keys (late, early, unknown, duplicate; more kept
+     * than the bound; a restore half-way) gives the same outputs, dead letters and final state with
+     * no heap copy, with one smaller than what waits (entries dropped for room) and with one that
+     * holds everything.
+     */
+    @Test
+    void theHeapCopyOfTheLatestArrivalsChangesNothing() throws Exception {
+        List<String> without = randomRun(0);
+        assertThat(without).hasSizeGreaterThan(300);
+        assertThat(randomRun(7)).isEqualTo(without);
+        assertThat(randomRun(100_000)).isEqualTo(without);
+    }
+
+    private List<String> randomRun(int cachedArrivals) throws Exception {
+        FeedbackJoinConfig config = new FeedbackJoinConfig(1_000L, 2_000L, 40, cachedArrivals);
+        AdapterKey[] keys = {KEY, new AdapterKey("globex", "sales", "quotes")};
+        java.util.Random random = new java.util.Random(42);
+        List<String> seen = new ArrayList<>();
+        var h = harness(config, null);
+        long time = 0;
+        for (int i = 0; i < 600; i++) {
+            if (i == 300) { // a restore half-way: the heap copy starts empty
+                collect(h, seen);
+                OperatorSubtaskState snapshot = h.snapshot(1L, time);
+                h = harness(config, snapshot);
+            }
+            time += random.nextInt(60);
+            h.setProcessingTime(time);
+            AdapterKey key = keys[random.nextInt(2)];
+            int roll = random.nextInt(10);
+            if (roll < 6) {
+                int id = random.nextInt(10) == 0 ? Math.max(0, i - 1) : i; // now and then a duplicate
+                h.processElement1(new StreamRecord<>(new Trajectory("t-" + id, key, time, new float[] {0.1f, 0.2f, 0.3f},
+                        "hnsw", Map.of(), Map.of(), null, 0.5f, null, 1f)));
+            } else {
+                int target = i - random.nextInt(120) + 5; // mostly earlier trajectories, some not yet seen
+                SignalType type = roll < 8 ? SignalType.CORRECTION : SignalType.POSITIVE;
+                h.processElement2(new StreamRecord<>(new TrainingSignal("s-" + i, "t-" + target, key, type,
+                        SignalSource.HUMAN, 0.5f, type == SignalType.CORRECTION ? new float[] {i, 0f, 1f} : null,
+                        null, 2L)));
+            }
+        }
+        h.setProcessingTime(time + 10_000);
+        collect(h, seen);
+        seen.add("state entries " + stateEntries(h));
+        return seen;
+    }
+
+    private static void collect(Harness h, List<String> seen) {
+        for (Either<Trajectory, Trajectory> e : h.extractOutputValues()) {
+            Trajectory t = e.isLeft() ? e.left() : e.right();
+            seen.add((e.isLeft() ? "learn " : "settled ") + t.key().asString() + " " + t.id() + " " + t.quality() + " "
+                    + java.util.Arrays.toString(t.target()));
+        }
+        for (DeadLetter d : unmatched(h)) {
+            seen.add("unmatched " + signalId(d) + " " + d.reason());
+        }
+    }
+
     private Harness harness() throws Exception {
         return harness(CONFIG, null);
     }
