@@ -96,10 +96,11 @@ public final class SonaOptions {
 
     public static final ConfigOption<Integer> FEEDBACK_CACHED_ARRIVALS = ConfigOptions.key("sona.feedback.cached-arrivals")
             .intType().defaultValue(FeedbackJoinConfig.DEFAULT_CACHED_ARRIVALS)
-            .withDescription("Latest arrivals per parallel task the feedback join also holds on the heap, written"
-                    + " through to its state: a trajectory while it waits out the hold (about 2 KB at 256"
-                    + " dimensions with a target), then its id and arrival time, so that moving it on and forgetting"
-                    + " it read no state. 0 reads everything from the state backend.");
+            .withDescription("Arrivals per parallel task the feedback join also holds on the heap, written through"
+                    + " to its state, so that moving a trajectory on and forgetting it read no state: this many"
+                    + " trajectories waiting out the hold (about 1 KB each at 256 dimensions, 2 KB with a target),"
+                    + " and as many ids of retained ones. Beyond it, the newest are read from state when due. 0 reads"
+                    + " everything from the state backend.");
 
     // ---- graph --------------------------------------------------------------------------------
 
