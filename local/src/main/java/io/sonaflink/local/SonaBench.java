@@ -254,8 +254,8 @@ public final class SonaBench implements Callable<Integer> {
         long step = (long) (rate * 5);
         long from = spec.trajectories();
         Produced paced = new Produced(0, 0, 0, 0);
+        Map<String, Double> before = rest.perSubtask(JobRest.GATE, AdapterGateFunction.METRIC_CORRECTIONS);
         if (!Double.isNaN(backlogSettledAt)) {
-            Map<String, Double> before = rest.perSubtask(JobRest.GATE, AdapterGateFunction.METRIC_CORRECTIONS);
             long phaseEnd = System.nanoTime() + Duration.ofSeconds(latencySeconds).toNanos();
             do {
                 Produced chunk = produce(workload, client, conf, from, from + step, rate);
@@ -265,6 +265,8 @@ public final class SonaBench implements Callable<Integer> {
             } while (System.nanoTime() < phaseEnd
                     && !everySubtaskLearned(before, rest.perSubtask(JobRest.GATE, AdapterGateFunction.METRIC_CORRECTIONS)));
         }
+        facts.put("latencyWindowsFilled", !Double.isNaN(backlogSettledAt) && everySubtaskLearned(before,
+                rest.perSubtask(JobRest.GATE, AdapterGateFunction.METRIC_CORRECTIONS)));
         facts.put("latencyPhaseTrajectoriesPerSecond", paced.trajectories / Math.max(1e-9, paced.seconds));
         facts.put("latencyPhaseSeconds", paced.seconds);
         long inputs = backlog.inputs() + paced.inputs();
@@ -394,7 +396,10 @@ public final class SonaBench implements Callable<Integer> {
                     num(facts.get("checkpointFullStateBytesMax")),
                     num(((Number) facts.get("maxHeapUsedBytes")).doubleValue() / (1 << 20)),
                     num(((Number) facts.get("liveHeapBytes")).doubleValue() / (1 << 20)),
-                    num(facts.get("stateBytesPerKey")), completed ? "" : " (did not finish)");
+                    num(facts.get("stateBytesPerKey")), completed ? "" : " (did not finish)")
+                    + (Boolean.TRUE.equals(facts.get("latencyWindowsFilled")) ? ""
+                            : " (the latency phase ended before every gate subtask learned a full histogram window:"
+                                    + " its correction latencies still include the backlog's)");
         }
 
         private static String num(Object v) {
