@@ -129,14 +129,7 @@ final class AdapterRegistryCommitter implements Committer<RegistryCommittable> {
                     existing.length, entry.rank(), entry.alpha(), entry.layers(), entry.dim(), entry.createdAt(),
                     entry.rolledBackTo(), entry.servedWithBase(), entry.metrics());
         }
-        if (!fs.exists(pending)) {
-            return null;
-        }
-        fs.mkdirs(target.getParent());
-        if (!fs.rename(pending, target)) {
-            throw new IOException("cannot rename " + pending + " to " + target);
-        }
-        return entry;
+        return RegistryFiles.moveIntoPlace(fs, pending, target) ? entry : null;
     }
 
     /** Writes the served stack's PEFT files (the config last: a loader that finds it finds the weights). */

@@ -40,6 +40,21 @@ final class RegistryFiles {
         }
     }
 
+    /**
+     * Gives a pending file its committed name; false when it is gone. The caller has checked that
+     * nothing is at {@code target} yet (a committed file is never replaced).
+     */
+    static boolean moveIntoPlace(FileSystem fs, Path pending, Path target) throws IOException {
+        if (!fs.exists(pending)) {
+            return false;
+        }
+        fs.mkdirs(target.getParent());
+        if (!fs.rename(pending, target)) {
+            throw new IOException("cannot rename " + pending + " to " + target);
+        }
+        return true;
+    }
+
     /** The file's bytes, or null when it does not exist. */
     static byte[] readIfExists(FileSystem fs, Path path) throws IOException {
         try (FSDataInputStream in = fs.open(path)) {

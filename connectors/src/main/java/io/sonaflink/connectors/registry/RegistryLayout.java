@@ -17,6 +17,7 @@ import java.util.Locale;
  * &lt;root&gt;/&lt;tenant&gt;/&lt;persona&gt;/&lt;domain&gt;/base/v00000003.safetensors  one immutable file per version
  * &lt;root&gt;/&lt;tenant&gt;/&lt;persona&gt;/&lt;domain&gt;/micro/v00000017.safetensors
  * &lt;root&gt;/&lt;tenant&gt;/&lt;persona&gt;/&lt;domain&gt;/served/b3-m17/            the served stack as a PEFT adapter
+ * &lt;root&gt;/&lt;tenant&gt;/&lt;persona&gt;/&lt;domain&gt;/patterns/c00000042.snapshot  the pattern bank of a background cycle
  * &lt;root&gt;/.pending/...                                        written, not yet committed
  * </pre>
  *
@@ -32,6 +33,7 @@ public final class RegistryLayout {
     static final String PENDING = ".pending";
     static final String MANIFEST = "manifest.json";
     static final String SERVED = "served";
+    static final String PATTERNS = "patterns";
 
     private final Path root;
 
@@ -65,6 +67,25 @@ public final class RegistryLayout {
     public Path pendingFile(AdapterKey key, AdapterKind kind, long version, String attempt) {
         return new Path(new Path(root, PENDING + '/' + relativeKeyPath(key)),
                 adapterFileName(kind, version) + '.' + attempt + ".inprogress");
+    }
+
+    /** The committed pattern bank of one background cycle. */
+    public Path patternFile(AdapterKey key, long cycle) {
+        return new Path(patternDirectory(key), patternFileName(cycle));
+    }
+
+    public Path patternDirectory(AdapterKey key) {
+        return new Path(keyDirectory(key), PATTERNS);
+    }
+
+    static String patternFileName(long cycle) {
+        return String.format(Locale.ROOT, "c%08d.snapshot", cycle);
+    }
+
+    /** Where a writer puts a pattern bank before its checkpoint commits it. */
+    public Path pendingPatternFile(AdapterKey key, long cycle, String attempt) {
+        return new Path(new Path(root, PENDING + '/' + relativeKeyPath(key) + '/' + PATTERNS),
+                patternFileName(cycle) + '.' + attempt + ".inprogress");
     }
 
     /** The directory of a served stack's PEFT export, relative to the key's directory. */

@@ -3,7 +3,6 @@ package io.sonaflink.connectors.registry;
 import io.sonaflink.operators.events.AdapterKind;
 import io.sonaflink.operators.events.AdapterUpdate;
 
-import org.apache.flink.api.connector.sink2.Committer.CommitRequest;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,6 +15,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.stream.Stream;
+
+import io.sonaflink.connectors.registry.RegistryFixtures.Request;
 
 import static io.sonaflink.connectors.registry.RegistryFixtures.KEY;
 import static io.sonaflink.connectors.registry.RegistryFixtures.update;
@@ -91,7 +92,7 @@ class AdapterRegistrySinkTest {
         commit(ready);
         byte[] manifest = Files.readAllBytes(dir.resolve("acme/support/billing/manifest.json"));
 
-        List<Request> again = commit(ready);
+        List<Request<RegistryCommittable>> again = commit(ready);
 
         assertThat(Files.readAllBytes(dir.resolve("acme/support/billing/manifest.json"))).isEqualTo(manifest);
         assertThat(again).allMatch(r -> r.failure == null && r.retries == 0);
@@ -161,7 +162,7 @@ class AdapterRegistrySinkTest {
         List<RegistryCommittable> ready = new ArrayList<>(writer.prepareCommit());
         fs.delete(new Path(ready.get(0).pendingFile()), false);
 
-        List<Request> requests = commit(ready);
+        List<Request<RegistryCommittable>> requests = commit(ready);
 
         assertThat(requests.get(0).failure).hasMessageContaining("is gone");
         assertThat(requests.get(1).failure).isNull();
@@ -198,7 +199,7 @@ class AdapterRegistrySinkTest {
                 10))) {
             AdapterRegistrySink.Writer writer = writer("0-0");
             writer.write(update(AdapterKind.BASE, 1, 8, 8, 0, 1L), null);
-            List<Request> requests = writer.prepareCommit().stream().map(Request::new).toList();
+            List<Request<RegistryCommittable>> requests = writer.prepareCommit().stream().map(Request<RegistryCommittable>::new).toList();
             new AdapterRegistryCommitter(layout, fs, 64, PEFT, pusher).commit(new ArrayList<>(requests));
 
             assertThat(bodies.poll(20, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("/v1/load_lora_adapter "
@@ -213,8 +214,8 @@ class AdapterRegistrySinkTest {
         return new AdapterRegistrySink.Writer(layout, fs, attempt);
     }
 
-    private List<Request> commit(Collection<RegistryCommittable> committables) throws Exception {
-        List<Request> requests = committables.stream().map(Request::new).toList();
+    private List<Request<RegistryCommittable>> commit(Collection<RegistryCommittable> committables) throws Exception {
+        List<Request<RegistryCommittable>> requests = committables.stream().map(Request<RegistryCommittable>::new).toList();
         new AdapterRegistryCommitter(layout, fs, 64, PEFT, null).commit(new ArrayList<>(requests));
         return requests;
     }
@@ -238,49 +239,5 @@ class AdapterRegistrySinkTest {
         try (Stream<java.nio.file.Path> files = Files.walk(pending)) {
             return files.filter(Files::isRegularFile).map(Object::toString).toList();
         }
-    }
-
-    /** What Flink's committer operator hands a committer, recording how the committer answered. */
-    private static final class Request implements CommitRequest<RegistryCommittable> {
-        final RegistryCommittable committable;
-        Throwable failure;
-        int retries;
-
-        Request(RegistryCommittable committable) {
-            this.committable = committable;
-        }
-
-        @Override
-        public RegistryCommittable getCommittable() {
-            return committable;
-        }
-
-        @Override
-        public int getNumberOfRetries() {
-            return retries;
-        }
-
-        @Override
-        public void signalFailedWithKnownReason(Throwable t) {
-            failure = t;
-        }
-
-        @Override
-        public void signalFailedWithUnknownReason(Throwable t) {
-            failure = t;
-        }
-
-        @Override
-        public void retryLater() {
-            retries++;
-        }
-
-        @Override
-        public void updateAndRetryLater(RegistryCommittable c) {
-            retries++;
-        }
-
-        @Override
-        public void signalAlreadyCommitted() {}
     }
 }

@@ -7,6 +7,8 @@ import io.sonaflink.operators.gate.AdapterGateFunction;
 import io.sonaflink.state.lora.LoraAdapter;
 import io.sonaflink.state.math.DeterministicRandom;
 
+import org.apache.flink.api.connector.sink2.Committer.CommitRequest;
+
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -39,5 +41,49 @@ final class RegistryFixtures {
         metrics.put(AdapterGateFunction.METRIC_ROLLED_BACK_TO, (double) target.version());
         return new AdapterUpdate(target.key(), target.kind(), version, version - 1, target.rank(), target.layers(),
                 target.alpha(), target.weights(), metrics, target.createdAt() + 100);
+    }
+
+    /** What Flink's committer operator hands a committer, recording how the committer answered. */
+    static final class Request<T> implements CommitRequest<T> {
+        final T committable;
+        Throwable failure;
+        int retries;
+
+        Request(T committable) {
+            this.committable = committable;
+        }
+
+        @Override
+        public T getCommittable() {
+            return committable;
+        }
+
+        @Override
+        public int getNumberOfRetries() {
+            return retries;
+        }
+
+        @Override
+        public void signalFailedWithKnownReason(Throwable t) {
+            failure = t;
+        }
+
+        @Override
+        public void signalFailedWithUnknownReason(Throwable t) {
+            failure = t;
+        }
+
+        @Override
+        public void retryLater() {
+            retries++;
+        }
+
+        @Override
+        public void updateAndRetryLater(T c) {
+            retries++;
+        }
+
+        @Override
+        public void signalAlreadyCommitted() {}
     }
 }

@@ -1,6 +1,5 @@
 package io.sonaflink.operators.inference;
 
-import io.sonaflink.operators.events.AdapterKind;
 import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.events.AdapterUpdateCodec;
 import io.sonaflink.operators.events.EventCodecs;
@@ -12,6 +11,8 @@ import io.sonaflink.state.serving.LowRankDelta;
 
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -21,6 +22,7 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedMultiInput;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
@@ -32,7 +34,9 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -54,6 +58,14 @@ import java.util.Locale;
  * adapter and never waits for a swap. The MicroLoRA is the residual of one BaseLoRA version and is
  * served only on top of it ({@link AdapterUpdate#servedWithBase()}).
  *
+ * <p><b>Compact state.</b> The broadcast state holds per key and part one {@link ServingEntry}:
+ * version, digest, size, and the content itself only up to {@link InferenceConfig#inlineBytes} or
+ * when there is no {@link ServingStore}. An update arrives with its content, which the task keeps in
+ * its bounded {@link ServingCache}, so a swap never waits for a read; content evicted from the cache
+ * or lost with a restart is read again from the store (the adapter registry) off the task thread,
+ * checked against the digest, while the queries that need it wait (in the checkpoint, if one comes;
+ * every other query goes on).
+ *
  * <p><b>Measured.</b> {@value #METRIC_QUERY_LATENCY}: a query's arrival at the task to its response;
  * {@value #METRIC_INSTALL_LATENCY}: a version's publication by the gate to its installation on
  * this task, from when on every query of its key is served with it (the swap itself);
@@ -74,12 +86,17 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
             new EitherTypeInfo<>(new TupleTypeInfo<>(AdapterUpdateCodec.TYPE, Types.LONG),
                     EventCodecs.PATTERN_SNAPSHOT);
 
-    /** The newest published adapter per {@code <adapter key>#<kind>} (state name of release 0.2 on). */
+    /** The newest entry per {@code <adapter key>#<part>} ({@link ServingEntry#slot}). */
+    public static final MapStateDescriptor<String, ServingEntry> MANIFEST =
+            new MapStateDescriptor<>("serving-manifest", Types.STRING, ServingEntryCodec.TYPE);
+    /** Releases 0.2 and 0.3: the newest adapter per {@code <adapter key>#<kind>}, weights held; read on restore. */
     public static final MapStateDescriptor<String, AdapterUpdate> ADAPTERS =
             new MapStateDescriptor<>("serving-adapters", Types.STRING, AdapterUpdateCodec.TYPE);
-    /** The newest pattern snapshot per adapter key. */
+    /** Releases 0.2 and 0.3: the newest pattern snapshot per adapter key; read on restore. */
     public static final MapStateDescriptor<String, PatternSnapshot> PATTERNS =
             new MapStateDescriptor<>("serving-patterns", Types.STRING, EventCodecs.PATTERN_SNAPSHOT);
+    /** Queries waiting, at a checkpoint, for a part to be read from the store. */
+    static final ListStateDescriptor<Query> WAITING = new ListStateDescriptor<>("inference-waiting", EventCodecs.QUERY);
 
     public static final String METRIC_QUERIES = "queries";
     public static final String METRIC_PATTERN_HITS = "patternHits";
@@ -91,6 +108,13 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
     public static final String METRIC_BATCH_SIZE = "batchSize";
     public static final String METRIC_DEVICE_BATCHES = "deviceBatches";
     public static final String METRIC_DEVICE_FAILURES = "deviceFailures";
+    public static final String METRIC_CACHE_BYTES = "servingCacheBytes";
+    public static final String METRIC_CACHE_EVICTIONS = "servingCacheEvictions";
+    public static final String METRIC_STORE_READS = "storeReads";
+    public static final String METRIC_STORE_READ_FAILURES = "storeReadFailures";
+    public static final String METRIC_STORE_READ_LATENCY = "storeReadLatencyMs";
+    /** How often a task looks for finished reads while one is under way. */
+    static final long READ_POLL_MS = 1;
     /** Samples the latency histograms keep. */
     static final int LATENCY_WINDOW = 4096;
 
@@ -98,10 +122,20 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
     private static final Logger INFERENCE_LOG = LoggerFactory.getLogger(InferenceOperator.class);
 
     private final InferenceConfig config;
+    private final ServingStore store;
 
-    private transient BroadcastState<String, AdapterUpdate> adapters;
-    private transient BroadcastState<String, PatternSnapshot> patterns;
+    private transient BroadcastState<String, ServingEntry> manifest;
+    private transient ListState<Query> waitingState;
+    private transient List<Query> restoredWaiting;
     private transient ServingCatalog catalog;
+    private transient ServingLoader loader;
+    /** content slot -> queries waiting for it to be read */
+    private transient Map<String, List<Pending>> waiting;
+    private transient List<ServingEntry> missing;
+    private transient boolean pollSet;
+    private transient Counter storeReads;
+    private transient Counter storeReadFailures;
+    private transient Histogram storeReadLatency;
     private transient BatchApply java;
     private transient BatchApply device;
     private transient List<Pending> pending;
@@ -117,8 +151,15 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
     private transient Histogram installLatency;
     private transient Histogram batchSize;
 
+    /** Holds every part in its broadcast state: there is nowhere else to read it from. */
     public InferenceOperator(InferenceConfig config) {
+        this(config, null);
+    }
+
+    /** @param store where parts larger than {@link InferenceConfig#inlineBytes} are read from, or null */
+    public InferenceOperator(InferenceConfig config, ServingStore store) {
         this.config = config;
+        this.store = store;
     }
 
     /** {@code update}, published now: the serving edge's element, made right after the gate. */
@@ -138,15 +179,45 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        adapters = context.getOperatorStateStore().getBroadcastState(ADAPTERS);
-        patterns = context.getOperatorStateStore().getBroadcastState(PATTERNS);
+        var states = context.getOperatorStateStore();
+        manifest = states.getBroadcastState(MANIFEST);
+        migrate(states.getBroadcastState(ADAPTERS), ServingEntry::of);
+        migrate(states.getBroadcastState(PATTERNS), ServingEntry::of);
+        waitingState = states.getListState(WAITING);
+        restoredWaiting = new ArrayList<>();
+        waitingState.get().forEach(restoredWaiting::add);
+    }
+
+    /** Moves what an earlier release held into entries that keep it inline, then forgets the old state. */
+    private <T> void migrate(BroadcastState<String, T> old, java.util.function.BiFunction<T, Boolean, ServingEntry> entry)
+            throws Exception {
+        for (Map.Entry<String, T> e : old.entries()) {
+            install(entry.apply(e.getValue(), true));
+        }
+        old.clear();
+    }
+
+    /** Puts {@code entry} into the state when it is newer than what is held; whether it was. */
+    private boolean install(ServingEntry entry) throws Exception {
+        ServingEntry held = manifest.get(entry.slot());
+        if (held != null && entry.version() <= held.version()) {
+            return false;
+        }
+        manifest.put(entry.slot(), entry);
+        return true;
     }
 
     @Override
     public void open() throws Exception {
         super.open();
-        catalog = new ServingCatalog(config.advisor());
+        catalog = new ServingCatalog(config.advisor(), config.cacheBytes());
         pending = new ArrayList<>(config.maxBatch());
+        waiting = new HashMap<>();
+        missing = new ArrayList<>();
+        if (store != null) {
+            loader = new ServingLoader(store, config.loadTimeoutMs(),
+                    "serving-store-reader-" + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+        }
         java = new BatchApply.Java();
         device = Devices.open(config.device(), INFERENCE_LOG);
         var metrics = getRuntimeContext().getMetricGroup();
@@ -160,6 +231,18 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
         swapLatency = metrics.histogram(METRIC_SWAP_LATENCY, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
         installLatency = metrics.histogram(METRIC_INSTALL_LATENCY, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
         batchSize = metrics.histogram(METRIC_BATCH_SIZE, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
+        storeReads = metrics.counter(METRIC_STORE_READS);
+        storeReadFailures = metrics.counter(METRIC_STORE_READ_FAILURES);
+        storeReadLatency = metrics.histogram(METRIC_STORE_READ_LATENCY, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
+        metrics.gauge(METRIC_CACHE_BYTES, () -> catalog.cache().bytes());
+        metrics.gauge(METRIC_CACHE_EVICTIONS, () -> catalog.cache().evictions());
+        for (Query q : restoredWaiting) {
+            pending.add(new Pending(q, System.nanoTime()));
+        }
+        restoredWaiting = null;
+        if (!pending.isEmpty()) {
+            scheduleFlush();
+        }
     }
 
     @Override
@@ -167,7 +250,13 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
         pending.add(new Pending(element.getValue(), System.nanoTime()));
         if (pending.size() >= config.maxBatch()) {
             flush();
-        } else if (!timerSet) {
+        } else {
+            scheduleFlush();
+        }
+    }
+
+    private void scheduleFlush() {
+        if (!timerSet) {
             timerSet = true;
             long now = getProcessingTimeService().getCurrentProcessingTime();
             getProcessingTimeService().registerTimer(now + config.maxWaitMs(), t -> {
@@ -183,10 +272,9 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
         if (update.isLeft()) {
             AdapterUpdate u = update.left().f0;
             long publishedAtMs = update.left().f1;
-            String slot = adapterSlot(u.key().asString(), u.kind());
-            AdapterUpdate held = adapters.get(slot);
-            if (held == null || u.version() > held.version()) {
-                adapters.put(slot, u);
+            ServingEntry entry = ServingEntry.of(u, inline(ServingDigest.bytes(u)));
+            if (install(entry)) {
+                arrived(entry, u);
                 // A swap counts from publication (the gate's clock: the same on one host, across
                 // hosts as close as their clocks are synchronised).
                 installLatency.update(catalog.installed(u.key().asString(), u.kind(), u.version(), publishedAtMs,
@@ -197,67 +285,162 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
             }
         } else {
             PatternSnapshot s = update.right();
-            String key = s.key().asString();
-            PatternSnapshot held = patterns.get(key);
-            if (held == null || s.cycle() > held.cycle()) {
-                patterns.put(key, s);
+            ServingEntry entry = ServingEntry.of(s, s.patterns().isEmpty() || inline(ServingDigest.bytes(s)));
+            if (install(entry)) {
+                arrived(entry, s);
             } else {
                 staleUpdates.inc();
             }
         }
     }
 
-    /** Computes and answers every waiting query. */
+    private boolean inline(long bytes) {
+        return store == null || bytes <= config.inlineBytes();
+    }
+
+    /** Keeps what arrived with a compact entry, and frees the queries that waited for an older version. */
+    private void arrived(ServingEntry entry, Object content) {
+        if (!entry.inline()) {
+            catalog.keep(entry, content);
+        }
+        if (!waiting.isEmpty()) {
+            String slot = entry.slot() + '@';
+            var it = waiting.entrySet().iterator();
+            while (it.hasNext()) {
+                var w = it.next();
+                if (w.getKey().startsWith(slot)) {
+                    pending.addAll(w.getValue());
+                    it.remove();
+                }
+            }
+            if (!pending.isEmpty()) {
+                scheduleFlush();
+            }
+        }
+    }
+
+    /** Computes and answers every waiting query whose parts are at hand; the others wait for their reads. */
     private void flush() throws Exception {
-        int n = pending.size();
+        if (pending.isEmpty()) {
+            return;
+        }
+        List<Pending> batch = new ArrayList<>(pending.size());
+        List<ServingCatalog.Served> served = new ArrayList<>(pending.size());
+        List<RouteRecommendation> routes = new ArrayList<>(pending.size());
+        for (Pending p : pending) {
+            Query q = p.query;
+            String key = q.key().asString();
+            missing.clear();
+            ServingCatalog.Served s = catalog.served(key, manifest.get(ServingEntry.slot(key, ServingEntry.Part.BASE)),
+                    manifest.get(ServingEntry.slot(key, ServingEntry.Part.MICRO)), q.embedding().length, p.read,
+                    missing);
+            RouteRecommendation route = catalog.route(key,
+                    manifest.get(ServingEntry.slot(key, ServingEntry.Part.PATTERNS)), q.embedding(), p.read, missing);
+            if (!missing.isEmpty()) {
+                await(p, missing);
+                continue;
+            }
+            batch.add(p);
+            served.add(s);
+            routes.add(route);
+        }
+        pending.clear();
+        int n = batch.size();
         if (n == 0) {
             return;
         }
         float[][] xs = new float[n][];
         float[][] outs = new float[n][];
         LowRankDelta[] deltas = new LowRankDelta[n];
-        ServingCatalog.Served[] served = new ServingCatalog.Served[n];
         boolean lowRank = true;
         for (int i = 0; i < n; i++) {
-            Query q = pending.get(i).query;
-            String key = q.key().asString();
-            served[i] = catalog.served(key, adapters.get(adapterSlot(key, AdapterKind.BASE)),
-                    adapters.get(adapterSlot(key, AdapterKind.MICRO)), q.embedding().length);
-            xs[i] = q.embedding();
+            xs[i] = batch.get(i).query.embedding();
             outs[i] = new float[xs[i].length];
-            deltas[i] = served[i].delta();
+            deltas[i] = served.get(i).delta();
             lowRank &= deltas[i] != null;
         }
         compute(xs, deltas, served, outs, n, lowRank);
         long now = System.nanoTime();
         for (int i = 0; i < n; i++) {
-            Pending p = pending.get(i);
+            Pending p = batch.get(i);
             Query q = p.query;
-            String key = q.key().asString();
-            RouteRecommendation route = catalog.route(key, patterns.get(key), q.embedding());
+            ServingCatalog.Served s = served.get(i);
+            RouteRecommendation route = routes.get(i);
             if (route.patternHit()) {
                 patternHits.inc();
             }
-            long swapNanos = catalog.firstServed(key, served[i], now);
+            long swapNanos = catalog.firstServed(q.key().asString(), s, now);
             if (swapNanos >= 0) {
                 swapLatency.update(swapNanos / 1_000_000);
             }
-            output.collect(new StreamRecord<>(new Response(q.id(), q.key(), served[i].microVersion(),
-                    served[i].baseVersion(), outs[i], route.patternHit(), route.patternId(), route.route(),
-                    route.discreteParams(), route.numericParams(), route.confidence(), route.similarity(),
-                    q.timestamp())));
+            output.collect(new StreamRecord<>(new Response(q.id(), q.key(), s.microVersion(), s.baseVersion(), outs[i],
+                    route.patternHit(), route.patternId(), route.route(), route.discreteParams(),
+                    route.numericParams(), route.confidence(), route.similarity(), q.timestamp())));
             queryLatency.update((now - p.arrivedNanos) / 1_000_000);
         }
         queries.inc(n);
         batchSize.update(n);
-        pending.clear();
     }
 
-    private void compute(float[][] xs, LowRankDelta[] deltas, ServingCatalog.Served[] served, float[][] outs, int n,
-            boolean lowRank) {
+    /** Parks {@code p} until the first of the parts it lacks is read; starts reading all of them. */
+    private void await(Pending p, List<ServingEntry> lacking) {
+        if (loader == null) { // cannot happen: without a store every part is inline
+            throw new IllegalStateException("no store to read " + lacking + " from");
+        }
+        for (ServingEntry e : lacking) {
+            loader.request(e);
+        }
+        waiting.computeIfAbsent(lacking.get(0).contentSlot(), k -> new ArrayList<>()).add(p);
+        schedulePoll();
+    }
+
+    private void schedulePoll() {
+        if (!pollSet) {
+            pollSet = true;
+            long now = getProcessingTimeService().getCurrentProcessingTime();
+            getProcessingTimeService().registerTimer(now + READ_POLL_MS, t -> {
+                pollSet = false;
+                readsFinished(0);
+            });
+        }
+    }
+
+    /** Takes the reads finished (waiting up to {@code waitMs} for one) and answers what waited for them. */
+    private void readsFinished(long waitMs) throws Exception {
+        for (ServingLoader.Loaded l : loader.drain(waitMs)) {
+            List<Pending> freed = waiting.remove(l.entry().contentSlot());
+            storeReadLatency.update(l.tookMs());
+            if (l.content() != null) {
+                storeReads.inc();
+                catalog.keep(l.entry(), l.content());
+                if (freed != null) {
+                    for (Pending p : freed) {
+                        p.keep(l.entry().contentSlot(), l.content());
+                    }
+                    pending.addAll(freed);
+                }
+            } else {
+                storeReadFailures.inc();
+                INFERENCE_LOG.warn("Cannot read {} from {}: {}", l.entry(), store.description(), l.failure());
+                if (freed != null) {
+                    for (Pending p : freed) {
+                        output.collect(new StreamRecord<>(Response.rejected(p.query.id(), p.query.key(),
+                                "cannot read " + l.entry() + " to serve it: " + l.failure(), p.query.timestamp())));
+                    }
+                }
+            }
+        }
+        flush();
+        if (loader.busy()) {
+            schedulePoll();
+        }
+    }
+
+    private void compute(float[][] xs, LowRankDelta[] deltas, List<ServingCatalog.Served> served, float[][] outs,
+            int n, boolean lowRank) {
         if (!lowRank) { // a stacked-layer adapter composes: the served model, query by query
             for (int i = 0; i < n; i++) {
-                served[i].model().forward(xs[i], outs[i], served[i].workspace());
+                served.get(i).model().forward(xs[i], outs[i], served.get(i).workspace());
             }
             return;
         }
@@ -287,7 +470,16 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
-        flush(); // answered before the barrier: no query is ever part of a checkpoint
+        flush(); // answered before the barrier: only queries that wait for a read are part of a checkpoint
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        List<Query> held = new ArrayList<>();
+        waiting.values().forEach(ps -> ps.forEach(p -> held.add(p.query)));
+        pending.forEach(p -> held.add(p.query));
+        waitingState.update(held);
     }
 
     @Override
@@ -300,22 +492,42 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
     @Override
     public void finish() throws Exception {
         flush();
+        while (!waiting.isEmpty() && loader.busy()) { // the input ended: answer what waits for a read
+            readsFinished(ServingLoader.MAX_RETRY_MS);
+        }
         super.finish();
     }
 
     @Override
     public void close() throws Exception {
+        if (loader != null) {
+            loader.close();
+        }
         if (device != null) {
             device.close();
         }
         super.close();
     }
 
-    static String adapterSlot(String key, AdapterKind kind) {
-        return key + "#" + kind.name().toLowerCase(Locale.ROOT);
-    }
+    /** A query waiting for its batch or for a read, with what was read for it. */
+    private static final class Pending {
+        final Query query;
+        final long arrivedNanos;
+        /** content slot -> content read for this query (null until a read finishes) */
+        Map<String, Object> read;
 
-    private record Pending(Query query, long arrivedNanos) {}
+        Pending(Query query, long arrivedNanos) {
+            this.query = query;
+            this.arrivedNanos = arrivedNanos;
+        }
+
+        void keep(String slot, Object content) {
+            if (read == null) {
+                read = new HashMap<>(4);
+            }
+            read.put(slot, content);
+        }
+    }
 
     /** Opens the configured device, saying which one and why. */
     static final class Devices {

@@ -18,56 +18,123 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One inference task's ready-to-serve forms of what the broadcast state holds, rebuilt only when a
- * version changes: per key the served stack (as a {@link ServedModel} and as one {@link
- * LowRankDelta}), the pattern bank with its routes as a bandit, and when each version arrived (for
- * the swap latency). Flink-free; not thread-safe (one task thread).
+ * One inference task's ready-to-serve forms of what its broadcast state names, in a bounded {@link
+ * ServingCache}: per key the served stack (as a {@link ServedModel} and as one {@link
+ * LowRankDelta}) and the pattern bank with its routes as a bandit, rebuilt only when a version
+ * changes; the content of parts the state names without holding, as it arrived or was loaded; and
+ * when each version was installed (for the swap latency). What is evicted is built again from the
+ * state or loaded again. Flink-free; not thread-safe (one task thread).
  */
 final class ServingCatalog {
 
     private static final RouteRecommendation NO_ROUTE = new RouteRecommendation(false, 0L, "", Map.of(), Map.of(), 0f, 0f);
 
     private final RouteAdvisor advisor;
-    private final Map<String, Served> models = new HashMap<>();
-    private final Map<String, PreparedPatterns> banks = new HashMap<>();
+    private final ServingCache cache;
     /** key -> {base version, arrival nanos, micro version, arrival nanos} of the newest updates. */
     private final Map<String, long[]> arrivals = new HashMap<>();
     /** key -> {base, micro} versions of the last response. */
     private final Map<String, long[]> lastServed = new HashMap<>();
 
-    ServingCatalog(RouteAdvisor advisor) {
+    ServingCatalog(RouteAdvisor advisor, long cacheBytes) {
         this.advisor = advisor;
+        this.cache = new ServingCache(cacheBytes);
+    }
+
+    /** Keeps the content of an entry held without it (as it arrived, or as it was loaded). */
+    void keep(ServingEntry entry, Object content) {
+        if (entry.part() == ServingEntry.Part.PATTERNS) {
+            PatternSnapshot s = (PatternSnapshot) content;
+            if (!s.patterns().isEmpty()) {
+                cache.put(bankSlot(entry.key().asString()), new PreparedPatterns(entry.version(), s.patterns()),
+                        2 * entry.bytes());
+            }
+        } else {
+            cache.put(entry.contentSlot(), content, entry.bytes());
+        }
     }
 
     /**
-     * A key's served stack for requests of dimension {@code dim}, from its newest published
-     * adapters. A MicroLoRA learned on another base than {@code base} is not served.
+     * A key's served stack for requests of dimension {@code dim}, from the entries of its newest
+     * published adapters; a MicroLoRA learned on another base than {@code base} is not served.
+     * Content is taken from the entry, else from {@code read} (what was read for this request, so
+     * that a cache smaller than one request's parts cannot starve it; may be null), else from the
+     * cache. Null when a part is in none of them: then it is added to {@code missing}.
      */
-    Served served(String key, AdapterUpdate base, AdapterUpdate micro, int dim) {
+    Served served(String key, ServingEntry base, ServingEntry micro, int dim, Map<String, Object> read,
+            List<ServingEntry> missing) {
         long baseVersion = base == null ? 0 : base.version();
         boolean microServed = micro != null && micro.servedWithBase() == baseVersion;
         long microVersion = microServed ? micro.version() : 0;
-        Served s = models.get(key);
-        if (s == null || s.baseVersion != baseVersion || s.microVersion != microVersion || s.dim != dim) {
-            ServedModel model = new ServedModel(base == null ? null : base.toAdapter(),
-                    microServed ? micro.toAdapter() : null);
-            s = new Served(baseVersion, microVersion, dim, model);
-            models.put(key, s); // one assignment: the swap
+        String slot = stackSlot(key);
+        Served s = cache.get(slot);
+        if (s != null && s.baseVersion == baseVersion && s.microVersion == microVersion && s.dim == dim) {
+            return s;
         }
+        AdapterUpdate baseWeights = base == null ? null : content(base, read, missing);
+        AdapterUpdate microWeights = microServed ? content(micro, read, missing) : null;
+        if ((base != null && baseWeights == null) || (microServed && microWeights == null)) {
+            return null;
+        }
+        ServedModel model = new ServedModel(baseWeights == null ? null : baseWeights.toAdapter(),
+                microWeights == null ? null : microWeights.toAdapter());
+        s = new Served(baseVersion, microVersion, dim, model);
+        // the model's copies and the low-rank product of both
+        cache.put(slot, s, 2 * ((base == null ? 0 : base.bytes()) + (microServed ? micro.bytes() : 0)) + 256);
         return s;
     }
 
-    /** The route for {@code x}: the nearest confident pattern (a hit), else UCB over the key's routes. */
-    RouteRecommendation route(String key, PatternSnapshot snapshot, float[] x) {
-        if (snapshot == null || snapshot.patterns().isEmpty()) {
+    /**
+     * The route for {@code x}: the nearest confident pattern (a hit), else UCB over the key's
+     * routes. The bank is found as in {@link #served}; when it is in none of the places, null, and
+     * it is added to {@code missing}.
+     */
+    RouteRecommendation route(String key, ServingEntry patterns, float[] x, Map<String, Object> read,
+            List<ServingEntry> missing) {
+        if (patterns == null) {
             return NO_ROUTE;
         }
-        PreparedPatterns p = banks.get(key);
-        if (p == null || p.cycle != snapshot.cycle()) {
-            p = new PreparedPatterns(snapshot.cycle(), snapshot.patterns());
-            banks.put(key, p);
+        PreparedPatterns p = cache.get(bankSlot(key));
+        if (p == null || p.cycle != patterns.version()) {
+            PatternSnapshot bank = patterns.patterns() != null ? patterns.patterns()
+                    : read == null ? null : (PatternSnapshot) read.get(patterns.contentSlot());
+            if (bank == null) {
+                missing.add(patterns);
+                return null;
+            }
+            if (bank.patterns().isEmpty()) {
+                return NO_ROUTE;
+            }
+            p = new PreparedPatterns(patterns.version(), bank.patterns());
+            cache.put(bankSlot(key), p, 2 * patterns.bytes());
         }
         return p.bank.dim() != x.length ? NO_ROUTE : advisor.recommend(p.bank, p.routes, x);
+    }
+
+    private AdapterUpdate content(ServingEntry e, Map<String, Object> read, List<ServingEntry> missing) {
+        if (e.adapter() != null) {
+            return e.adapter();
+        }
+        AdapterUpdate u = read == null ? null : (AdapterUpdate) read.get(e.contentSlot());
+        if (u == null) {
+            u = cache.get(e.contentSlot());
+        }
+        if (u == null) {
+            missing.add(e);
+        }
+        return u;
+    }
+
+    ServingCache cache() {
+        return cache;
+    }
+
+    private static String stackSlot(String key) {
+        return key + "#stack";
+    }
+
+    private static String bankSlot(String key) {
+        return key + "#bank";
     }
 
     /**

@@ -259,11 +259,12 @@ class InferenceOperatorTest {
     /** A swap is timed from the version's publication, not from its arrival at the task. */
     @Test
     void swapsAreTimedFromPublication() {
-        ServingCatalog catalog = new ServingCatalog(RouteAdvisor.DEFAULT);
+        ServingCatalog catalog = new ServingCatalog(RouteAdvisor.DEFAULT, InferenceConfig.DEFAULT_CACHE_BYTES);
         AdapterUpdate base = update(AdapterKind.BASE, 1, adapter(1, 0.5f));
         long nanos = 5_000_000_000L;
         assertThat(catalog.installed(KEY.asString(), AdapterKind.BASE, 1, 1_000_000, 1_000_300, nanos)).isEqualTo(300);
-        ServingCatalog.Served served = catalog.served(KEY.asString(), base, null, DIM);
+        ServingCatalog.Served served = catalog.served(KEY.asString(), ServingEntry.of(base, true), null, DIM,
+                null, new ArrayList<>());
         assertThat(catalog.firstServed(KEY.asString(), served, nanos + 50_000_000L)).isEqualTo(350_000_000L);
         assertThat(catalog.firstServed(KEY.asString(), served, nanos + 90_000_000L)).isEqualTo(-1); // not the first
         // a task whose clock is behind the gate's counts the swap from its arrival
