@@ -2,7 +2,9 @@ package io.sonaflink.jobs;
 
 import io.sonaflink.connectors.json.OutputJson;
 import io.sonaflink.connectors.registry.AdapterRegistrySink;
+import io.sonaflink.connectors.registry.PatternRegistrySink;
 import io.sonaflink.connectors.registry.PeftExport;
+import io.sonaflink.connectors.registry.RegistryServingStore;
 import io.sonaflink.connectors.vllm.VllmConfig;
 import io.sonaflink.operators.background.BackgroundLoopConfig;
 import io.sonaflink.operators.bundle.StateBundle;
@@ -24,6 +26,7 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.IllegalConfigurationException;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.core.fs.Path;
 
@@ -460,6 +463,24 @@ public final class SonaOptions {
                     .withDescription("Batches smaller than this are computed in plain Java, faster for them than a"
                             + " round trip through DJL.");
 
+    public static final ConfigOption<MemorySize> INFERENCE_CACHE_SIZE = ConfigOptions.key("sona.inference.cache.max-size")
+            .memoryType().defaultValue(MemorySize.parse("256mb"))
+            .withDescription("Heap per inference task for ready-to-serve stacks and pattern banks and for what its"
+                    + " broadcast state names without holding; the least recently used go first, and are read"
+                    + " again from the adapter registry when asked for.");
+
+    public static final ConfigOption<MemorySize> INFERENCE_INLINE_SIZE = ConfigOptions.key("sona.inference.inline.max-size")
+            .memoryType().defaultValue(MemorySize.parse("4kb"))
+            .withDescription("With an adapter registry, adapters and pattern banks up to this size are held in the"
+                    + " inference tasks' broadcast state (checkpointed by every task); larger ones only by version"
+                    + " and digest, their content read from the registry. Without a registry everything is held.");
+
+    public static final ConfigOption<Duration> INFERENCE_READ_TIMEOUT = ConfigOptions.key("sona.inference.read-timeout")
+            .durationType().defaultValue(Duration.ofSeconds(60))
+            .withDescription("How long an inference task keeps trying to read a version from the registry (it is"
+                    + " there once the checkpoint after it completes) before the queries waiting for it get an"
+                    + " error response.");
+
     // ---- adapter registry -----------------------------------------------------------------------
 
     public static final ConfigOption<String> REGISTRY_URI = ConfigOptions.key("sona.registry.uri")
@@ -470,7 +491,8 @@ public final class SonaOptions {
 
     public static final ConfigOption<Integer> REGISTRY_HISTORY = ConfigOptions.key("sona.registry.history")
             .intType().defaultValue(64)
-            .withDescription("Versions per key and kind a registry manifest lists (their files stay).");
+            .withDescription("Versions per key and kind a registry manifest lists (their files stay), and pattern"
+                    + " banks per key the registry keeps.");
 
     public static final ConfigOption<String> REGISTRY_PEFT_BASE_MODEL = ConfigOptions.key("sona.registry.peft.base-model")
             .stringType().defaultValue("")
@@ -613,7 +635,21 @@ public final class SonaOptions {
 
     public static InferenceConfig inference(ReadableConfig c) {
         return new InferenceConfig(routeAdvisor(c), c.get(INFERENCE_BATCH_MAX_SIZE),
-                c.get(INFERENCE_BATCH_MAX_WAIT).toMillis(), c.get(INFERENCE_DEVICE), c.get(INFERENCE_DEVICE_MIN_BATCH));
+                c.get(INFERENCE_BATCH_MAX_WAIT).toMillis(), c.get(INFERENCE_DEVICE), c.get(INFERENCE_DEVICE_MIN_BATCH),
+                c.get(INFERENCE_CACHE_SIZE).getBytes(), c.get(INFERENCE_INLINE_SIZE).getBytes(),
+                c.get(INFERENCE_READ_TIMEOUT).toMillis());
+    }
+
+    /** Where inference tasks read what their state names without holding: the registry, when there is one. */
+    public static Optional<RegistryServingStore> servingStore(ReadableConfig c) {
+        String uri = c.get(REGISTRY_URI).strip();
+        return uri.isEmpty() ? Optional.empty() : Optional.of(new RegistryServingStore(uri));
+    }
+
+    /** The registry's pattern banks, when there is a registry. */
+    public static Optional<PatternRegistrySink> patternRegistry(ReadableConfig c) {
+        String uri = c.get(REGISTRY_URI).strip();
+        return uri.isEmpty() ? Optional.empty() : Optional.of(new PatternRegistrySink(uri, c.get(REGISTRY_HISTORY)));
     }
 
     public static RouteAdvisor routeAdvisor(ReadableConfig c) {

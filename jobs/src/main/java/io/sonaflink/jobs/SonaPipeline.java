@@ -121,7 +121,8 @@ public final class SonaPipeline {
                         .name("serving-patterns").uid(UID_PREFIX + "serving-patterns"));
         SingleOutputStreamOperator<Response> responses = queries
                 .connect(serving.broadcast())
-                .transform("inference", EventCodecs.RESPONSE, new InferenceOperator(SonaOptions.inference(conf)))
+                .transform("inference", EventCodecs.RESPONSE, new InferenceOperator(SonaOptions.inference(conf),
+                        SonaOptions.servingStore(conf).orElse(null)))
                 .uid(UID_PREFIX + "inference")
                 .slotSharingGroup(conf.get(SonaOptions.INFERENCE_SLOT_SHARING_GROUP));
         parallelism(conf, SonaOptions.INFERENCE_PARALLELISM, responses);
@@ -132,6 +133,10 @@ public final class SonaPipeline {
                 .sinkTo(sinks.gateDecisions()).name("gate-decisions").uid(UID_PREFIX + "sink.gate-decisions");
         learned.getSideOutput(BackgroundLoopOperator.PATTERN_SNAPSHOTS)
                 .sinkTo(sinks.patternSnapshots()).name("pattern-snapshots").uid(UID_PREFIX + "sink.pattern-snapshots");
+        // Banks the inference tasks read instead of every task holding every bank.
+        SonaOptions.patternRegistry(conf).ifPresent(registry -> learned.getSideOutput(BackgroundLoopOperator.PATTERN_SNAPSHOTS)
+                .sinkTo(registry).name("pattern-registry").uid(UID_PREFIX + "sink.pattern-registry")
+                .setParallelism(learned.getParallelism()));
         learned.getSideOutput(BackgroundLoopOperator.SKILL_MAPS)
                 .sinkTo(sinks.skillMaps()).name("skill-maps").uid(UID_PREFIX + "sink.skill-maps");
 

@@ -84,7 +84,7 @@ class SonaPipelineUidsTest {
         assertThat(uids(env)).containsExactlyElementsOf(expected);
     }
 
-    /** A configured registry adds its sink (and that sink's committer), with uids of their own. */
+    /** A configured registry adds its sinks (and their committers), with uids of their own. */
     @Test
     void theRegistrySinkHasAPinnedUid() {
         Configuration conf = new Configuration();
@@ -93,7 +93,8 @@ class SonaPipelineUidsTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         SonaJob.build(env, conf);
 
-        assertThat(uids(env)).contains("sona.sink.adapter-registry", "Sink Committer: sona.sink.adapter-registry");
+        assertThat(uids(env)).contains("sona.sink.adapter-registry", "Sink Committer: sona.sink.adapter-registry",
+                "sona.sink.pattern-registry", "Sink Committer: sona.sink.pattern-registry");
     }
 
     /**
