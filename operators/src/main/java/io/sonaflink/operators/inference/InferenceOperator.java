@@ -197,13 +197,19 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
         old.clear();
     }
 
-    /** Puts {@code entry} into the state when it is newer than what is held; whether it was. */
+    /**
+     * Puts {@code entry} into the state when it is newer than what is held, and forgets the cached
+     * content of the entry it replaces; whether it was newer.
+     */
     private boolean install(ServingEntry entry) throws Exception {
         ServingEntry held = manifest.get(entry.slot());
         if (held != null && entry.version() <= held.version()) {
             return false;
         }
         manifest.put(entry.slot(), entry);
+        if (held != null && catalog != null) {
+            catalog.forget(held);
+        }
         return true;
     }
 

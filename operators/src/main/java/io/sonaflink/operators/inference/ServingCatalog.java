@@ -54,6 +54,13 @@ final class ServingCatalog {
         }
     }
 
+    /** Drops the content kept for an entry that a newer one replaced. */
+    void forget(ServingEntry replaced) {
+        if (replaced.part() != ServingEntry.Part.PATTERNS) {
+            cache.remove(replaced.contentSlot());
+        }
+    }
+
     /**
      * A key's served stack for requests of dimension {@code dim}, from the entries of its newest
      * published adapters; a MicroLoRA learned on another base than {@code base} is not served.

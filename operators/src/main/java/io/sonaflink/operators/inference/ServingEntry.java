@@ -75,11 +75,6 @@ public record ServingEntry(AdapterKey key, Part part, long version, long servedW
         return slot() + '@' + version;
     }
 
-    /** This entry without its content. */
-    ServingEntry withoutContent() {
-        return inline() ? new ServingEntry(key, part, version, servedWithBase, digest, bytes, null, null) : this;
-    }
-
     @Override
     public String toString() {
         return key + " " + part.name().toLowerCase(java.util.Locale.ROOT) + " v" + version

@@ -271,6 +271,22 @@ class InferenceOperatorTest {
         assertThat(catalog.installed(KEY.asString(), AdapterKind.MICRO, 1, 1_000_000, 999_000, nanos)).isZero();
     }
 
+    /** Content kept for a compact entry goes when a newer version replaces it, so stale versions never fill the cache. */
+    @Test
+    void theContentOfAReplacedVersionIsForgotten() {
+        ServingCatalog catalog = new ServingCatalog(RouteAdvisor.DEFAULT, InferenceConfig.DEFAULT_CACHE_BYTES);
+        AdapterUpdate v1 = update(AdapterKind.BASE, 1, adapter(1, 0.5f));
+        ServingEntry compact = ServingEntry.of(v1, false);
+        catalog.keep(compact, v1);
+        assertThat(catalog.cache().bytes()).isEqualTo(compact.bytes());
+
+        catalog.forget(compact);
+
+        assertThat(catalog.cache().bytes()).isZero();
+        assertThat(compact.inline()).isFalse();
+        assertThat(ServingEntry.of(v1, true).adapter()).isSameAs(v1);
+    }
+
     private static AdapterUpdate update(AdapterKind kind, long version, LoraAdapter adapter) {
         return AdapterUpdate.of(KEY, kind, version, version - 1, adapter, Map.of(), 1L);
     }
