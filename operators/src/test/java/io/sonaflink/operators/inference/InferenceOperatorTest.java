@@ -160,6 +160,49 @@ class InferenceOperatorTest {
         assertThat(r.adapted()).containsExactly(micro.apply(X), within(1e-6f));
     }
 
+    /** The serving state of releases 0.2 and 0.3 (every part held, under its old names) is served after a restore. */
+    @Test
+    void theServingStateOfAnEarlierReleaseIsMigratedOnRestore() throws Exception {
+        LoraAdapter micro = adapter(1L, 0.4f);
+        OperatorSubtaskState earlier;
+        try (var old = new TwoInputStreamOperatorTestHarness<>(new EarlierServingState(microOn(4, 0, micro)))) {
+            old.setup();
+            old.open();
+            earlier = old.snapshot(1L, 2L);
+        }
+
+        Harness after = harness(earlier);
+        Response r = ask(after, X);
+
+        assertThat(r.microVersion()).isEqualTo(4);
+        assertThat(r.adapted()).containsExactly(micro.apply(X), within(1e-6f));
+        assertThat(after.snapshot(2L, 3L).getStateSize()).isPositive();
+    }
+
+    /** What a 0.3 inference task held: adapters and banks in broadcast state under the 0.2 names. */
+    private static final class EarlierServingState extends org.apache.flink.streaming.api.operators.AbstractStreamOperator<Response>
+            implements org.apache.flink.streaming.api.operators.TwoInputStreamOperator<Query, Query, Response> {
+        private final AdapterUpdate held;
+
+        EarlierServingState(AdapterUpdate held) {
+            this.held = held;
+        }
+
+        @Override
+        public void initializeState(org.apache.flink.runtime.state.StateInitializationContext context) throws Exception {
+            super.initializeState(context);
+            context.getOperatorStateStore().getBroadcastState(InferenceOperator.ADAPTERS).put(
+                    held.key().asString() + "#micro", held);
+            context.getOperatorStateStore().getBroadcastState(InferenceOperator.PATTERNS);
+        }
+
+        @Override
+        public void processElement1(StreamRecord<Query> element) {}
+
+        @Override
+        public void processElement2(StreamRecord<Query> element) {}
+    }
+
     // ---------------------------------------------------------------- batches
 
     @Test
