@@ -10,11 +10,16 @@ import io.sonaflink.operators.events.Response;
 import io.sonaflink.operators.events.SkillMap;
 import io.sonaflink.state.bank.Pattern;
 
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
@@ -26,51 +31,67 @@ import java.util.Map;
  */
 public final class OutputJson {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Floats are most of every hot output: written with Jackson's fast writer (Schubfach, the
+     * shortest decimal that reads back as the same float; JDK 17's {@code Float.toString} is
+     * slower and sometimes longer).
+     */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+            .build();
 
     private OutputJson() {}
 
     public static byte[] adapterUpdate(AdapterUpdate u) {
-        ObjectNode n = JSON.createObjectNode();
-        n.set("key", key(u.key()));
-        n.put("kind", u.kind().name().toLowerCase(Locale.ROOT));
-        n.put("version", u.version());
-        n.put("parent_version", u.parentVersion());
-        n.put("rank", u.rank());
-        n.put("layers", u.layers());
-        n.put("alpha", u.alpha());
-        n.put("dim", u.dim());
-        ArrayNode weights = n.putArray("weights");
-        for (float[] row : u.weights()) {
-            weights.add(floats(row));
-        }
-        n.set("metrics", doubles(u.metrics()));
-        n.put("created_at", u.createdAt());
-        return bytes(n);
+        return write(64 + 12 * u.weights().length * u.dim(), g -> {
+            g.writeStartObject();
+            key(g, u.key());
+            g.writeStringField("kind", u.kind().name().toLowerCase(Locale.ROOT));
+            g.writeNumberField("version", u.version());
+            g.writeNumberField("parent_version", u.parentVersion());
+            g.writeNumberField("rank", u.rank());
+            g.writeNumberField("layers", u.layers());
+            g.writeNumberField("alpha", u.alpha());
+            g.writeNumberField("dim", u.dim());
+            g.writeArrayFieldStart("weights");
+            for (float[] row : u.weights()) {
+                floats(g, row);
+            }
+            g.writeEndArray();
+            g.writeFieldName("metrics");
+            doubles(g, u.metrics());
+            g.writeNumberField("created_at", u.createdAt());
+            g.writeEndObject();
+        });
     }
 
     public static byte[] patternSnapshot(PatternSnapshot s) {
-        ObjectNode n = JSON.createObjectNode();
-        n.set("key", key(s.key()));
-        n.put("cycle", s.cycle());
-        n.put("timestamp", s.timestamp());
-        ArrayNode patterns = n.putArray("patterns");
-        for (Pattern p : s.patterns()) {
-            ObjectNode o = patterns.addObject();
-            o.put("id", p.id());
-            o.put("samples", p.sampleCount());
-            o.put("quality_mean", p.qualityMean());
-            o.put("quality_variance", p.qualityVariance());
-            o.put("confidence", p.confidence());
-            o.put("route", p.route());
-            ObjectNode params = o.putObject("params");
-            p.discreteParams().forEach(params::put);
-            p.numericParams().forEach(params::put);
-            o.set("centroid", floats(p.centroid()));
-            o.put("created_cycle", p.createdCycle());
-            o.put("updated_cycle", p.updatedCycle());
-        }
-        return bytes(n);
+        int dim = s.patterns().isEmpty() ? 0 : s.patterns().get(0).centroid().length;
+        return write(128 + s.patterns().size() * (256 + 12 * dim), g -> {
+            g.writeStartObject();
+            key(g, s.key());
+            g.writeNumberField("cycle", s.cycle());
+            g.writeNumberField("timestamp", s.timestamp());
+            g.writeArrayFieldStart("patterns");
+            for (Pattern p : s.patterns()) {
+                g.writeStartObject();
+                g.writeNumberField("id", p.id());
+                g.writeNumberField("samples", p.sampleCount());
+                g.writeNumberField("quality_mean", p.qualityMean());
+                g.writeNumberField("quality_variance", p.qualityVariance());
+                g.writeNumberField("confidence", p.confidence());
+                g.writeStringField("route", p.route());
+                g.writeFieldName("params");
+                params(g, p.discreteParams(), p.numericParams());
+                g.writeFieldName("centroid");
+                floats(g, p.centroid());
+                g.writeNumberField("created_cycle", p.createdCycle());
+                g.writeNumberField("updated_cycle", p.updatedCycle());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        });
     }
 
     public static byte[] skillMap(SkillMap m) {
@@ -92,32 +113,35 @@ public final class OutputJson {
      * when unreadable), {@code error} and {@code timestamp} only.
      */
     public static byte[] response(Response r) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("id", r.id());
-        if (r.isError()) {
-            if (r.key() == null) {
-                n.putNull("key");
-            } else {
-                n.set("key", key(r.key()));
+        return write(256 + 12 * r.adapted().length, g -> {
+            g.writeStartObject();
+            g.writeStringField("id", r.id());
+            if (r.isError()) {
+                if (r.key() == null) {
+                    g.writeNullField("key");
+                } else {
+                    key(g, r.key());
+                }
+                g.writeStringField("error", r.error());
+                g.writeNumberField("timestamp", r.timestamp());
+                g.writeEndObject();
+                return;
             }
-            n.put("error", r.error());
-            n.put("timestamp", r.timestamp());
-            return bytes(n);
-        }
-        n.set("key", key(r.key()));
-        n.put("micro_version", r.microVersion());
-        n.put("base_version", r.baseVersion());
-        n.set("adapted", floats(r.adapted()));
-        n.put("pattern_hit", r.patternHit());
-        n.put("pattern_id", r.patternId());
-        n.put("route", r.route());
-        ObjectNode params = n.putObject("params");
-        r.discreteParams().forEach(params::put);
-        r.numericParams().forEach(params::put);
-        putFinite(n, "confidence", r.confidence());
-        putFinite(n, "similarity", r.similarity());
-        n.put("timestamp", r.timestamp());
-        return bytes(n);
+            key(g, r.key());
+            g.writeNumberField("micro_version", r.microVersion());
+            g.writeNumberField("base_version", r.baseVersion());
+            g.writeFieldName("adapted");
+            floats(g, r.adapted());
+            g.writeBooleanField("pattern_hit", r.patternHit());
+            g.writeNumberField("pattern_id", r.patternId());
+            g.writeStringField("route", r.route());
+            g.writeFieldName("params");
+            params(g, r.discreteParams(), r.numericParams());
+            finite(g, "confidence", r.confidence());
+            finite(g, "similarity", r.similarity());
+            g.writeNumberField("timestamp", r.timestamp());
+            g.writeEndObject();
+        });
     }
 
     /** Raw bytes a dead letter keeps unless configured otherwise; the rest is described by size and digest. */
@@ -192,14 +216,6 @@ public final class OutputJson {
         return n;
     }
 
-    static ArrayNode floats(float[] values) {
-        ArrayNode a = JSON.createArrayNode();
-        for (float v : values) {
-            a.add(v);
-        }
-        return a;
-    }
-
     static ObjectNode doubles(Map<String, Double> values) {
         ObjectNode n = JSON.createObjectNode();
         values.forEach((k, v) -> {
@@ -212,11 +228,78 @@ public final class OutputJson {
         return n;
     }
 
-    private static void putFinite(ObjectNode n, String field, float value) {
+    // ---- the hot outputs, written by Jackson's generator without a tree (the same bytes) ----------
+
+    /** Writes one value with a generator over a buffer of about {@code sizeHint} bytes. */
+    private static byte[] write(int sizeHint, Writer writer) {
+        ByteArrayBuilder out = new ByteArrayBuilder(Math.min(sizeHint, 1 << 20));
+        try (JsonGenerator g = JSON.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
+            writer.write(g);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot render output", e);
+        }
+        return out.toByteArray();
+    }
+
+    @FunctionalInterface
+    private interface Writer {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static void key(JsonGenerator g, AdapterKey k) throws IOException {
+        g.writeObjectFieldStart("key");
+        g.writeStringField("tenant", k.tenant());
+        g.writeStringField("persona", k.persona());
+        g.writeStringField("domain", k.domain());
+        g.writeEndObject();
+    }
+
+    private static void floats(JsonGenerator g, float[] values) throws IOException {
+        g.writeStartArray(values, values.length);
+        for (float v : values) {
+            g.writeNumber(v);
+        }
+        g.writeEndArray();
+    }
+
+    private static void doubles(JsonGenerator g, Map<String, Double> values) throws IOException {
+        g.writeStartObject();
+        for (Map.Entry<String, Double> e : values.entrySet()) {
+            double v = e.getValue();
+            if (Double.isNaN(v) || Double.isInfinite(v)) {
+                g.writeNullField(e.getKey()); // JSON has no NaN
+            } else {
+                g.writeNumberField(e.getKey(), v);
+            }
+        }
+        g.writeEndObject();
+    }
+
+    /** Discrete and numeric parameters as one object; a numeric one replaces a discrete one of its name in place. */
+    private static void params(JsonGenerator g, Map<String, String> discrete, Map<String, Double> numeric)
+            throws IOException {
+        g.writeStartObject();
+        for (Map.Entry<String, String> e : discrete.entrySet()) {
+            Double replaced = numeric.get(e.getKey());
+            if (replaced != null) {
+                g.writeNumberField(e.getKey(), replaced);
+            } else {
+                g.writeStringField(e.getKey(), e.getValue());
+            }
+        }
+        for (Map.Entry<String, Double> e : numeric.entrySet()) {
+            if (!discrete.containsKey(e.getKey())) {
+                g.writeNumberField(e.getKey(), e.getValue());
+            }
+        }
+        g.writeEndObject();
+    }
+
+    private static void finite(JsonGenerator g, String field, float value) throws IOException {
         if (Float.isFinite(value)) {
-            n.put(field, value);
+            g.writeNumberField(field, value);
         } else {
-            n.putNull(field); // JSON has no NaN
+            g.writeNullField(field); // JSON has no NaN
         }
     }
 

@@ -14,13 +14,19 @@ import io.sonaflink.operators.events.TrainingSignal;
 import io.sonaflink.operators.events.Trajectory;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -147,6 +153,10 @@ public final class EventParser {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
+
+    /** One value within a payload read by the streaming parser (what follows it is the payload's business). */
+    private static final ObjectReader VALUE = MAPPER.readerFor(JsonNode.class)
+            .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private EventParser() {}
 
@@ -314,8 +324,8 @@ public final class EventParser {
             }
             int offset = framed ? SCHEMA_REGISTRY_FRAME_BYTES : 0;
             JsonNode root;
-            try {
-                root = MAPPER.readTree(bytes, offset, bytes.length - offset);
+            try (JsonParser parser = MAPPER.createParser(bytes, offset, bytes.length - offset)) {
+                root = streamRoot(parser);
             } catch (IOException e) {
                 problem = "malformed JSON: " + notJsonReason(bytes, offset, e);
                 return null;
@@ -329,6 +339,64 @@ public final class EventParser {
                 return null;
             }
             return root;
+        }
+
+        /**
+         * The payload's value, read with Jackson's streaming parser: a top-level object field by
+         * field, each field a tree as before except an array of a vector field ({@link
+         * #VECTOR_FIELDS}), which is read straight into floats (no node per number) and held as a
+         * {@link StreamedVector}. Anything else is read whole, as {@code readTree} would.
+         */
+        private JsonNode streamRoot(JsonParser parser) throws IOException {
+            JsonToken token = parser.nextToken();
+            if (token != JsonToken.START_OBJECT) {
+                JsonNode value = token == null ? null : VALUE.readTree(parser);
+                noTrailingTokens(parser);
+                return value;
+            }
+            ObjectNode root = MAPPER.getNodeFactory().objectNode();
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                if (parser.nextToken() == JsonToken.START_ARRAY && VECTOR_FIELDS.contains(name)) {
+                    root.putPOJO(name, streamVector(parser));
+                } else {
+                    root.set(name, VALUE.readTree(parser));
+                }
+            }
+            noTrailingTokens(parser);
+            return root;
+        }
+
+        /** The numbers of the array the parser is at, checked as {@link #vector} checks an array node. */
+        private StreamedVector streamVector(JsonParser parser) throws IOException {
+            float[] values = new float[dimension];
+            int count = 0;
+            int firstBad = -1;
+            String badWhy = null;
+            JsonToken token;
+            while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
+                if (token == null) {
+                    throw new com.fasterxml.jackson.core.JsonParseException(parser, "Unexpected end-of-input in an array");
+                }
+                boolean number = token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_NUMBER_INT;
+                double value = number ? parser.getDoubleValue() : Double.NaN;
+                if (number && Double.isFinite(value) && !Float.isInfinite((float) value)) {
+                    if (count < dimension) {
+                        values[count] = (float) value;
+                    }
+                } else {
+                    JsonNode element = VALUE.readTree(parser); // rare: read as a node for the same message
+                    if (firstBad < 0) {
+                        firstBad = count;
+                        badWhy = floatProblem(element);
+                    }
+                }
+                count++;
+            }
+            if (count != dimension) {
+                return new StreamedVector(null, -1, "expected " + dimension + " values, got " + count);
+            }
+            return firstBad >= 0 ? new StreamedVector(null, firstBad, badWhy) : new StreamedVector(values, -1, null);
         }
 
         String requiredText(JsonNode node, String path) {
@@ -567,6 +635,12 @@ public final class EventParser {
 
         /** An array of numbers or base64 of little-endian float32, of the expected dimension. */
         private float[] vector(JsonNode node, String path) {
+            if (node instanceof POJONode pojo && pojo.getPojo() instanceof StreamedVector streamed) {
+                if (streamed.problem() != null) {
+                    reject(streamed.element() < 0 ? path : path + '[' + streamed.element() + ']', streamed.problem());
+                }
+                return streamed.values();
+            }
             if (node.isTextual()) {
                 return base64Vector(node.textValue(), path);
             }
@@ -786,6 +860,25 @@ public final class EventParser {
             if (value != null) {
                 reject(path, "not allowed (" + why + ")");
             }
+        }
+    }
+
+    /** Fields that hold embeddings: their arrays are read without a tree. */
+    private static final java.util.Set<String> VECTOR_FIELDS = java.util.Set.of("embedding", "target", "input");
+
+    /**
+     * A vector field's array as the streaming read found it: its values, or the first problem
+     * ({@code element} is the index it concerns, or -1 for the array as a whole).
+     */
+    private record StreamedVector(float[] values, int element, String problem) {}
+
+    /** What {@code DeserializationFeature.FAIL_ON_TRAILING_TOKENS} does for a tree, for the streaming read. */
+    private static void noTrailingTokens(JsonParser parser) throws IOException {
+        JsonToken trailing = parser.nextToken();
+        if (trailing != null) {
+            throw MismatchedInputException.from(parser, JsonNode.class, "Trailing token (of type " + trailing
+                    + ") found after value (bound as `" + JsonNode.class.getName() + "`): not allowed as per"
+                    + " `DeserializationFeature.FAIL_ON_TRAILING_TOKENS`");
         }
     }
 
