@@ -463,6 +463,11 @@ public final class SonaOptions {
                     .withDescription("Batches smaller than this are computed in plain Java, faster for them than a"
                             + " round trip through DJL.");
 
+    public static final ConfigOption<Duration> QUERY_BUFFER_TIMEOUT = ConfigOptions.key("sona.inference.buffer-timeout")
+            .durationType().defaultValue(Duration.ZERO)
+            .withDescription("How long the query path (parsed queries, responses) lets a network buffer fill before"
+                    + " sending it; 0: at once. The rest of the job uses execution.buffer-timeout.interval.");
+
     public static final ConfigOption<MemorySize> INFERENCE_CACHE_SIZE = ConfigOptions.key("sona.inference.cache.max-size")
             .memoryType().defaultValue(MemorySize.parse("256mb"))
             .withDescription("Heap per inference task for ready-to-serve stacks and pattern banks and for what its"

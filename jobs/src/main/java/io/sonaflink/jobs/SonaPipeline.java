@@ -126,6 +126,11 @@ public final class SonaPipeline {
                 .uid(UID_PREFIX + "inference")
                 .slotSharingGroup(conf.get(SonaOptions.INFERENCE_SLOT_SHARING_GROUP));
         parallelism(conf, SonaOptions.INFERENCE_PARALLELISM, responses);
+        // A query waits for nothing but its batch: each hop of the query path sends its buffer at once
+        // (queries are a small share of the traffic, so fuller buffers would save little).
+        long queryBufferMs = conf.get(SonaOptions.QUERY_BUFFER_TIMEOUT).toMillis();
+        queries.setBufferTimeout(queryBufferMs);
+        responses.setBufferTimeout(queryBufferMs);
         // A query rejected as malformed is a dead letter and, when its id is readable, an error response.
         responses.union(queries.getSideOutput(ParseFunction.ERROR_RESPONSES))
                 .sinkTo(sinks.responses()).name("responses").uid(UID_PREFIX + "sink.responses");

@@ -34,8 +34,11 @@ final class OutputWatcher implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KafkaConsumer<byte[], byte[]> consumer;
+    /** Responses alone, as a client reads them: not held up behind the large outputs. */
+    private final KafkaConsumer<byte[], byte[]> responseConsumer;
     private final OutputTopics topics;
     private final Thread thread;
+    private final Thread responseThread;
     private final Properties properties;
     private final List<TopicPartition> partitions = new ArrayList<>();
     private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
@@ -83,25 +86,39 @@ final class OutputWatcher implements AutoCloseable {
         p.setProperty(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(16 << 20));
         this.properties = p;
         this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.responseConsumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.topics = topics;
+        List<TopicPartition> others = new ArrayList<>();
+        List<TopicPartition> responses = new ArrayList<>();
         for (String topic : topics.all()) {
-            consumer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            consumer.partitionsFor(topic).forEach(i -> (topic.equals(topics.responses()) ? responses : others)
+                    .add(new TopicPartition(topic, i.partition())));
         }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        this.thread = new Thread(this::run, "output-watcher");
-        thread.setDaemon(true);
-        thread.start();
+        partitions.addAll(others);
+        partitions.addAll(responses);
+        this.thread = start(consumer, others, "output-watcher");
+        this.responseThread = start(responseConsumer, responses, "response-watcher");
     }
 
-    private void run() {
+    private Thread start(KafkaConsumer<byte[], byte[]> c, List<TopicPartition> assigned, String name) {
+        c.assign(assigned);
+        c.seekToBeginning(assigned);
+        Thread t = new Thread(() -> run(c, assigned), name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private void run(KafkaConsumer<byte[], byte[]> c, List<TopicPartition> assigned) {
         try {
             while (running) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    accept(r.topic(), JSON.readTree(r.value()));
+                var records = c.poll(Duration.ofMillis(200));
+                long readableAtMs = System.currentTimeMillis();
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    accept(r.topic(), JSON.readTree(r.value()), readableAtMs);
                 }
-                for (TopicPartition tp : partitions) {
-                    positions.put(tp, consumer.position(tp));
+                for (TopicPartition tp : assigned) {
+                    positions.put(tp, c.position(tp));
                 }
             }
         } catch (WakeupException stopping) {
@@ -114,7 +131,7 @@ final class OutputWatcher implements AutoCloseable {
         }
     }
 
-    private synchronized void accept(String topic, JsonNode event) {
+    private synchronized void accept(String topic, JsonNode event, long readableAtMs) {
         records++;
         if (topic.equals(topics.adapterUpdates())) {
             String key = key(event);
@@ -148,7 +165,7 @@ final class OutputWatcher implements AutoCloseable {
             responses++;
             var probe = WorkloadReplay.probeOf(event.get("id").asText(), probes);
             if (probe != null) {
-                latencies.addLast(System.currentTimeMillis() - event.get("timestamp").asLong());
+                latencies.addLast(readableAtMs - event.get("timestamp").asLong());
                 if (latencies.size() > LATENCY_WINDOW) {
                     latencies.removeFirst();
                 }
@@ -258,8 +275,11 @@ final class OutputWatcher implements AutoCloseable {
     public void close() throws InterruptedException {
         running = false;
         consumer.wakeup();
+        responseConsumer.wakeup();
         thread.join(5_000);
+        responseThread.join(5_000);
         consumer.close();
+        responseConsumer.close();
     }
 
     /** Dead letters of one kind of reason: how many, and the fields they named (indices folded). */
