@@ -7,7 +7,6 @@ import io.sonaflink.operators.gate.AdapterGateFunction;
 
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
-import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.SupportsCommitter;
@@ -17,9 +16,6 @@ import org.apache.flink.core.fs.Path;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -82,43 +78,24 @@ public final class AdapterRegistrySink implements Sink<AdapterUpdate>, SupportsC
     }
 
     /** Writes pending files as updates arrive; hands them to the committer at each checkpoint. */
-    static final class Writer implements CommittingSinkWriter<AdapterUpdate, RegistryCommittable> {
-        private final RegistryLayout layout;
-        private final FileSystem fs;
-        private final String attempt;
-        private final List<RegistryCommittable> pending = new ArrayList<>();
+    static final class Writer extends StagingWriter<AdapterUpdate, RegistryCommittable> {
 
         Writer(RegistryLayout layout, FileSystem fs, String attempt) {
-            this.layout = layout;
-            this.fs = fs;
-            this.attempt = attempt;
+            super(layout, fs, attempt);
         }
 
         @Override
-        public void write(AdapterUpdate u, Context context) throws IOException {
+        protected RegistryCommittable stage(AdapterUpdate u) throws IOException {
             byte[] bytes = AdapterFiles.write(u);
             Path file = layout.pendingFile(u.key(), u.kind(), u.version(), attempt + "-" + UUID.randomUUID());
             RegistryFiles.create(fs, file, bytes);
             Double rolledBackTo = u.metrics().get(AdapterGateFunction.METRIC_ROLLED_BACK_TO);
             long servedWithBase = u.servedWithBase();
-            pending.add(new RegistryCommittable(u.key(), u.kind(), file.toString(), new AdapterManifest.Version(
+            return new RegistryCommittable(u.key(), u.kind(), file.toString(), new AdapterManifest.Version(
                     u.version(), u.parentVersion(), RegistryLayout.adapterFileName(u.kind(), u.version()),
                     RegistryLayout.sha256(bytes), bytes.length, u.rank(), u.alpha(), u.layers(), u.dim(),
                     u.createdAt(), Optional.ofNullable(rolledBackTo).map(Double::longValue).orElse(null),
-                    servedWithBase < 0 ? null : servedWithBase, u.metrics())));
+                    servedWithBase < 0 ? null : servedWithBase, u.metrics()));
         }
-
-        @Override
-        public Collection<RegistryCommittable> prepareCommit() {
-            List<RegistryCommittable> ready = List.copyOf(pending);
-            pending.clear();
-            return ready;
-        }
-
-        @Override
-        public void flush(boolean endOfInput) {}
-
-        @Override
-        public void close() {}
     }
 }

@@ -4,7 +4,6 @@ import io.sonaflink.operators.events.PatternSnapshot;
 
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
-import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.SupportsCommitter;
@@ -75,40 +74,21 @@ public final class PatternRegistrySink implements Sink<PatternSnapshot>, Support
     /** A written bank waiting for its checkpoint: where it is, and the name it gets. */
     public record Committable(String pendingFile, String file) {}
 
-    static final class Writer implements CommittingSinkWriter<PatternSnapshot, Committable> {
-        private final RegistryLayout layout;
-        private final FileSystem fs;
-        private final String attempt;
-        private final List<Committable> pending = new ArrayList<>();
+    static final class Writer extends StagingWriter<PatternSnapshot, Committable> {
 
         Writer(RegistryLayout layout, FileSystem fs, String attempt) {
-            this.layout = layout;
-            this.fs = fs;
-            this.attempt = attempt;
+            super(layout, fs, attempt);
         }
 
         @Override
-        public void write(PatternSnapshot s, Context context) throws IOException {
+        protected Committable stage(PatternSnapshot s) throws IOException {
             if (s.patterns().isEmpty()) {
-                return; // an empty bank is always served inline
+                return null; // an empty bank is always served inline
             }
             Path file = layout.pendingPatternFile(s.key(), s.cycle(), attempt + "-" + UUID.randomUUID());
             RegistryFiles.create(fs, file, PatternFiles.write(s));
-            pending.add(new Committable(file.toString(), layout.patternFile(s.key(), s.cycle()).toString()));
+            return new Committable(file.toString(), layout.patternFile(s.key(), s.cycle()).toString());
         }
-
-        @Override
-        public Collection<Committable> prepareCommit() {
-            List<Committable> ready = List.copyOf(pending);
-            pending.clear();
-            return ready;
-        }
-
-        @Override
-        public void flush(boolean endOfInput) {}
-
-        @Override
-        public void close() {}
     }
 
     /** Idempotent: Flink commits a checkpoint's committables again after a failure. */
