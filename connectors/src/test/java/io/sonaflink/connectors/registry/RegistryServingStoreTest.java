@@ -212,6 +212,19 @@ class RegistryServingStoreTest {
         assertThat(answered.get(0).error()).contains("cannot read", "base v1", "not in the adapter registry");
     }
 
+    /** A job restored without the registry it had cannot serve what only the registry holds: it says so, and runs on. */
+    @Test
+    void withoutTheRegistryAPartItHoldsIsAnsweredWithAnError() throws Exception {
+        Harness before = harness(null, compact(InferenceConfig.DEFAULT_CACHE_BYTES, 10_000), store);
+        before.processElement2(new StreamRecord<>(InferenceOperator.adapter(update(AdapterKind.BASE, 1, DIM, 8, 0, 3L), 1L)));
+        OperatorSubtaskState snapshot = before.snapshot(1L, 1L);
+
+        Harness after = harness(snapshot, compact(InferenceConfig.DEFAULT_CACHE_BYTES, 10_000), null);
+        List<Response> answered = ask(after, new Query("q1", KEY, new float[DIM], 7L), 1);
+
+        assertThat(answered.get(0).error()).contains("base v1", "none is configured");
+    }
+
     // ---------------------------------------------------------------- plumbing
 
     private static InferenceConfig compact(long cacheBytes, long loadTimeoutMs) {

@@ -390,8 +390,11 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
 
     /** Parks {@code p} until the first of the parts it lacks is read; starts reading all of them. */
     private void await(Pending p, List<ServingEntry> lacking) {
-        if (loader == null) { // cannot happen: without a store every part is inline
-            throw new IllegalStateException("no store to read " + lacking + " from");
+        if (loader == null) { // restored from a job that had a registry into one that has none
+            output.collect(new StreamRecord<>(Response.rejected(p.query.id(), p.query.key(), "cannot serve "
+                    + lacking.get(0) + ": its content is in the adapter registry, and none is configured"
+                    + " (sona.registry.uri)", p.query.timestamp())));
+            return;
         }
         for (ServingEntry e : lacking) {
             loader.request(e);
