@@ -3,7 +3,9 @@ package io.sonaflink.state.serialization;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,17 +40,36 @@ public final class CodecIO {
     }
 
     private static void writeFloatBody(float[] values, DataOutput out) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES); // big-endian by default
-        buffer.asFloatBuffer().put(values);
-        out.write(buffer.array());
+        byte[] bytes = scratch(values.length * Float.BYTES);
+        for (int i = 0; i < values.length; i++) {
+            BIG_ENDIAN_FLOAT.set(bytes, i * Float.BYTES, values[i]);
+        }
+        out.write(bytes, 0, values.length * Float.BYTES);
     }
 
     private static float[] readFloatBody(int length, DataInput in) throws IOException {
-        byte[] bytes = new byte[length * Float.BYTES];
-        in.readFully(bytes);
+        byte[] bytes = scratch(length * Float.BYTES);
+        in.readFully(bytes, 0, length * Float.BYTES);
         float[] values = new float[length];
-        ByteBuffer.wrap(bytes).asFloatBuffer().get(values);
+        for (int i = 0; i < length; i++) {
+            values[i] = (float) BIG_ENDIAN_FLOAT.get(bytes, i * Float.BYTES);
+        }
         return values;
+    }
+
+    /** Floats as big-endian bytes in place, without a buffer object per call. */
+    private static final VarHandle BIG_ENDIAN_FLOAT =
+            MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.BIG_ENDIAN);
+    /** A per-thread buffer for one value's bytes, grown as needed (state codecs run on task threads). */
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[4096]);
+
+    private static byte[] scratch(int bytes) {
+        byte[] b = SCRATCH.get();
+        if (b.length < bytes) {
+            b = new byte[Math.max(bytes, 2 * b.length)];
+            SCRATCH.set(b);
+        }
+        return b;
     }
 
     /** Writes a length of -1 for null. */
