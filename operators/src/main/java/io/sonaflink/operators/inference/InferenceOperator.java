@@ -36,8 +36,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * The inference operator (architecture §4): answers queries with each key's served stack and
@@ -189,7 +190,7 @@ public final class InferenceOperator extends AbstractStreamOperator<Response>
     }
 
     /** Moves what an earlier release held into entries that keep it inline, then forgets the old state. */
-    private <T> void migrate(BroadcastState<String, T> old, java.util.function.BiFunction<T, Boolean, ServingEntry> entry)
+    private <T> void migrate(BroadcastState<String, T> old, BiFunction<T, Boolean, ServingEntry> entry)
             throws Exception {
         for (Map.Entry<String, T> e : old.entries()) {
             install(entry.apply(e.getValue(), true));

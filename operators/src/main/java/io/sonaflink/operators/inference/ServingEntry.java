@@ -5,6 +5,7 @@ import io.sonaflink.operators.events.AdapterKind;
 import io.sonaflink.operators.events.AdapterUpdate;
 import io.sonaflink.operators.events.PatternSnapshot;
 
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -67,7 +68,7 @@ public record ServingEntry(AdapterKey key, Part part, long version, long servedW
     }
 
     static String slot(String key, Part part) {
-        return key + '#' + part.name().toLowerCase(java.util.Locale.ROOT);
+        return key + '#' + part.name().toLowerCase(Locale.ROOT);
     }
 
     /** The cache key of this version's content: {@code <slot>@<version>}. */
@@ -77,7 +78,7 @@ public record ServingEntry(AdapterKey key, Part part, long version, long servedW
 
     @Override
     public String toString() {
-        return key + " " + part.name().toLowerCase(java.util.Locale.ROOT) + " v" + version
+        return key + " " + part.name().toLowerCase(Locale.ROOT) + " v" + version
                 + (inline() ? " (inline)" : "");
     }
 }

@@ -2,13 +2,15 @@ package io.sonaflink.operators.inference;
 
 import io.sonaflink.operators.events.AdapterKind;
 
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 
 /**
  * Reads parts from a {@link ServingStore} off the task thread, one at a time, and checks each
@@ -27,7 +29,6 @@ final class ServingLoader implements AutoCloseable {
 
     private final ServingStore store;
     private final long timeoutMs;
-    private final LongSupplier clockMs;
     private final ScheduledExecutorService executor;
     private final Set<String> inFlight = new HashSet<>();
     private final LinkedBlockingQueue<Loaded> done = new LinkedBlockingQueue<>();
@@ -35,7 +36,6 @@ final class ServingLoader implements AutoCloseable {
     ServingLoader(ServingStore store, long timeoutMs, String threadName) {
         this.store = store;
         this.timeoutMs = timeoutMs;
-        this.clockMs = System::currentTimeMillis;
         ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, threadName);
             t.setDaemon(true);
@@ -48,7 +48,7 @@ final class ServingLoader implements AutoCloseable {
     /** Starts reading {@code entry}'s content, unless that read is already under way. */
     void request(ServingEntry entry) {
         if (inFlight.add(entry.contentSlot())) {
-            long started = clockMs.getAsLong();
+            long started = System.currentTimeMillis();
             executor.execute(() -> attempt(entry, started, FIRST_RETRY_MS));
         }
     }
@@ -59,8 +59,8 @@ final class ServingLoader implements AutoCloseable {
     }
 
     /** The reads finished since the last call; {@code waitMs} > 0 waits that long for the first one. */
-    java.util.List<Loaded> drain(long waitMs) throws InterruptedException {
-        java.util.List<Loaded> finished = new java.util.ArrayList<>();
+    List<Loaded> drain(long waitMs) throws InterruptedException {
+        List<Loaded> finished = new ArrayList<>();
         Loaded first = waitMs > 0 ? done.poll(waitMs, TimeUnit.MILLISECONDS) : done.poll();
         if (first != null) {
             finished.add(first);
@@ -77,14 +77,14 @@ final class ServingLoader implements AutoCloseable {
         try {
             Object content = read(entry);
             if (content != null) {
-                done.add(new Loaded(entry, content, null, clockMs.getAsLong() - started));
+                done.add(new Loaded(entry, content, null, System.currentTimeMillis() - started));
                 return;
             }
             failure = "not in " + store.description() + " yet";
         } catch (Exception | LinkageError e) {
             failure = e.toString();
         }
-        long elapsed = clockMs.getAsLong() - started;
+        long elapsed = System.currentTimeMillis() - started;
         if (elapsed >= timeoutMs) {
             done.add(new Loaded(entry, null, failure + " (after " + elapsed + " ms)", elapsed));
         } else {
@@ -94,18 +94,18 @@ final class ServingLoader implements AutoCloseable {
     }
 
     /** The content if it is there and matches the entry's digest; null if not there; throws if it differs. */
-    private Object read(ServingEntry e) throws java.io.IOException {
+    private Object read(ServingEntry e) throws IOException {
         if (e.part() == ServingEntry.Part.PATTERNS) {
             var s = store.patterns(e.key(), e.version());
             if (s != null && ServingDigest.of(s) != e.digest()) {
-                throw new java.io.IOException("pattern bank of cycle " + e.version() + " does not match its digest");
+                throw new IOException("pattern bank of cycle " + e.version() + " does not match its digest");
             }
             return s;
         }
         var u = store.adapter(e.key(), e.part() == ServingEntry.Part.BASE ? AdapterKind.BASE : AdapterKind.MICRO,
                 e.version());
         if (u != null && ServingDigest.of(u) != e.digest()) {
-            throw new java.io.IOException("weights of v" + e.version() + " do not match their digest");
+            throw new IOException("weights of v" + e.version() + " do not match their digest");
         }
         return u;
     }
