@@ -234,6 +234,7 @@ public final class SonaBench implements Callable<Integer> {
         double sustained = sustained(series, backlog.trajectories);
         Map<String, Object> facts = new LinkedHashMap<>();
         facts.put("trajectoriesPerSecond", sustained);
+        facts.put("secondHalfTrajectoriesPerSecond", secondHalf(series, backlog.trajectories));
         facts.put("secondsToBacklogRead", backlogReadAt);
         facts.put("secondsToBacklogSettled", backlogSettledAt);
         facts.put("trajectoriesReadSeries", series);
@@ -381,13 +382,40 @@ public final class SonaBench implements Callable<Integer> {
         return Double.NaN;
     }
 
+    /**
+     * Trajectories per second while the second half of the backlog settled: the rate once the JIT,
+     * the state backend and the fetchers have warmed up (on two cores, compiling the job's code
+     * takes about a third of the CPU of a run of a few hundred thousand trajectories).
+     */
+    static double secondHalf(List<double[]> series, long total) {
+        double half = settledAt(series, total / 2.0);
+        double all = settledAt(series, total);
+        return all > half ? (total - total / 2.0) / (all - half) : Double.NaN;
+    }
+
+    /** When {@code count} trajectories had settled, interpolated between samples. */
+    private static double settledAt(List<double[]> series, double count) {
+        double[] previous = null;
+        for (double[] point : series) {
+            if (point[2] >= count) {
+                if (previous == null || point[2] == previous[2]) {
+                    return point[0];
+                }
+                return previous[0] + (point[0] - previous[0]) * (count - previous[2]) / (point[2] - previous[2]);
+            }
+            previous = point;
+        }
+        return Double.NaN;
+    }
+
     private record Result(boolean completed, Map<String, Object> facts) {
         String line(BenchWorkload.Spec spec) {
-            return String.format(Locale.ROOT, "sona-bench keys %d x %d trajectories, d %d: %s trajectories/s sustained; "
+            return String.format(Locale.ROOT, "sona-bench keys %d x %d trajectories, d %d: %s trajectories/s sustained (second half %s); "
                             + "at %s trajectories/s: correction -> MicroLoRA p50 %s ms p99 %s ms, -> published p99 "
                             + "%s ms; query p99 %s ms, swap p99 %s ms (installed p99 %s ms); checkpoints %s ms (max %s ms), %s bytes; heap max"
                             + " %s MB, live %s MB; state %s bytes/key%s",
                     spec.keys(), spec.trajectoriesPerKey(), spec.dimension(), num(facts.get("trajectoriesPerSecond")),
+                    num(facts.get("secondHalfTrajectoriesPerSecond")),
                     num(facts.get("latencyPhaseTrajectoriesPerSecond")), num(facts.get("correctionToUpdateMsP50")),
                     num(facts.get("correctionToUpdateMsP99")), num(facts.get("correctionToPublishedMsP99")),
                     num(facts.get("queryLatencyMsP99")), num(facts.get("swapLatencyMsP99")),
