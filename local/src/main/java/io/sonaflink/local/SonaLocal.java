@@ -278,13 +278,28 @@ public final class SonaLocal {
                 outputs.responses(), outputs.servedHitRate(), outputs.taskBoundaries());
     }
 
+    /**
+     * Seconds into the run when the last event consumed had been committed: the rate of the run,
+     * without the wait for the feedback hold and the last background cycle that follows it.
+     */
+    static double consumedAt(List<LearningReport.Point> points) {
+        long total = points.get(points.size() - 1).eventsConsumed();
+        for (LearningReport.Point p : points) {
+            if (p.eventsConsumed() >= total) {
+                return p.seconds();
+            }
+        }
+        throw new AssertionError("the last point has consumed what it consumed");
+    }
+
     static String summary(WorkloadSpec spec, Workload workload, List<LearningReport.Point> points,
             OutputWatcher.Snapshot outputs, boolean completed, String savepoint) {
         LearningReport.Point last = points.get(points.size() - 1);
         LearningProbe.Measures m = last.measures();
         StringBuilder s = new StringBuilder();
+        double consumedAt = consumedAt(points);
         s.append(String.format(Locale.ROOT, "sona-flink local run: %d events consumed in %.1f s (%.0f events/s)%s%n",
-                last.eventsConsumed(), last.seconds(), last.eventsConsumed() / Math.max(1e-9, last.seconds()),
+                last.eventsConsumed(), consumedAt, last.eventsConsumed() / Math.max(1e-9, consumedAt),
                 completed ? "" : ", stopped before the end of the workload"));
         s.append(String.format(Locale.ROOT, "workload: %d keys x %d trajectories, %d signals, %d malformed lines%n",
                 spec.keys(), spec.trajectoriesPerKey(), workload.signals().size(),
