@@ -102,9 +102,8 @@ public final class SonaOptions {
             .withDescription("Arrivals per parallel task the feedback join also holds on the heap, written through"
                     + " to its state, so that moving a trajectory on and forgetting it read no state: this many"
                     + " trajectories waiting out the hold (about 1 KB each at 256 dimensions, 2 KB with a target),"
-                    + " and as many ids of retained ones. Beyond it, the newest are read from state when due. It also"
-                    + " holds up to this many ids that early signals wait for, so that a trajectory with none is not"
-                    + " looked up. 0 reads everything from the state backend.");
+                    + " and as many ids of retained ones. Beyond it, the newest are read from state when due. 0 reads"
+                    + " everything from the state backend.");
 
     // ---- graph --------------------------------------------------------------------------------
 

@@ -13,9 +13,8 @@ import java.io.Serializable;
  *     key at most: the oldest beyond it moves on at once (a trajectory) or is dead-lettered (a
  *     signal), so the join's state is bounded per key whatever the throughput
  * @param cachedArrivals latest arrivals per parallel task also held on the heap ({@link
- *     RecentArrivals}): a trajectory while it waits out its hold, then its id and arrival time; and
- *     as many ids that early signals wait for ({@link EarlySignalIds}); 0 reads everything from the
- *     state backend
+ *     RecentArrivals}): a trajectory while it waits out its hold, then its id and arrival time; 0
+ *     reads everything from the state backend
  */
 public record FeedbackJoinConfig(long holdMs, long lateRetentionMs, int maxKeptPerKey, int cachedArrivals)
         implements Serializable {

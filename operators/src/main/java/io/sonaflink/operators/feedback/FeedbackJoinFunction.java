@@ -110,8 +110,6 @@ public class FeedbackJoinFunction
     private transient ValueState<JoinCursor> cursor;
     /** The latest arrivals on the heap, written through (see {@link RecentArrivals}). */
     private transient RecentArrivals recent;
-    /** Which trajectory ids early signals wait for, per key, where all are known (see {@link EarlySignalIds}). */
-    private transient EarlySignalIds earlyIds;
     private transient MapState<String, List<TrainingSignal>> earlySignals;
     private transient MapState<Long, Tuple2<String, Long>> earlyArrivals;
     private transient Counter joinedSignals;
@@ -148,7 +146,6 @@ public class FeedbackJoinFunction
                 new MapStateDescriptor<>(EARLY_ARRIVALS, Types.LONG, Types.TUPLE(Types.STRING, Types.LONG)));
         ValueState<JoinCursor> cursors = getRuntimeContext().getState(new ValueStateDescriptor<>(CURSOR, JoinCursor.TYPE));
         recent = new RecentArrivals(config.cachedArrivals());
-        earlyIds = new EarlySignalIds(config.cachedArrivals());
         if (keyAccess != null) {
             bundle = new StateBundle(keyAccess::currentKey, keyAccess::setCurrentKey, bundleKeys);
             cursor = bundle.bundle(cursors);
@@ -173,15 +170,13 @@ public class FeedbackJoinFunction
             return;
         }
         Trajectory joined = trajectory;
-        List<TrainingSignal> waiting = earlyIds.mayWait(key, c.earlyWaiting(), trajectory.id())
-                ? earlySignals.get(trajectory.id()) : null;
+        List<TrainingSignal> waiting = c.earlyWaiting() > 0 ? earlySignals.get(trajectory.id()) : null;
         if (waiting != null) {
             for (TrainingSignal s : waiting) {
                 joined = Feedback.apply(joined, s);
                 joinedSignals.inc();
             }
             earlySignals.remove(trajectory.id());
-            earlyIds.removed(key, trajectory.id());
         }
         if (joined.hasTarget()) {
             out.collect(Either.Left(joined));
@@ -236,16 +231,14 @@ public class FeedbackJoinFunction
             return;
         }
         long now = now(ctx.timerService());
-        String key = ctx.getCurrentKey();
         if (c.earlyWaiting() >= config.maxKeptPerKey()) {
-            expireOldestEarly(key, c, ctx::output, "more than " + config.maxKeptPerKey()
+            expireOldestEarly(c, ctx::output, "more than " + config.maxKeptPerKey()
                     + " signals of this key waited for trajectories not seen yet");
         }
         List<TrainingSignal> waiting = earlySignals.get(signal.trajectoryId());
         List<TrainingSignal> updated = waiting == null ? new ArrayList<>(1) : new ArrayList<>(waiting);
         updated.add(signal);
         earlySignals.put(signal.trajectoryId(), updated);
-        earlyIds.added(key, c.earlyWaiting(), signal.trajectoryId());
         earlyArrivals.put(c.earlyNext++, Tuple2.of(signal.trajectoryId(), now));
         schedule(c, now + config.keepMs(), ctx.timerService());
         cursor.update(c);
@@ -288,7 +281,7 @@ public class FeedbackJoinFunction
                 next = Math.min(next, arrival.f1 + config.keepMs());
                 break;
             }
-            expireOldestEarly(key, c, ctx::output, "trajectory '" + arrival.f0 + "' is not among the key's kept "
+            expireOldestEarly(c, ctx::output, "trajectory '" + arrival.f0 + "' is not among the key's kept "
                     + "trajectories: it did not arrive within hold + late retention (" + config.keepMs()
                     + " ms) of this signal, arrived longer ago than that, or was pushed out by the "
                     + config.maxKeptPerKey() + " newer trajectories kept per key");
@@ -321,7 +314,7 @@ public class FeedbackJoinFunction
             recent.forgotten(key, number);
         }
         while (c.earlyFirst < c.earlyNext) {
-            expireOldestEarly(key, c, (tag, letter) -> deadLetters.accept(letter),
+            expireOldestEarly(c, (tag, letter) -> deadLetters.accept(letter),
                     "the input ended before trajectory '" + earlyArrivals.get(c.earlyFirst).f0 + "' arrived");
         }
         trajectories.clear();
@@ -376,19 +369,15 @@ public class FeedbackJoinFunction
         void output(OutputTag<DeadLetter> tag, DeadLetter letter);
     }
 
-    private void expireOldestEarly(String key, JoinCursor c, SideOutput side, String reason) throws Exception {
+    private void expireOldestEarly(JoinCursor c, SideOutput side, String reason) throws Exception {
         long number = c.earlyFirst++;
         Tuple2<String, Long> arrival = earlyArrivals.get(number);
         earlyArrivals.remove(number);
-        if (c.earlyWaiting() == 0) {
-            earlyIds.forget(key);
-        }
-        List<TrainingSignal> waiting = earlyIds.mayWait(key, 1, arrival.f0) ? earlySignals.get(arrival.f0) : null;
+        List<TrainingSignal> waiting = earlySignals.get(arrival.f0);
         if (waiting == null) {
             return; // its trajectory came, or an earlier expiry of the same id reported them
         }
         earlySignals.remove(arrival.f0);
-        earlyIds.removed(key, arrival.f0);
         for (TrainingSignal s : waiting) {
             unmatched(side, s, reason);
         }
