@@ -359,7 +359,8 @@ class AdapterGateFunctionTest {
         for (int i = 0; i < 20; i++) {
             h.processElement(AdapterGateFunction.trajectory(fixtures.withoutTarget(0.5f)), 1L);
         }
-        for (int v = 1; v <= 6; v++) {
+        // 7 versions: the last one prunes by range, not by the listing done every historySize versions
+        for (int v = 1; v <= 7; v++) {
             h.processElement(AdapterGateFunction.candidate(candidate(v, 1f)), 2L);
         }
 
@@ -368,7 +369,7 @@ class AdapterGateFunctionTest {
         assertThat(mapEntries(op, AdapterGateFunction.STATE_RECENT_QUALITY, Types.FLOAT)).isEqualTo(16);
         assertThat(mapEntries(op, AdapterGateFunction.historyStateName(AdapterKind.MICRO), AdapterUpdateCodec.TYPE,
                 Types.LONG)).isEqualTo(3);
-        assertThat(h.extractOutputValues()).extracting(AdapterUpdate::version).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+        assertThat(h.extractOutputValues()).extracting(AdapterUpdate::version).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
 
         // an evicted version cannot be rolled back to, and the refusal says why
         h.processBroadcastElement(Control.rollback("c-rb", KEY, AdapterKind.MICRO, 2, 3L), 3L);
