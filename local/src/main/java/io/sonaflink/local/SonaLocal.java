@@ -284,12 +284,7 @@ public final class SonaLocal {
      */
     static double consumedAt(List<LearningReport.Point> points) {
         long total = points.get(points.size() - 1).eventsConsumed();
-        for (LearningReport.Point p : points) {
-            if (p.eventsConsumed() >= total) {
-                return p.seconds();
-            }
-        }
-        throw new AssertionError("the last point has consumed what it consumed");
+        return points.stream().filter(p -> p.eventsConsumed() >= total).findFirst().orElseThrow().seconds();
     }
 
     static String summary(WorkloadSpec spec, Workload workload, List<LearningReport.Point> points,
