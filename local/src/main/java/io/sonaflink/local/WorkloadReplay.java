@@ -70,7 +70,11 @@ final class WorkloadReplay implements Runnable {
         p.putAll(client);
         p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
         p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");
+        // With one request in flight (below) each round trip carries at most a batch per partition:
+        // at the default 16 KB that is a few 256-d trajectories, and full speed was bound by the
+        // round trips, not by the job or the broker.
+        p.setProperty(ProducerConfig.LINGER_MS_CONFIG, eventsPerSecond > 0 ? "5" : "20");
+        p.setProperty(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(512 * 1024));
         p.setProperty(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         // One request in flight: a first batch refused while a new topic's leader settles is
         // retried before the next is sent; with several in flight the idempotent producer can loop
