@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -174,7 +175,7 @@ public final class SonaBench implements Callable<Integer> {
      * its correction and query when it has them: at full speed ({@code perSecond} 0) or paced.
      */
     private static Produced produce(BenchWorkload workload, Properties client, Configuration conf, long from,
-            long to, double perSecond) {
+            long to, double perSecond) throws IOException {
         Properties p = new Properties();
         p.putAll(client);
         p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
@@ -188,6 +189,10 @@ public final class SonaBench implements Callable<Integer> {
         String queries = conf.get(SonaOptions.TOPIC_QUERIES);
         long corrections = 0;
         long queried = 0;
+        // a slow machine must not expire the backlog's batches: they would be lost, and the run
+        // would wait for them
+        p.setProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Duration.ofMinutes(10).toMillis()));
+        DeliveryCheck delivery = new DeliveryCheck();
         long started = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
@@ -199,17 +204,18 @@ public final class SonaBench implements Callable<Integer> {
                         LockSupport.parkNanos(wait);
                     }
                 }
-                producer.send(new ProducerRecord<>(trajectories, workload.trajectory(i)));
+                producer.send(new ProducerRecord<>(trajectories, workload.trajectory(i)), delivery);
                 if (workload.corrected(i)) {
-                    producer.send(new ProducerRecord<>(signals, workload.correction(i)));
+                    producer.send(new ProducerRecord<>(signals, workload.correction(i)), delivery);
                     corrections++;
                 }
                 if (workload.queried(i)) {
-                    producer.send(new ProducerRecord<>(queries, workload.query(i)));
+                    producer.send(new ProducerRecord<>(queries, workload.query(i)), delivery);
                     queried++;
                 }
             }
             producer.flush();
+            delivery.check((to - from) + corrections + queried);
         }
         return new Produced(to - from, corrections, queried, (System.nanoTime() - started) / 1e9);
     }

@@ -39,6 +39,7 @@ final class WorkloadReplay implements Runnable {
     private final List<String> probeKeys;
     private final double eventsPerSecond;
     private final boolean queryUntilStopped;
+    private final DeliveryCheck delivery = new DeliveryCheck();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong queriesSent = new AtomicLong();
     private final AtomicLong trajectoriesSent = new AtomicLong();
@@ -87,12 +88,12 @@ final class WorkloadReplay implements Runnable {
                 new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             int nextSignal = 0;
             for (int i = 0; i < trajectories.size() && !stopped; i++) {
-                producer.send(new ProducerRecord<>(trajectoryTopic, trajectories.get(i)));
+                producer.send(new ProducerRecord<>(trajectoryTopic, trajectories.get(i)), delivery);
                 sent.incrementAndGet();
                 trajectoriesSent.incrementAndGet();
                 int signalsDue = (int) ((long) (i + 1) * signals.size() / trajectories.size());
                 for (; nextSignal < signalsDue; nextSignal++) {
-                    producer.send(new ProducerRecord<>(signalTopic, signals.get(nextSignal)));
+                    producer.send(new ProducerRecord<>(signalTopic, signals.get(nextSignal)), delivery);
                     sent.incrementAndGet();
                 }
                 if (queryTopic != null && i % QUERY_EVERY == 0 && !probeKeys.isEmpty()) {
@@ -107,6 +108,7 @@ final class WorkloadReplay implements Runnable {
                 LockSupport.parkNanos(QUERY_INTERVAL_NANOS);
             }
             producer.flush();
+            delivery.check(sent.get());
         } catch (Exception e) {
             failure = e;
         } finally {
@@ -115,7 +117,7 @@ final class WorkloadReplay implements Runnable {
     }
 
     private void sendQuery(KafkaProducer<byte[], byte[]> producer) throws java.io.IOException {
-        producer.send(new ProducerRecord<>(queryTopic, query((int) queriesSent.getAndIncrement())));
+        producer.send(new ProducerRecord<>(queryTopic, query((int) queriesSent.getAndIncrement())), delivery);
         sent.incrementAndGet();
     }
 
