@@ -20,9 +20,7 @@ import org.apache.flink.util.TimeUtils;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -176,26 +174,15 @@ public final class SonaBench implements Callable<Integer> {
      */
     private static Produced produce(BenchWorkload workload, Properties client, Configuration conf, long from,
             long to, double perSecond) throws IOException {
-        Properties p = new Properties();
-        p.putAll(client);
-        p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
-        p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        // batches for the backlog; a paced producer sends at once, so latency is the job's
-        p.setProperty(ProducerConfig.LINGER_MS_CONFIG, perSecond > 0 ? "0" : "20");
-        p.setProperty(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
-        p.setProperty(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         String trajectories = conf.get(SonaOptions.TOPIC_TRAJECTORIES);
         String signals = conf.get(SonaOptions.TOPIC_SIGNALS);
         String queries = conf.get(SonaOptions.TOPIC_QUERIES);
         long corrections = 0;
         long queried = 0;
-        // a slow machine must not expire the backlog's batches: they would be lost, and the run
-        // would wait for them
-        p.setProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Duration.ofMinutes(10).toMillis()));
         DeliveryCheck delivery = new DeliveryCheck();
         long started = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+        // batches for the backlog; a paced producer sends at once, so latency is the job's
+        try (KafkaProducer<byte[], byte[]> producer = WorkloadProducer.open(client, perSecond > 0 ? 0 : 20)) {
             for (long i = from; i < to; i++) {
                 if (perSecond > 0) {
                     long due = started + (long) ((i - from) * 1e9 / perSecond);

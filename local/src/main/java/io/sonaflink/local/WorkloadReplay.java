@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -67,25 +65,10 @@ final class WorkloadReplay implements Runnable {
 
     @Override
     public void run() {
-        Properties p = new Properties();
-        p.putAll(client);
-        p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
-        p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        // With one request in flight (below) each round trip carries at most a batch per partition:
-        // at the default 16 KB that is a few 256-d trajectories, and full speed was bound by the
-        // round trips, not by the job or the broker.
-        p.setProperty(ProducerConfig.LINGER_MS_CONFIG, eventsPerSecond > 0 ? "5" : "20");
-        p.setProperty(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(512 * 1024));
-        p.setProperty(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        // One request in flight: a first batch refused while a new topic's leader settles is
-        // retried before the next is sent; with several in flight the idempotent producer can loop
-        // on out-of-order sequences until its delivery timeout (2 min, seen in tests).
-        p.setProperty(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         List<byte[]> trajectories = workload.trajectories();
         List<byte[]> signals = workload.signals();
         long started = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = WorkloadProducer.open(client, eventsPerSecond > 0 ? 5 : 20)) {
             int nextSignal = 0;
             for (int i = 0; i < trajectories.size() && !stopped; i++) {
                 producer.send(new ProducerRecord<>(trajectoryTopic, trajectories.get(i)), delivery);
