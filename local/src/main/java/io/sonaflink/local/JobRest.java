@@ -158,6 +158,35 @@ final class JobRest {
         out.put("checkpointDurationMsMax", summary.path("end_to_end_duration").path("max").asDouble(Double.NaN));
         out.put("checkpointedBytesP50", summary.path("checkpointed_size").path("p50").asDouble(Double.NaN));
         out.put("checkpointFullStateBytesMax", summary.path("state_size").path("max").asDouble(Double.NaN));
+        out.put("checkpointStepsMsMax", checkpointSteps(c.path("history")));
+        return out;
+    }
+
+    /**
+     * Per vertex, over the completed checkpoints the REST API still lists (its history, 10 by
+     * default): the longest synchronous part and alignment of any subtask, in ms. The synchronous
+     * part runs on the task thread, so it is how long that checkpoint stopped the vertex's records.
+     */
+    private Map<String, Map<String, Long>> checkpointSteps(JsonNode history) throws Exception {
+        Map<String, String> names = new LinkedHashMap<>();
+        for (JsonNode v : get("/jobs/" + job).path("vertices")) {
+            names.put(v.path("id").asText(), v.path("name").asText());
+        }
+        Map<String, Map<String, Long>> out = new LinkedHashMap<>();
+        for (JsonNode checkpoint : history) {
+            if (!checkpoint.path("status").asText().equals("COMPLETED")) {
+                continue;
+            }
+            for (Map.Entry<String, String> vertex : names.entrySet()) {
+                Map<String, Long> steps = out.computeIfAbsent(vertex.getValue(), n -> new LinkedHashMap<>(
+                        Map.of("sync", 0L, "alignment", 0L)));
+                for (JsonNode subtask : get("/jobs/" + job + "/checkpoints/details/" + checkpoint.path("id").asLong()
+                        + "/subtasks/" + vertex.getKey()).path("subtasks")) {
+                    steps.merge("sync", subtask.path("checkpoint").path("sync").asLong(), Math::max);
+                    steps.merge("alignment", subtask.path("alignment").path("duration").asLong(), Math::max);
+                }
+            }
+        }
         return out;
     }
 }
