@@ -105,12 +105,7 @@ public final class SonaPipeline {
                 .uid(UID_PREFIX + "adapter-gate");
         parallelism(conf, SonaOptions.LEARNER_PARALLELISM, joined, learned, published);
 
-        // The learners' Kafka sinks run as tasks of their own: an exactly-once writer flushes and
-        // starts its next transaction (a blocking round trip to the transaction coordinator) in every
-        // checkpoint, and chained to the gate or the background loop it stalled the instant loop for
-        // that long. Their traffic (versions, decisions, banks) is small, so the hop costs little.
-        published.sinkTo(sinks.adapterUpdates()).name("adapter-updates").uid(UID_PREFIX + "sink.adapter-updates")
-                .disableChaining();
+        published.sinkTo(sinks.adapterUpdates()).name("adapter-updates").uid(UID_PREFIX + "sink.adapter-updates");
         // Over a forward edge at the gate's parallelism, so a key's manifest has one writer.
         SonaOptions.adapterRegistry(conf).ifPresent(registry -> published.sinkTo(registry)
                 .name("adapter-registry").uid(UID_PREFIX + "sink.adapter-registry")
@@ -140,18 +135,15 @@ public final class SonaPipeline {
         responses.union(queries.getSideOutput(ParseFunction.ERROR_RESPONSES))
                 .sinkTo(sinks.responses()).name("responses").uid(UID_PREFIX + "sink.responses");
         published.getSideOutput(AdapterGateFunction.DECISIONS)
-                .sinkTo(sinks.gateDecisions()).name("gate-decisions").uid(UID_PREFIX + "sink.gate-decisions")
-                .disableChaining();
+                .sinkTo(sinks.gateDecisions()).name("gate-decisions").uid(UID_PREFIX + "sink.gate-decisions");
         learned.getSideOutput(BackgroundLoopOperator.PATTERN_SNAPSHOTS)
-                .sinkTo(sinks.patternSnapshots()).name("pattern-snapshots").uid(UID_PREFIX + "sink.pattern-snapshots")
-                .disableChaining();
+                .sinkTo(sinks.patternSnapshots()).name("pattern-snapshots").uid(UID_PREFIX + "sink.pattern-snapshots");
         // Banks the inference tasks read instead of every task holding every bank.
         SonaOptions.patternRegistry(conf).ifPresent(registry -> learned.getSideOutput(BackgroundLoopOperator.PATTERN_SNAPSHOTS)
                 .sinkTo(registry).name("pattern-registry").uid(UID_PREFIX + "sink.pattern-registry")
                 .setParallelism(learned.getParallelism()));
         learned.getSideOutput(BackgroundLoopOperator.SKILL_MAPS)
-                .sinkTo(sinks.skillMaps()).name("skill-maps").uid(UID_PREFIX + "sink.skill-maps")
-                .disableChaining();
+                .sinkTo(sinks.skillMaps()).name("skill-maps").uid(UID_PREFIX + "sink.skill-maps");
 
         DataStream<DeadLetter> unmatched = joined.getSideOutput(FeedbackJoinFunction.UNMATCHED_SIGNALS);
         trajectories.getSideOutput(ParseFunction.DEAD_LETTERS)
