@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -158,34 +159,44 @@ final class JobRest {
         out.put("checkpointDurationMsMax", summary.path("end_to_end_duration").path("max").asDouble(Double.NaN));
         out.put("checkpointedBytesP50", summary.path("checkpointed_size").path("p50").asDouble(Double.NaN));
         out.put("checkpointFullStateBytesMax", summary.path("state_size").path("max").asDouble(Double.NaN));
-        out.put("checkpointStepsMsMax", checkpointSteps(c.path("history")));
+        out.put("checkpointStepsMs", checkpointSteps(c.path("history")));
         return out;
     }
 
     /**
-     * Per vertex, over the completed checkpoints the REST API still lists (its history, 10 by
-     * default): the longest synchronous part and alignment of any subtask, in ms. The synchronous
-     * part runs on the task thread, so it is how long that checkpoint stopped the vertex's records.
+     * Per vertex, for each completed checkpoint the REST API still lists (its history, 10 by
+     * default), oldest first: the longest synchronous part and alignment of any subtask, in ms. The
+     * synchronous part runs on the task thread, so it is how long that checkpoint stopped the
+     * vertex's records; the last checkpoints are those of the benchmark's latency phase.
      */
-    private Map<String, Map<String, Long>> checkpointSteps(JsonNode history) throws Exception {
+    private Map<String, Map<String, List<Long>>> checkpointSteps(JsonNode history) throws Exception {
         Map<String, String> names = new LinkedHashMap<>();
         for (JsonNode v : get("/jobs/" + job).path("vertices")) {
             names.put(v.path("id").asText(), v.path("name").asText());
         }
-        Map<String, Map<String, Long>> out = new LinkedHashMap<>();
+        List<JsonNode> completed = new ArrayList<>();
         for (JsonNode checkpoint : history) {
-            if (!checkpoint.path("status").asText().equals("COMPLETED")) {
-                continue;
+            if (checkpoint.path("status").asText().equals("COMPLETED")) {
+                completed.add(checkpoint);
             }
-            for (Map.Entry<String, String> vertex : names.entrySet()) {
-                Map<String, Long> steps = out.computeIfAbsent(vertex.getValue(), n -> new LinkedHashMap<>(
-                        Map.of("sync", 0L, "alignment", 0L)));
+        }
+        completed.sort(Comparator.comparingLong(checkpoint -> checkpoint.path("id").asLong()));
+        Map<String, Map<String, List<Long>>> out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> vertex : names.entrySet()) {
+            List<Long> sync = new ArrayList<>();
+            List<Long> alignment = new ArrayList<>();
+            for (JsonNode checkpoint : completed) {
+                long longestSync = 0;
+                long longestAlignment = 0;
                 for (JsonNode subtask : get("/jobs/" + job + "/checkpoints/details/" + checkpoint.path("id").asLong()
                         + "/subtasks/" + vertex.getKey()).path("subtasks")) {
-                    steps.merge("sync", subtask.path("checkpoint").path("sync").asLong(), Math::max);
-                    steps.merge("alignment", subtask.path("alignment").path("duration").asLong(), Math::max);
+                    longestSync = Math.max(longestSync, subtask.path("checkpoint").path("sync").asLong());
+                    longestAlignment = Math.max(longestAlignment, subtask.path("alignment").path("duration").asLong());
                 }
+                sync.add(longestSync);
+                alignment.add(longestAlignment);
             }
+            out.put(vertex.getValue(), new LinkedHashMap<>(Map.of("sync", sync, "alignment", alignment)));
         }
         return out;
     }

@@ -276,8 +276,8 @@ public final class SonaBench implements Callable<Integer> {
         facts.putAll(rest.latencies(JobRest.INFERENCE, InferenceOperator.METRIC_QUERY_LATENCY,
                 InferenceOperator.METRIC_SWAP_LATENCY, InferenceOperator.METRIC_INSTALL_LATENCY));
         facts.putAll(rest.checkpoints());
-        if (facts.get("checkpointStepsMsMax") instanceof Map<?, ?> steps) {
-            steps.forEach((vertex, ms) -> System.out.println("  checkpoint steps, longest (ms): " + ms + "  " + vertex));
+        if (facts.get("checkpointStepsMs") instanceof Map<?, ?> steps) {
+            steps.forEach((vertex, ms) -> System.out.println("  checkpoints, oldest first, longest (ms): " + ms + "  " + vertex));
         }
         facts.put("maxHeapUsedBytes", sampler.maxHeap);
         Object stateSize = facts.get("checkpointFullStateBytesMax");
