@@ -196,7 +196,10 @@ final class JobRest {
                 sync.add(longestSync);
                 alignment.add(longestAlignment);
             }
-            out.put(vertex.getValue(), new LinkedHashMap<>(Map.of("sync", sync, "alignment", alignment)));
+            Map<String, List<Long>> steps = new LinkedHashMap<>();
+            steps.put("sync", sync);
+            steps.put("alignment", alignment);
+            out.put(vertex.getValue(), steps);
         }
         return out;
     }

@@ -16,7 +16,8 @@ import java.util.Collection;
  * flush thread pool is one per process, one thread unless raised, shared by every database of a
  * TaskManager; all of them checkpoint at once, so their flushes queued behind each other. It gets
  * {@link #FLUSH_THREADS} threads (idle ones cost nothing; a flush mostly waits for fsync).
- * Opt-in: {@code state.backend.rocksdb.options-factory}. Everything else is left as Flink's configuration ({@code state.backend.rocksdb.*}) sets it.
+ * Opt-in: {@code state.backend.rocksdb.options-factory}. Everything else is left as Flink's
+ * configuration ({@code state.backend.rocksdb.*}) sets it.
  */
 public final class AtomicFlushOptionsFactory implements RocksDBOptionsFactory {
 
