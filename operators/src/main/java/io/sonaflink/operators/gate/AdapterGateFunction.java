@@ -193,7 +193,7 @@ public class AdapterGateFunction
     private transient MapState<Integer, Float> recentQuality;
     private transient EnumMap<AdapterKind, MapState<Long, AdapterUpdate>> history;
     private transient MapState<String, AdapterUpdate> challengers;
-    private transient Map<String, LoraAdapter> championCache;
+    private transient Map<String, Published> championCache;
     private transient InstantLoop instantLoop;
     private transient EnumMap<GateDecisionType, Counter> decisionCounters;
     private transient Counter eventsCounter;
@@ -306,7 +306,7 @@ public class AdapterGateFunction
                 new MapStateDescriptor<>(STATE_CHALLENGERS, Types.STRING, AdapterUpdateCodec.TYPE));
         championCache = new LinkedHashMap<>(64, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, LoraAdapter> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, Published> eldest) {
                 return size() > CHAMPION_CACHE_SIZE;
             }
         };
@@ -467,7 +467,8 @@ public class AdapterGateFunction
         ServedModel proposed = withKind(served, kind, candidate.toAdapter());
         List<ServedModelValidator.HeldOutSet> sets = heldOut.sets(currentKey);
         ServedModelValidator.Verdict verdict =
-                new ServedModelValidator(flags.retention(), config.minHeldOut()).validate(proposed, reference, sets);
+                new ServedModelValidator(flags.retention(), config.minHeldOut())
+                        .validate(proposed, reference, sets, heldOut.losses(currentKey));
         Map<String, Double> numbers = new TreeMap<>(candidate.metrics());
         numbers.putAll(verdict.metrics());
         String against = challenger == null ? "served" : "challenger v" + challenger.version();
@@ -505,7 +506,7 @@ public class AdapterGateFunction
         }
         ServedModel identityForKind = withKind(served, kind, null);
         ServedModelValidator.Verdict fallback = new ServedModelValidator(flags.retention(), config.minHeldOut())
-                .validate(identityForKind, served, sets);
+                .validate(identityForKind, served, sets, heldOut.losses(currentKey));
         ServedModelValidator.SetScore recent = fallback.recent();
         boolean servedWorseThanIdentity = recent.examples() >= config.minHeldOut() && recent.identityLoss() > 0
                 && recent.currentLoss() > recent.identityLoss();
@@ -981,17 +982,29 @@ public class AdapterGateFunction
 
     /** The published {@code version} of {@code kind} (0 or no longer kept: null). */
     private LoraAdapter adapterAt(AdapterKind kind, long version) throws Exception {
+        Published published = publishedAt(kind, version);
+        return published == null ? null : published.adapter();
+    }
+
+    /** A published version as serving needs it: the adapter, and the base version it was learned on. */
+    private record Published(LoraAdapter adapter, long servedWithBase) {}
+
+    /**
+     * The published {@code version} of {@code kind}, from the heap when it was read recently (a
+     * version is immutable once published), else from the history (0 or no longer kept: null).
+     */
+    private Published publishedAt(AdapterKind kind, long version) throws Exception {
         if (version <= 0) {
             return null;
         }
         String slot = currentKey + '#' + kind.name() + '#' + version;
-        LoraAdapter cached = championCache.get(slot);
+        Published cached = championCache.get(slot);
         if (cached == null) {
             AdapterUpdate update = history.get(kind).get(version);
             if (update == null) {
                 return null;
             }
-            cached = update.toAdapter();
+            cached = new Published(update.toAdapter(), update.servedWithBase());
             championCache.put(slot, cached);
         }
         return cached;
@@ -1000,11 +1013,9 @@ public class AdapterGateFunction
     /** What is served for the current key: the champion base, and the champion micro learned on it. */
     private ServedModel servedModel(GateKeyState st) throws Exception {
         long base = st.lineage(AdapterKind.BASE).published;
-        AdapterUpdate micro = st.lineage(AdapterKind.MICRO).published == 0
-                ? null
-                : history.get(AdapterKind.MICRO).get(st.lineage(AdapterKind.MICRO).published);
+        Published micro = publishedAt(AdapterKind.MICRO, st.lineage(AdapterKind.MICRO).published);
         boolean microServed = micro != null && micro.servedWithBase() == base;
-        return new ServedModel(champion(AdapterKind.BASE, st), microServed ? champion(AdapterKind.MICRO, st) : null);
+        return new ServedModel(champion(AdapterKind.BASE, st), microServed ? micro.adapter() : null);
     }
 
     /** {@code served} with {@code kind}'s adapter replaced (null: the identity); a new base drops the micro. */

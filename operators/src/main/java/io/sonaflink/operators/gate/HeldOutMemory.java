@@ -2,6 +2,7 @@ package io.sonaflink.operators.gate;
 
 import io.sonaflink.operators.events.Trajectory;
 import io.sonaflink.state.lora.TrainingExample;
+import io.sonaflink.state.serving.HeldOutLosses;
 import io.sonaflink.state.serving.ServedModel;
 import io.sonaflink.state.serving.ServedModelValidator;
 
@@ -41,10 +42,14 @@ final class HeldOutMemory {
         }
     };
 
-    /** A key's sets as validation reads them: the recent ring by slot, the earlier tasks' sets. */
+    /**
+     * A key's sets as validation reads them: the recent ring by slot, the earlier tasks' sets, and
+     * the losses earlier validations computed on them.
+     */
     private static final class Cached {
         final TrainingExample[] recent;
         final List<ServedModelValidator.HeldOutSet> tasks;
+        final HeldOutLosses losses = new HeldOutLosses();
 
         Cached(TrainingExample[] recent, List<ServedModelValidator.HeldOutSet> tasks) {
             this.recent = recent;
@@ -115,11 +120,7 @@ final class HeldOutMemory {
      * per remembered task, oldest first.
      */
     List<ServedModelValidator.HeldOutSet> sets(String key) throws Exception {
-        Cached cached = cache.get(key);
-        if (cached == null) {
-            cached = load();
-            cache.put(key, cached);
-        }
+        Cached cached = cached(key);
         List<TrainingExample> examples = new ArrayList<>(cached.recent.length);
         for (TrainingExample e : cached.recent) {
             if (e != null) {
@@ -130,6 +131,20 @@ final class HeldOutMemory {
         sets.add(ServedModelValidator.HeldOutSet.recent(examples));
         sets.addAll(cached.tasks);
         return sets;
+    }
+
+    /** What validations of {@code key}'s candidates on {@link #sets} remember between them. */
+    HeldOutLosses losses(String key) throws Exception {
+        return cached(key).losses;
+    }
+
+    private Cached cached(String key) throws Exception {
+        Cached cached = cache.get(key);
+        if (cached == null) {
+            cached = load();
+            cache.put(key, cached);
+        }
+        return cached;
     }
 
     private Cached load() throws Exception {

@@ -135,16 +135,26 @@ public final class ServedModelValidator {
      * recent held-out set. Examples of another dimension than the candidate are not used.
      */
     public Verdict validate(ServedModel candidate, ServedModel current, List<HeldOutSet> sets) {
+        return validate(candidate, current, sets, new HeldOutLosses());
+    }
+
+    /**
+     * {@link #validate(ServedModel, ServedModel, List)} with the losses {@code losses} remembers
+     * from earlier validations on the same sets (the same verdict, computed faster).
+     */
+    public Verdict validate(ServedModel candidate, ServedModel current, List<HeldOutSet> sets,
+            HeldOutLosses losses) {
         for (LoraAdapter adapter : new LoraAdapter[] {candidate.base(), candidate.micro()}) {
             if (adapter != null && !allFinite(adapter)) {
                 return new Verdict(false, List.of(), "candidate has non-finite weights");
             }
         }
+        HeldOutLosses.Memory[] memories = losses.nextRound(current, candidate, sets);
         List<SetScore> scores = new ArrayList<>(sets.size());
         StringBuilder reason = new StringBuilder();
         boolean accepted = true;
         for (int i = 0; i < sets.size(); i++) {
-            SetScore score = score(sets.get(i), candidate, current, i == 0);
+            SetScore score = score(sets.get(i), candidate, current, i == 0, losses, memories[0], memories[1]);
             scores.add(score);
             accepted &= score.passed();
             if (score.judged() || i == 0) {
@@ -155,7 +165,8 @@ public final class ServedModelValidator {
         return new Verdict(accepted, scores, reason.toString());
     }
 
-    private SetScore score(HeldOutSet set, ServedModel candidate, ServedModel current, boolean recent) {
+    private SetScore score(HeldOutSet set, ServedModel candidate, ServedModel current, boolean recent,
+            HeldOutLosses losses, HeldOutLosses.Memory currentMemory, HeldOutLosses.Memory candidateMemory) {
         int dim = dimensionOf(candidate, current, set);
         ServedModel.Workspace candidateWs = candidate.newWorkspace();
         ServedModel.Workspace currentWs = current.newWorkspace();
@@ -164,14 +175,18 @@ public final class ServedModelValidator {
         double currentSum = 0;
         int n = 0;
         int skipped = 0;
-        for (TrainingExample e : set.examples()) {
-            if (e.input().length != dim) {
+        double[] identityLosses = losses.identityLosses(set);
+        double[] candidateLosses = candidateMemory.losses(set, candidateWs);
+        double[] currentLosses = currentMemory.losses(set, currentWs);
+        List<TrainingExample> examples = set.examples();
+        for (int i = 0; i < examples.size(); i++) {
+            if (examples.get(i).input().length != dim) {
                 skipped++;
                 continue;
             }
-            identity += 0.5 * e.weight() * Vectors.squaredDistance(e.input(), e.target());
-            candidateSum += candidate.loss(e.input(), e.target(), e.weight(), candidateWs);
-            currentSum += current.loss(e.input(), e.target(), e.weight(), currentWs);
+            identity += identityLosses[i];
+            candidateSum += candidateLosses[i];
+            currentSum += currentLosses[i];
             n++;
         }
         double identityLoss = n == 0 ? 0 : identity / n;
