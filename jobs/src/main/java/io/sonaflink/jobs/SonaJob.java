@@ -10,6 +10,7 @@ import io.sonaflink.operators.events.RawRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.IllegalConfigurationException;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -35,6 +36,9 @@ import java.util.Properties;
 public final class SonaJob {
 
     public static final String JOB_NAME = "sona-flink";
+
+    /** Watermark alignment group of the trajectories and signals sources. */
+    static final String FEEDBACK_ALIGNMENT_GROUP = "sona-feedback-inputs";
 
     private SonaJob() {}
 
@@ -88,11 +92,11 @@ public final class SonaJob {
 
         DataStream<RawRecord> trajectories = env.fromSource(
                         SonaKafka.rawSource(bootstrap, conf.get(SonaOptions.TOPIC_TRAJECTORIES), group, client, bounded),
-                        WatermarkStrategy.noWatermarks(), "kafka-trajectories")
+                        feedbackInputs(conf), "kafka-trajectories")
                 .uid(SonaPipeline.UID_PREFIX + "source.trajectories");
         DataStream<RawRecord> signals = env.fromSource(
                         SonaKafka.rawSource(bootstrap, conf.get(SonaOptions.TOPIC_SIGNALS), group, client, bounded),
-                        WatermarkStrategy.noWatermarks(), "kafka-signals")
+                        feedbackInputs(conf), "kafka-signals")
                 .uid(SonaPipeline.UID_PREFIX + "source.signals");
 
         DataStream<RawRecord> control = env.fromSource(
@@ -119,6 +123,31 @@ public final class SonaJob {
                         sinks.sink(SonaOptions.TOPIC_RESPONSES, "responses", r -> key(r.key()), OutputJson::response,
                                 conf.get(SonaOptions.RESPONSES_DELIVERY))),
                 conf);
+    }
+
+    /**
+     * The trajectories and signals sources read in step, by their Kafka record timestamps: the
+     * feedback join pairs them and keeps what waits for its partner in bounded state, so a source
+     * that ran ahead (a backlog's signals are small and read fast) would push its records out of
+     * the join as dead letters. Nothing downstream uses event time; the watermarks only pace the
+     * two sources.
+     */
+    static WatermarkStrategy<RawRecord> feedbackInputs(ReadableConfig conf) {
+        java.time.Duration drift = conf.get(SonaOptions.KAFKA_ALIGNMENT_MAX_DRIFT);
+        if (drift.isZero()) {
+            return WatermarkStrategy.noWatermarks();
+        }
+        if (conf.get(SonaOptions.KAFKA_BOUNDED)) {
+            // a split paused for alignment as it reaches its stopping offset fails the job (FLINK-39728)
+            throw new IllegalConfigurationException(SonaOptions.KAFKA_ALIGNMENT_MAX_DRIFT.key() + " = " + drift
+                    + " with " + SonaOptions.KAFKA_BOUNDED.key() + " = true: the Kafka connector can fail a bounded"
+                    + " read whose split is paused for alignment when it ends (FLINK-39728); align unbounded reads"
+                    + " only, or set " + SonaOptions.KAFKA_ALIGNMENT_MAX_DRIFT.key() + " to 0");
+        }
+        return WatermarkStrategy.<RawRecord>forMonotonousTimestamps()
+                .withIdleness(conf.get(SonaOptions.KAFKA_ALIGNMENT_IDLE_TIMEOUT))
+                .withWatermarkAlignment(FEEDBACK_ALIGNMENT_GROUP, drift,
+                        conf.get(SonaOptions.KAFKA_ALIGNMENT_UPDATE_INTERVAL));
     }
 
     /** Kafka keys are adapter keys, so one key's outputs stay in order on one partition. */

@@ -437,6 +437,32 @@ public final class SonaOptions {
                     + " every topic it reads and writes, and fails with the cause instead of restarting forever;"
                     + " this long at most (0 s: no check).");
 
+    public static final ConfigOption<Duration> KAFKA_ALIGNMENT_MAX_DRIFT =
+            ConfigOptions.key("sona.kafka.alignment.max-drift")
+                    .durationType().defaultValue(Duration.ZERO)
+                    .withDescription("How far in record time the trajectories and signals sources may read ahead of"
+                            + " each other (Flink's watermark alignment over the Kafka record timestamps; e.g. 2 s):"
+                            + " a source that runs ahead pauses. Without it, a backlog's small signals are read far"
+                            + " ahead of their trajectories and wait in the feedback join, beyond"
+                            + " sona.feedback.max-kept-per-key as dead letters. Both topics' timestamps must come from"
+                            + " one clock (Kafka's default CreateTime, stamped when sent, or LogAppendTime). Off (0 s)"
+                            + " by default: on Flink 2.2 with Kafka connector 5.0.0 a paused split can fail the job"
+                            + " when it ends (FLINK-39728), so bounded reading refuses it, and a paused split that"
+                            + " turns idle may never resume (FLINK-40093). See the README, \"Reading a backlog\".");
+
+    public static final ConfigOption<Duration> KAFKA_ALIGNMENT_UPDATE_INTERVAL =
+            ConfigOptions.key("sona.kafka.alignment.update-interval")
+                    .durationType().defaultValue(Duration.ofMillis(100))
+                    .withDescription("How often the aligned sources exchange their positions. On Flink 2.2 a"
+                            + " backlog is read at most max-drift / update-interval times faster than it was"
+                            + " written (20 times at the defaults).");
+
+    public static final ConfigOption<Duration> KAFKA_ALIGNMENT_IDLE_TIMEOUT =
+            ConfigOptions.key("sona.kafka.alignment.idle-timeout")
+                    .durationType().defaultValue(Duration.ofSeconds(2))
+                    .withDescription("A partition of the aligned topics that brings no record for this long no"
+                            + " longer holds the other source back.");
+
     public static final ConfigOption<Boolean> KAFKA_BOUNDED = ConfigOptions.key("sona.kafka.bounded")
             .booleanType().defaultValue(false)
             .withDescription("Stop at the input offsets that are latest when the job starts (replays, backfills).");

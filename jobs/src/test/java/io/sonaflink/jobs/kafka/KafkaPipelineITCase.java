@@ -245,6 +245,92 @@ class KafkaPipelineITCase {
                 .extracting(n -> n.get("key").get("tenant").asText()).containsExactlyInAnyOrder("acme", "globex");
     }
 
+    /**
+     * A backlog in which one key's corrections sit far behind another key's trajectories in the
+     * trajectories topic but near the front of the signals topic: read at their own pace, the
+     * signals would reach the join long before their trajectories and push each other out of its
+     * bounded early-signal state as dead letters (with {@code sona.kafka.alignment.max-drift} 0,
+     * this run dead-letters hundreds). Aligned by their record timestamps, the two sources read in
+     * step and not one correction is lost. The filler key brings only a few signals: what a source
+     * reads before the other has reported its first watermark is not paced yet.
+     */
+    @Test
+    void trajectoriesAndSignalsAreReadInStepSoABacklogLosesNoCorrection(@TempDir Path savepoints) throws Exception {
+        String prefix = "aligned";
+        int kept = 1_000;
+        Configuration conf = restartStrategy("none");
+        for (ConfigOption<String> topic : List.of(SonaOptions.TOPIC_TRAJECTORIES, SonaOptions.TOPIC_SIGNALS,
+                SonaOptions.TOPIC_CONTROL, SonaOptions.TOPIC_QUERIES, SonaOptions.TOPIC_ADAPTER_UPDATES,
+                SonaOptions.TOPIC_PATTERN_SNAPSHOTS, SonaOptions.TOPIC_SKILL_MAPS, SonaOptions.TOPIC_DEAD_LETTERS,
+                SonaOptions.TOPIC_GATE_DECISIONS, SonaOptions.TOPIC_RESPONSES)) {
+            conf.set(topic, prefix + "-" + topic.defaultValue());
+        }
+        conf.set(SonaOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        conf.set(SonaOptions.KAFKA_GROUP_ID, prefix);
+        conf.set(SonaOptions.KAFKA_TRANSACTIONAL_ID_PREFIX, prefix);
+        conf.set(SonaOptions.FEEDBACK_MAX_KEPT_PER_KEY, kept);
+        conf.set(SonaOptions.FEEDBACK_HOLD, Duration.ofMinutes(1));
+        conf.set(SonaOptions.KAFKA_ALIGNMENT_MAX_DRIFT, Duration.ofMillis(200));
+        conf.set(SonaOptions.KAFKA_ALIGNMENT_UPDATE_INTERVAL, Duration.ofMillis(20));
+        conf.set(PipelineOptions.AUTO_WATERMARK_INTERVAL, Duration.ofMillis(10));
+        try (Admin admin = Admin.create(clientProperties())) {
+            List<NewTopic> topics = new ArrayList<>();
+            for (String topic : SonaOptions.topics(conf)) {
+                topics.add(new NewTopic(topic, 1, (short) 1));
+            }
+            admin.createTopics(topics).all().get();
+        }
+        // globex's stream first, then acme's, in both topics; a signal is stamped 5 ms after its
+        // trajectory; globex's trajectories 1 ms apart, acme's 10 ms apart after them
+        Workload workload = WorkloadGenerator.generate(new WorkloadSpec(2, 6_000, DIM, 2, 2, 0.3, 0.0, 0.5, 5L));
+        List<JsonNode> trajectories = new ArrayList<>();
+        for (byte[] line : workload.trajectories()) {
+            trajectories.add(JSON.readTree(line));
+        }
+        trajectories.sort(java.util.Comparator.comparing((JsonNode t) -> !tenant(t).equals("globex")));
+        long start = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
+        Map<String, Long> stamps = new HashMap<>();
+        for (int i = 0; i < trajectories.size(); i++) {
+            JsonNode t = trajectories.get(i);
+            stamps.put(t.get("id").asText(), start + (tenant(t).equals("globex") ? i : 10_000 + 10L * i));
+        }
+        List<JsonNode> signals = new ArrayList<>();
+        for (byte[] line : workload.signals()) {
+            JsonNode signal = JSON.readTree(line);
+            long stamp = stamps.get(signal.get("trajectory_id").asText());
+            if (!tenant(signal).equals("globex") || stamp < start + 1_500) {
+                signals.add(signal);
+            }
+        }
+        signals.sort(java.util.Comparator.comparing((JsonNode sig) -> stamps.get(sig.get("trajectory_id").asText())));
+        assertThat(signals).filteredOn(sig -> tenant(sig).equals("globex")).hasSizeLessThan(kept / 2);
+        assertThat(signals).filteredOn(sig -> tenant(sig).equals("acme")).hasSizeGreaterThan(kept + kept / 2);
+        produce(conf.get(SonaOptions.TOPIC_TRAJECTORIES), trajectories,
+                t -> stamps.get(t.get("id").asText()));
+        produce(conf.get(SonaOptions.TOPIC_SIGNALS), signals,
+                sig -> stamps.get(sig.get("trajectory_id").asText()) + 5);
+
+        StreamExecutionEnvironment env = environment(conf);
+        SonaJob.build(env, conf);
+        JobClient job = env.executeAsync("sona-kafka-aligned-it");
+        try {
+            awaitCondition(() -> committedOffset(prefix, conf.get(SonaOptions.TOPIC_TRAJECTORIES)) == trajectories.size()
+                    && committedOffset(prefix, conf.get(SonaOptions.TOPIC_SIGNALS)) == signals.size(),
+                    "both topics read and committed");
+            drainWithSavepoint(job, savepoints); // the join passes on what still waits
+        } finally {
+            cancelIfRunning(job);
+        }
+        assertThat(readCommitted(conf.get(SonaOptions.TOPIC_DEAD_LETTERS))).isEmpty();
+        assertThat(readCommitted(conf.get(SonaOptions.TOPIC_ADAPTER_UPDATES)))
+                .extracting(n -> tenant(n) + "/" + n.get("kind").asText())
+                .contains("acme/micro", "globex/micro");
+    }
+
+    private static String tenant(JsonNode event) {
+        return event.get("key").get("tenant").asText();
+    }
+
     /** What no restart heals fails the submission with its cause, instead of a restart loop. */
     @Test
     void preflightNamesMissingTopicsAndAnUnreachableBroker() throws Exception {
@@ -546,13 +632,32 @@ class KafkaPipelineITCase {
      * idempotent producer could loop on out-of-order sequences until its delivery timeout (2 min).
      */
     private static void produce(String topic, List<byte[]> lines, Properties properties) throws Exception {
+        produce(topic, lines, null, properties);
+    }
+
+    /** Sends {@code events} in order as JSON, each with its record timestamp from {@code timestamp}. */
+    private static void produce(String topic, List<JsonNode> events,
+            java.util.function.ToLongFunction<JsonNode> timestamp) throws Exception {
+        List<byte[]> lines = new ArrayList<>();
+        List<Long> timestamps = new ArrayList<>();
+        for (JsonNode event : events) {
+            lines.add(JSON.writeValueAsBytes(event));
+            timestamps.add(timestamp.applyAsLong(event));
+        }
+        produce(topic, lines, timestamps, clientProperties());
+    }
+
+    /** {@code timestamps} null: the producer stamps the records when it sends them. */
+    private static void produce(String topic, List<byte[]> lines, List<Long> timestamps, Properties properties)
+            throws Exception {
         Properties p = new Properties();
         p.putAll(properties);
         p.setProperty(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (byte[] line : lines) {
-                producer.send(new ProducerRecord<>(topic, line));
+            for (int i = 0; i < lines.size(); i++) {
+                Long timestamp = timestamps == null ? null : timestamps.get(i);
+                producer.send(new ProducerRecord<>(topic, null, timestamp, null, lines.get(i)));
             }
             producer.flush();
         }
