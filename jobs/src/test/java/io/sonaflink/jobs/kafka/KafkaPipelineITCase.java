@@ -194,15 +194,7 @@ class KafkaPipelineITCase {
     void aMalformedRecordOfAnySizeIsOneBoundedDeadLetterAndTheRestCommits() throws Exception {
         String prefix = "poison";
         Configuration conf = restartStrategy("none");
-        for (ConfigOption<String> topic : List.of(SonaOptions.TOPIC_TRAJECTORIES, SonaOptions.TOPIC_SIGNALS,
-                SonaOptions.TOPIC_CONTROL, SonaOptions.TOPIC_QUERIES, SonaOptions.TOPIC_ADAPTER_UPDATES,
-                SonaOptions.TOPIC_PATTERN_SNAPSHOTS, SonaOptions.TOPIC_SKILL_MAPS, SonaOptions.TOPIC_DEAD_LETTERS,
-                SonaOptions.TOPIC_GATE_DECISIONS, SonaOptions.TOPIC_RESPONSES)) {
-            conf.set(topic, prefix + "-" + topic.defaultValue());
-        }
-        conf.set(SonaOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-        conf.set(SonaOptions.KAFKA_GROUP_ID, prefix);
-        conf.set(SonaOptions.KAFKA_TRANSACTIONAL_ID_PREFIX, prefix);
+        useOwnTopics(conf, prefix);
         conf.set(SonaOptions.KAFKA_BOUNDED, true);
         try (Admin admin = Admin.create(clientProperties())) {
             List<NewTopic> topics = new ArrayList<>();
@@ -259,15 +251,7 @@ class KafkaPipelineITCase {
         String prefix = "aligned";
         int kept = 1_000;
         Configuration conf = restartStrategy("none");
-        for (ConfigOption<String> topic : List.of(SonaOptions.TOPIC_TRAJECTORIES, SonaOptions.TOPIC_SIGNALS,
-                SonaOptions.TOPIC_CONTROL, SonaOptions.TOPIC_QUERIES, SonaOptions.TOPIC_ADAPTER_UPDATES,
-                SonaOptions.TOPIC_PATTERN_SNAPSHOTS, SonaOptions.TOPIC_SKILL_MAPS, SonaOptions.TOPIC_DEAD_LETTERS,
-                SonaOptions.TOPIC_GATE_DECISIONS, SonaOptions.TOPIC_RESPONSES)) {
-            conf.set(topic, prefix + "-" + topic.defaultValue());
-        }
-        conf.set(SonaOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-        conf.set(SonaOptions.KAFKA_GROUP_ID, prefix);
-        conf.set(SonaOptions.KAFKA_TRANSACTIONAL_ID_PREFIX, prefix);
+        useOwnTopics(conf, prefix);
         conf.set(SonaOptions.FEEDBACK_MAX_KEPT_PER_KEY, kept);
         conf.set(SonaOptions.FEEDBACK_HOLD, Duration.ofMinutes(1));
         conf.set(SonaOptions.KAFKA_ALIGNMENT_MAX_DRIFT, Duration.ofMillis(200));
@@ -325,6 +309,19 @@ class KafkaPipelineITCase {
         assertThat(readCommitted(conf.get(SonaOptions.TOPIC_ADAPTER_UPDATES)))
                 .extracting(n -> tenant(n) + "/" + n.get("kind").asText())
                 .contains("acme/micro", "globex/micro");
+    }
+
+    /** The whole job (SonaJob.build) on this broker, its topics, group and transactions named by {@code prefix}. */
+    private static void useOwnTopics(Configuration conf, String prefix) {
+        for (ConfigOption<String> topic : List.of(SonaOptions.TOPIC_TRAJECTORIES, SonaOptions.TOPIC_SIGNALS,
+                SonaOptions.TOPIC_CONTROL, SonaOptions.TOPIC_QUERIES, SonaOptions.TOPIC_ADAPTER_UPDATES,
+                SonaOptions.TOPIC_PATTERN_SNAPSHOTS, SonaOptions.TOPIC_SKILL_MAPS, SonaOptions.TOPIC_DEAD_LETTERS,
+                SonaOptions.TOPIC_GATE_DECISIONS, SonaOptions.TOPIC_RESPONSES)) {
+            conf.set(topic, prefix + "-" + topic.defaultValue());
+        }
+        conf.set(SonaOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        conf.set(SonaOptions.KAFKA_GROUP_ID, prefix);
+        conf.set(SonaOptions.KAFKA_TRANSACTIONAL_ID_PREFIX, prefix);
     }
 
     private static String tenant(JsonNode event) {
