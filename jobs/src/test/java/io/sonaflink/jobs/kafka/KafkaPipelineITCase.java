@@ -238,13 +238,14 @@ class KafkaPipelineITCase {
     }
 
     /**
-     * A backlog in which one key's corrections sit far behind another key's trajectories in the
-     * trajectories topic but near the front of the signals topic: read at their own pace, the
-     * signals would reach the join long before their trajectories and push each other out of its
-     * bounded early-signal state as dead letters (with {@code sona.kafka.alignment.max-drift} 0,
-     * this run dead-letters hundreds). Aligned by their record timestamps, the two sources read in
-     * step and not one correction is lost. The filler key brings only a few signals: what a source
-     * reads before the other has reported its first watermark is not paced yet.
+     * A key's corrections written before its trajectories, as a backlog holds them when the
+     * signals are read faster: unpaced, they reach the join long before their trajectories and
+     * push each other out of its bounded early-signal state as dead letters (with {@code
+     * sona.kafka.alignment.max-drift} 0 this run dead-letters hundreds). Aligned by their record
+     * timestamps, the signals source waits for the trajectories and not one correction is lost.
+     * Another key's stream is read first, so that both sources have reported where they are (a
+     * source that has not is not paced yet), and the idleness timeout is longer than the test, so
+     * that the trajectories source, quiet while the corrections are written, still holds them back.
      */
     @Test
     void trajectoriesAndSignalsAreReadInStepSoABacklogLosesNoCorrection(@TempDir Path savepoints) throws Exception {
@@ -256,6 +257,7 @@ class KafkaPipelineITCase {
         conf.set(SonaOptions.FEEDBACK_HOLD, Duration.ofMinutes(1));
         conf.set(SonaOptions.KAFKA_ALIGNMENT_MAX_DRIFT, Duration.ofMillis(200));
         conf.set(SonaOptions.KAFKA_ALIGNMENT_UPDATE_INTERVAL, Duration.ofMillis(20));
+        conf.set(SonaOptions.KAFKA_ALIGNMENT_IDLE_TIMEOUT, Duration.ofMinutes(5));
         conf.set(PipelineOptions.AUTO_WATERMARK_INTERVAL, Duration.ofMillis(10));
         try (Admin admin = Admin.create(clientProperties())) {
             List<NewTopic> topics = new ArrayList<>();
@@ -264,43 +266,47 @@ class KafkaPipelineITCase {
             }
             admin.createTopics(topics).all().get();
         }
-        // globex's stream first, then acme's, in both topics; a signal is stamped 5 ms after its
-        // trajectory; globex's trajectories 1 ms apart, acme's 10 ms apart after them
-        Workload workload = WorkloadGenerator.generate(new WorkloadSpec(2, 6_000, DIM, 2, 2, 0.3, 0.0, 0.5, 5L));
-        List<JsonNode> trajectories = new ArrayList<>();
-        for (byte[] line : workload.trajectories()) {
-            trajectories.add(JSON.readTree(line));
-        }
-        trajectories.sort(java.util.Comparator.comparing((JsonNode t) -> !tenant(t).equals("globex")));
+        // a signal is stamped 5 ms after its trajectory; globex's trajectories 1 ms apart, acme's
+        // 10 ms apart after them
+        Workload workload = WorkloadGenerator.generate(new WorkloadSpec(2, 4_000, DIM, 2, 2, 0.4, 0.0, 0.5, 5L));
         long start = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
         Map<String, Long> stamps = new HashMap<>();
-        for (int i = 0; i < trajectories.size(); i++) {
-            JsonNode t = trajectories.get(i);
-            stamps.put(t.get("id").asText(), start + (tenant(t).equals("globex") ? i : 10_000 + 10L * i));
+        Map<String, List<JsonNode>> trajectories = new HashMap<>();
+        for (byte[] line : workload.trajectories()) {
+            JsonNode t = JSON.readTree(line);
+            List<JsonNode> ofKey = trajectories.computeIfAbsent(tenant(t), k -> new ArrayList<>());
+            stamps.put(t.get("id").asText(), start + (tenant(t).equals("globex") ? ofKey.size() : 10_000 + 10L * ofKey.size()));
+            ofKey.add(t);
         }
-        List<JsonNode> signals = new ArrayList<>();
+        Map<String, List<JsonNode>> signals = new HashMap<>();
         for (byte[] line : workload.signals()) {
             JsonNode signal = JSON.readTree(line);
-            long stamp = stamps.get(signal.get("trajectory_id").asText());
-            if (!tenant(signal).equals("globex") || stamp < start + 1_500) {
-                signals.add(signal);
-            }
+            signals.computeIfAbsent(tenant(signal), k -> new ArrayList<>()).add(signal);
         }
-        signals.sort(java.util.Comparator.comparing((JsonNode sig) -> stamps.get(sig.get("trajectory_id").asText())));
-        assertThat(signals).filteredOn(sig -> tenant(sig).equals("globex")).hasSizeLessThan(kept / 2);
-        assertThat(signals).filteredOn(sig -> tenant(sig).equals("acme")).hasSizeGreaterThan(kept + kept / 2);
-        produce(conf.get(SonaOptions.TOPIC_TRAJECTORIES), trajectories,
-                t -> stamps.get(t.get("id").asText()));
-        produce(conf.get(SonaOptions.TOPIC_SIGNALS), signals,
-                sig -> stamps.get(sig.get("trajectory_id").asText()) + 5);
+        List<JsonNode> warmUp = signals.get("globex").subList(0, kept / 2);
+        long warmUpEnd = stamps.get(warmUp.get(warmUp.size() - 1).get("trajectory_id").asText());
+        List<JsonNode> warmUpTrajectories = trajectories.get("globex").stream()
+                .filter(t -> stamps.get(t.get("id").asText()) <= warmUpEnd).toList();
+        assertThat(signals.get("acme")).hasSizeGreaterThan(kept + kept / 2); // more than the join keeps waiting
+        String trajectoriesTopic = conf.get(SonaOptions.TOPIC_TRAJECTORIES);
+        String signalsTopic = conf.get(SonaOptions.TOPIC_SIGNALS);
+        java.util.function.ToLongFunction<JsonNode> trajectoryStamp = t -> stamps.get(t.get("id").asText());
+        java.util.function.ToLongFunction<JsonNode> signalStamp = s -> stamps.get(s.get("trajectory_id").asText()) + 5;
+        produce(trajectoriesTopic, warmUpTrajectories, trajectoryStamp);
+        produce(signalsTopic, warmUp, signalStamp);
 
         StreamExecutionEnvironment env = environment(conf);
         SonaJob.build(env, conf);
         JobClient job = env.executeAsync("sona-kafka-aligned-it");
         try {
-            awaitCondition(() -> committedOffset(prefix, conf.get(SonaOptions.TOPIC_TRAJECTORIES)) == trajectories.size()
-                    && committedOffset(prefix, conf.get(SonaOptions.TOPIC_SIGNALS)) == signals.size(),
-                    "both topics read and committed");
+            awaitCondition(() -> committedOffset(prefix, trajectoriesTopic) == warmUpTrajectories.size()
+                    && committedOffset(prefix, signalsTopic) == warmUp.size(), "the warm-up read");
+            produce(signalsTopic, signals.get("acme"), signalStamp); // the corrections first
+            produce(trajectoriesTopic, trajectories.get("acme"), trajectoryStamp);
+            long trajectoryCount = warmUpTrajectories.size() + trajectories.get("acme").size();
+            long signalCount = warmUp.size() + signals.get("acme").size();
+            awaitCondition(() -> committedOffset(prefix, trajectoriesTopic) == trajectoryCount
+                    && committedOffset(prefix, signalsTopic) == signalCount, "both topics read");
             drainWithSavepoint(job, savepoints); // the join passes on what still waits
         } finally {
             cancelIfRunning(job);
@@ -309,6 +315,10 @@ class KafkaPipelineITCase {
         assertThat(readCommitted(conf.get(SonaOptions.TOPIC_ADAPTER_UPDATES)))
                 .extracting(n -> tenant(n) + "/" + n.get("kind").asText())
                 .contains("acme/micro", "globex/micro");
+    }
+
+    private static String tenant(JsonNode event) {
+        return event.get("key").get("tenant").asText();
     }
 
     /** The whole job (SonaJob.build) on this broker, its topics, group and transactions named by {@code prefix}. */
@@ -324,9 +334,6 @@ class KafkaPipelineITCase {
         conf.set(SonaOptions.KAFKA_TRANSACTIONAL_ID_PREFIX, prefix);
     }
 
-    private static String tenant(JsonNode event) {
-        return event.get("key").get("tenant").asText();
-    }
 
     /** What no restart heals fails the submission with its cause, instead of a restart loop. */
     @Test
