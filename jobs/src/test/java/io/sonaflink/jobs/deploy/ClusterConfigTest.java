@@ -66,6 +66,16 @@ class ClusterConfigTest {
         }
     }
 
+    /** The feedback join's point reads need Bloom filters and partitioned indexes, on a cluster as locally. */
+    @Test
+    void rocksDbReadsThroughBloomFiltersAndPartitionedIndexesInBothConfigurations() {
+        for (Configuration conf : List.of(clusterConfig(),
+                org.apache.flink.configuration.GlobalConfiguration.loadConfiguration("../conf"))) {
+            assertThat(conf.get(org.apache.flink.state.rocksdb.RocksDBConfigurableOptions.USE_BLOOM_FILTER)).isTrue();
+            assertThat(conf.get(org.apache.flink.state.rocksdb.RocksDBOptions.USE_PARTITIONED_INDEX_FILTERS)).isTrue();
+        }
+    }
+
     @Test
     void checkpointsAndSavepointsGoToTheVolumeEveryFlinkContainerMounts() {
         Configuration conf = clusterConfig();
