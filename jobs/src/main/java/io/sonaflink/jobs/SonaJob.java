@@ -6,6 +6,7 @@ import io.sonaflink.connectors.kafka.SonaKafka;
 import io.sonaflink.operators.events.AdapterKey;
 import io.sonaflink.operators.events.DeadLetter;
 import io.sonaflink.operators.events.RawRecord;
+import io.sonaflink.operators.events.Response;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.ConfigOption;
@@ -120,8 +121,7 @@ public final class SonaJob {
                         sinks.deadLetters(conf.get(SonaOptions.DEAD_LETTER_MAX_RAW_BYTES)),
                         sinks.sink(SonaOptions.TOPIC_GATE_DECISIONS, "gate-decisions", d -> key(d.key()),
                                 OutputJson::gateDecision),
-                        sinks.sink(SonaOptions.TOPIC_RESPONSES, "responses", r -> key(r.key()), OutputJson::response,
-                                conf.get(SonaOptions.RESPONSES_DELIVERY))),
+                        sinks.responses()),
                 conf);
     }
 
@@ -171,6 +171,15 @@ public final class SonaJob {
             }
             return new Sinks(conf, bootstrap, producer).sink(SonaOptions.TOPIC_DEAD_LETTERS, "dead-letters",
                     d -> null, d -> OutputJson.deadLetter(d, maxRawBytes));
+        }
+
+        /** Responses with their own guarantee, sent without lingering: a client waits for each. */
+        KafkaSink<Response> responses() {
+            Properties producer = new Properties();
+            producer.putAll(client);
+            producer.setProperty("linger.ms", Long.toString(conf.get(SonaOptions.RESPONSES_LINGER).toMillis()));
+            return new Sinks(conf, bootstrap, producer).sink(SonaOptions.TOPIC_RESPONSES, "responses",
+                    r -> key(r.key()), OutputJson::response, conf.get(SonaOptions.RESPONSES_DELIVERY));
         }
 
         <T> KafkaSink<T> sink(

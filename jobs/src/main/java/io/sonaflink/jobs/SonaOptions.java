@@ -416,6 +416,12 @@ public final class SonaOptions {
                             + " response is readable when the checkpoint after it completes, so a query waits up to"
                             + " the checkpoint interval, and it is never repeated. Every other output is exactly once.");
 
+    public static final ConfigOption<Duration> RESPONSES_LINGER = ConfigOptions.key("sona.kafka.responses-linger")
+            .durationType().defaultValue(Duration.ZERO)
+            .withDescription("linger.ms of the responses sink's producer: how long a response waits for others to"
+                    + " share its request. 0: sent at once, since a client is waiting for it (requests still"
+                    + " batch while earlier ones are in flight); raise it only for very high query rates.");
+
     public static final ConfigOption<Integer> KAFKA_PARTITIONS = ConfigOptions.key("sona.kafka.partitions")
             .intType().defaultValue(4)
             .withDescription("Partitions of the topics that the local run creates (existing topics are left as they are).");

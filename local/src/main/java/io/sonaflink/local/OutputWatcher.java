@@ -74,6 +74,8 @@ final class OutputWatcher implements AutoCloseable {
     /** Milliseconds from a probe query's timestamp (when it was sent) to its response read here, the last ones. */
     static final int LATENCY_WINDOW = 2_000;
     private final java.util.ArrayDeque<Long> latencies = new java.util.ArrayDeque<>();
+    /** Query sent to response written by the job (the record's CreateTime): the client's share left out. */
+    private final java.util.ArrayDeque<Long> writtenLatencies = new java.util.ArrayDeque<>();
     private long responses;
 
     OutputWatcher(Properties client, OutputTopics topics,
@@ -115,7 +117,7 @@ final class OutputWatcher implements AutoCloseable {
                 var records = c.poll(Duration.ofMillis(200));
                 long readableAtMs = System.currentTimeMillis();
                 for (ConsumerRecord<byte[], byte[]> r : records) {
-                    accept(r.topic(), JSON.readTree(r.value()), readableAtMs);
+                    accept(r.topic(), JSON.readTree(r.value()), readableAtMs, r.timestamp());
                 }
                 for (TopicPartition tp : assigned) {
                     positions.put(tp, c.position(tp));
@@ -131,7 +133,7 @@ final class OutputWatcher implements AutoCloseable {
         }
     }
 
-    private synchronized void accept(String topic, JsonNode event, long readableAtMs) {
+    private synchronized void accept(String topic, JsonNode event, long readableAtMs, long createdAtMs) {
         records++;
         if (topic.equals(topics.adapterUpdates())) {
             String key = key(event);
@@ -165,9 +167,12 @@ final class OutputWatcher implements AutoCloseable {
             responses++;
             var probe = WorkloadReplay.probeOf(event.get("id").asText(), probes);
             if (probe != null) {
-                latencies.addLast(readableAtMs - event.get("timestamp").asLong());
+                long sentAtMs = event.get("timestamp").asLong();
+                latencies.addLast(readableAtMs - sentAtMs);
+                writtenLatencies.addLast(createdAtMs - sentAtMs);
                 if (latencies.size() > LATENCY_WINDOW) {
                     latencies.removeFirst();
+                    writtenLatencies.removeFirst();
                 }
                 boolean hit = event.get("pattern_hit").asBoolean();
                 boolean best = hit && probe.bestRoute().equals(event.get("route").asText());
@@ -217,10 +222,11 @@ final class OutputWatcher implements AutoCloseable {
         return new Snapshot(a, v, new TreeMap<>(microBase), taskBoundaries, new TreeMap<>(banks), deadLetters,
                 deadLetterKinds(), new TreeMap<>(gateDecisions), records, responses,
                 served.isEmpty() ? Double.NaN : (double) hits / served.size(),
-                hits == 0 ? Double.NaN : (double) best / hits, ResponseLatency.of(latencies));
+                hits == 0 ? Double.NaN : (double) best / hits, ResponseLatency.of(latencies),
+                ResponseLatency.of(writtenLatencies));
     }
 
-    /** Percentiles of the time from a query being sent to its response being readable (NaN before any). */
+    /** Percentiles of the time from a query being sent to its response being readable or written (NaN before any). */
     record ResponseLatency(long responses, double p50Ms, double p99Ms) {
         static ResponseLatency of(java.util.Collection<Long> millis) {
             long[] sorted = millis.stream().mapToLong(Long::longValue).sorted().toArray();
@@ -251,7 +257,8 @@ final class OutputWatcher implements AutoCloseable {
             long responses,
             double servedHitRate,
             double servedRouteAccuracy,
-            ResponseLatency responseLatency) {
+            ResponseLatency responseLatency,
+            ResponseLatency responseWritten) {
 
         int patterns() {
             return banks.values().stream().mapToInt(ReasoningBank::size).sum();

@@ -252,6 +252,7 @@ public final class SonaLocal {
                 facts.put("gateDecisions", last.gateDecisions());
                 facts.put("registry", LearningCheck.registryChampions(registry));
                 facts.put("responseLatency", last.responseLatency());
+                facts.put("responseWrittenLatency", last.responseWritten());
                 LearningReport.write(a.out, summary, points, new LearningReport.Context(taskSwitchSeconds,
                         last.deadLetterReasons(), last.versions(), last.gateDecisions()), facts);
                 System.out.print(summary);
@@ -316,8 +317,10 @@ public final class SonaLocal {
                         + " among hits %.1f %%%n", outputs.responses(), OutputWatcher.SERVED_WINDOW,
                 100 * outputs.servedHitRate(), 100 * outputs.servedRouteAccuracy()));
         OutputWatcher.ResponseLatency latency = outputs.responseLatency();
-        s.append(String.format(Locale.ROOT, "query sent -> response readable: p50 %.0f ms, p99 %.0f ms (last %d)%n",
-                latency.p50Ms(), latency.p99Ms(), latency.responses()));
+        OutputWatcher.ResponseLatency written = outputs.responseWritten();
+        s.append(String.format(Locale.ROOT, "query sent -> response readable: p50 %.0f ms, p99 %.0f ms (last %d);"
+                        + " -> response written by the job: p50 %.0f ms, p99 %.0f ms%n",
+                latency.p50Ms(), latency.p99Ms(), latency.responses(), written.p50Ms(), written.p99Ms()));
         s.append("adapter versions (newest published):").append(System.lineSeparator());
         outputs.versions().forEach((key, kinds) -> s.append(String.format(Locale.ROOT, "  %s: base v%d, micro v%d%n",
                 key, kinds.getOrDefault("base", 0L), kinds.getOrDefault("micro", 0L))));

@@ -58,6 +58,6 @@ class LearningCheckTest {
     private static OutputWatcher.Snapshot outputs(double servedHitRate, double servedRouteAccuracy) {
         return new OutputWatcher.Snapshot(Map.of(), Map.of(KEY, Map.of("micro", 3L, "base", 2L)), Map.of(), 1,
                 Map.of(), 1, Map.of(), Map.of(), 10, 3, servedHitRate, servedRouteAccuracy,
-                OutputWatcher.ResponseLatency.of(List.of(5L, 7L)));
+                OutputWatcher.ResponseLatency.of(List.of(5L, 7L)), OutputWatcher.ResponseLatency.of(List.of(3L, 4L)));
     }
 }

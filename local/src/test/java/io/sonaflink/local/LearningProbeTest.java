@@ -56,7 +56,8 @@ class LearningProbeTest {
         Pattern confident = new Pattern(1, x.clone(), 1000, 0.9, 0.0, "route-1", Map.of(), Map.of(), 1, 1);
         OutputWatcher.Snapshot outputs = new OutputWatcher.Snapshot(Map.of(), Map.of(), Map.of(), 0,
                 Map.of(KEY, new ReasoningBank(4, List.of(confident), 2)), 0, Map.of(), Map.of(), 0, 0, Double.NaN,
-                Double.NaN, OutputWatcher.ResponseLatency.of(List.of()));
+                Double.NaN, OutputWatcher.ResponseLatency.of(List.of()),
+                OutputWatcher.ResponseLatency.of(List.of()));
 
         LearningProbe.Measures m = probe.measure(outputs);
 
@@ -71,7 +72,8 @@ class LearningProbeTest {
     private static OutputWatcher.Snapshot snapshot(Map<String, Map<String, LoraAdapter>> adapters,
             Map<String, Map<String, Long>> versions, long microBase) {
         return new OutputWatcher.Snapshot(adapters, versions, Map.of(KEY, microBase), 0, Map.of(), 0, Map.of(),
-                Map.of(), 0, 0, Double.NaN, Double.NaN, OutputWatcher.ResponseLatency.of(List.of()));
+                Map.of(), 0, 0, Double.NaN, Double.NaN, OutputWatcher.ResponseLatency.of(List.of()),
+                OutputWatcher.ResponseLatency.of(List.of()));
     }
 
     private static LoraAdapter adapter(float b, long seed) {
