@@ -150,6 +150,14 @@ public final class SonaJob {
                         conf.get(SonaOptions.KAFKA_ALIGNMENT_UPDATE_INTERVAL));
     }
 
+    /** The responses sink's producer settings: the job's client settings, with the responses' own linger. */
+    static Properties responsesProducer(Properties client, ReadableConfig conf) {
+        Properties producer = new Properties();
+        producer.putAll(client);
+        producer.setProperty("linger.ms", Long.toString(conf.get(SonaOptions.RESPONSES_LINGER).toMillis()));
+        return producer;
+    }
+
     /** Kafka keys are adapter keys, so one key's outputs stay in order on one partition. */
     private static String key(AdapterKey key) {
         return key == null ? null : key.asString();
@@ -175,10 +183,7 @@ public final class SonaJob {
 
         /** Responses with their own guarantee, sent without lingering: a client waits for each. */
         KafkaSink<Response> responses() {
-            Properties producer = new Properties();
-            producer.putAll(client);
-            producer.setProperty("linger.ms", Long.toString(conf.get(SonaOptions.RESPONSES_LINGER).toMillis()));
-            return new Sinks(conf, bootstrap, producer).sink(SonaOptions.TOPIC_RESPONSES, "responses",
+            return new Sinks(conf, bootstrap, responsesProducer(client, conf)).sink(SonaOptions.TOPIC_RESPONSES, "responses",
                     r -> key(r.key()), OutputJson::response, conf.get(SonaOptions.RESPONSES_DELIVERY));
         }
 
