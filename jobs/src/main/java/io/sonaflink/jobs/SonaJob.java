@@ -198,7 +198,8 @@ public final class SonaJob {
                 SerializableFunction<T, String> key, SerializableFunction<T, byte[]> value,
                 DeliveryGuarantee guarantee) {
             return SonaKafka.sink(bootstrap, conf.get(topic), key, value, guarantee,
-                    conf.get(SonaOptions.KAFKA_TRANSACTIONAL_ID_PREFIX) + "-" + name, client,
+                    conf.get(SonaOptions.KAFKA_TRANSACTIONAL_ID_PREFIX) + "-" + name,
+                    conf.get(SonaOptions.KAFKA_TRANSACTION_NAMING), client,
                     conf.get(SonaOptions.KAFKA_TRANSACTION_TIMEOUT).toMillis());
         }
     }

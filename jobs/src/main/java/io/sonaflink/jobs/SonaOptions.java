@@ -24,6 +24,7 @@ import io.sonaflink.state.serving.HeldOutSplit;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.IllegalConfigurationException;
 import org.apache.flink.configuration.MemorySize;
@@ -425,6 +426,17 @@ public final class SonaOptions {
     public static final ConfigOption<Integer> KAFKA_PARTITIONS = ConfigOptions.key("sona.kafka.partitions")
             .intType().defaultValue(4)
             .withDescription("Partitions of the topics that the local run creates (existing topics are left as they are).");
+
+    public static final ConfigOption<TransactionNamingStrategy> KAFKA_TRANSACTION_NAMING =
+            ConfigOptions.key("sona.kafka.transaction-naming")
+                    .enumType(TransactionNamingStrategy.class).defaultValue(TransactionNamingStrategy.INCREMENTING)
+                    .withDescription("How the exactly-once sinks name their Kafka transactions. INCREMENTING: a new"
+                            + " transactional id per checkpoint and subtask, each of which the broker remembers for"
+                            + " transactional.id.expiration.ms (7 days by default): 8 640 a day for each sink"
+                            + " subtask at 10 s checkpoints. POOLING: ids reused from a small pool, so that this"
+                            + " stays bounded; it needs Kafka 3.0+ and, with ACLs, read access to the output topics"
+                            + " (aborting lingering transactions lists them). A job that ran with POOLING cannot go back"
+                            + " to INCREMENTING; switch from INCREMENTING through a savepoint.");
 
     public static final ConfigOption<Duration> KAFKA_TRANSACTION_TIMEOUT =
             ConfigOptions.key("sona.kafka.transaction-timeout")

@@ -3,8 +3,13 @@ package io.sonaflink.connectors.kafka;
 import io.sonaflink.operators.events.RawRecord;
 
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetIdentifier;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacetProvider;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -13,6 +18,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -61,32 +68,62 @@ public final class SonaKafka {
             SerializableFunction<T, byte[]> value, String transactionalIdPrefix, Properties clientProperties,
             long transactionTimeoutMs) {
         return sink(bootstrapServers, topic, key, value, DeliveryGuarantee.EXACTLY_ONCE, transactionalIdPrefix,
-                clientProperties, transactionTimeoutMs);
+                TransactionNamingStrategy.DEFAULT, clientProperties, transactionTimeoutMs);
     }
 
     /**
      * A sink of JSON values to {@code topic} with the given guarantee: exactly once (records become
      * visible to read_committed consumers when the checkpoint after them completes) or at least
      * once (visible at once; a restart may repeat records written since the last checkpoint).
+     * {@code naming} says how exactly-once transactions are named: a new id per checkpoint, or ids
+     * reused from a pool, which keeps the broker's transaction metadata bounded.
      */
     public static <T> KafkaSink<T> sink(
             String bootstrapServers, String topic, SerializableFunction<T, String> key,
             SerializableFunction<T, byte[]> value, DeliveryGuarantee guarantee, String transactionalIdPrefix,
-            Properties clientProperties, long transactionTimeoutMs) {
+            TransactionNamingStrategy naming, Properties clientProperties, long transactionTimeoutMs) {
         Properties producer = new Properties();
         producer.putAll(clientProperties);
         producer.setProperty("transaction.timeout.ms", Long.toString(transactionTimeoutMs));
-        KafkaRecordSerializationSchema<T> schema = (element, context, timestamp) -> {
-            String k = key.apply(element);
-            return new ProducerRecord<>(topic, k == null ? null : k.getBytes(StandardCharsets.UTF_8),
-                    value.apply(element));
-        };
         return KafkaSink.<T>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setKafkaProducerConfig(producer)
-                .setRecordSerializer(schema)
+                .setRecordSerializer(new TopicRecordSerializer<>(topic, key, value))
                 .setDeliveryGuarantee(guarantee)
                 .setTransactionalIdPrefix(transactionalIdPrefix)
+                .setTransactionNamingStrategy(naming)
                 .build();
+    }
+
+    /**
+     * Records of one topic, keyed and rendered by the given functions. It names its topic to the
+     * sink (as Flink's lineage facet), which pooled transaction names need: on a restart the sink
+     * lists the transactions open on that topic to abort them.
+     */
+    private static final class TopicRecordSerializer<T>
+            implements KafkaRecordSerializationSchema<T>, KafkaDatasetFacetProvider {
+        private static final long serialVersionUID = 1L;
+
+        private final String topic;
+        private final SerializableFunction<T, String> key;
+        private final SerializableFunction<T, byte[]> value;
+
+        TopicRecordSerializer(String topic, SerializableFunction<T, String> key, SerializableFunction<T, byte[]> value) {
+            this.topic = topic;
+            this.key = key;
+            this.value = value;
+        }
+
+        @Override
+        public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context, Long timestamp) {
+            String k = key.apply(element);
+            return new ProducerRecord<>(topic, k == null ? null : k.getBytes(StandardCharsets.UTF_8),
+                    value.apply(element));
+        }
+
+        @Override
+        public Optional<KafkaDatasetFacet> getKafkaDatasetFacet() {
+            return Optional.of(new DefaultKafkaDatasetFacet(DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
+        }
     }
 }

@@ -47,6 +47,8 @@ import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
+import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -64,6 +66,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,6 +75,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -135,32 +140,53 @@ class KafkaPipelineITCase {
     /**
      * In the shape of Flink's KafkaSinkITCase: the job fails once right after a checkpoint,
      * restarts from it, and is then stopped with a draining savepoint; the committed output still
-     * holds every adapter version exactly once, in order.
+     * holds every adapter version exactly once, in order, with either way of naming transactions;
+     * pooled names stay a handful however many checkpoints pass, incrementing ones grow with them.
      */
-    @Test
-    void failoverNeitherDuplicatesNorSkipsVersions(@TempDir Path savepoints) throws Exception {
-        createAndFillTopics("failover");
+    @ParameterizedTest
+    @EnumSource(TransactionNamingStrategy.class)
+    void failoverNeitherDuplicatesNorSkipsVersions(TransactionNamingStrategy naming, @TempDir Path savepoints)
+            throws Exception {
+        String prefix = "failover-" + naming.name().toLowerCase(Locale.ROOT);
+        createAndFillTopics(prefix);
         FailOnceAfterCheckpoint.reset();
         Configuration conf = restartStrategy("fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
         StreamExecutionEnvironment env = environment(conf);
-        buildJob(env, conf, "failover", false, FailOn.TRAJECTORIES);
+        buildJob(env, conf, prefix, false, FailOn.TRAJECTORIES, naming);
         JobClient job = env.executeAsync("sona-kafka-failover-it");
         try {
             long deadline = System.currentTimeMillis() + 60_000;
-            while (FailOnceAfterCheckpoint.CHECKPOINTS_AFTER_RECOVERY.get() < 2
+            // enough checkpoints after the recovery that incrementing names outnumber any pool
+            while (FailOnceAfterCheckpoint.CHECKPOINTS_AFTER_RECOVERY.get() < 10
                     && System.currentTimeMillis() < deadline) {
                 LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
             }
             assertThat(FailOnceAfterCheckpoint.FAILED).isTrue();
-            assertThat(FailOnceAfterCheckpoint.CHECKPOINTS_AFTER_RECOVERY.get()).isGreaterThanOrEqualTo(2);
+            assertThat(FailOnceAfterCheckpoint.CHECKPOINTS_AFTER_RECOVERY.get()).isGreaterThanOrEqualTo(10);
             drainWithSavepoint(job, savepoints);
         } finally {
             cancelIfRunning(job);
         }
 
-        assertExactlyOnceInVersionOrder(readCommitted("failover-adapter-updates"));
+        assertExactlyOnceInVersionOrder(readCommitted(prefix + "-adapter-updates"));
+        long names = transactionalIds(prefix + "-updates");
+        if (naming == TransactionNamingStrategy.POOLING) {
+            // two writer subtasks, each with a transaction open and at most a few awaiting commit
+            assertThat(names).as("pooled transactional ids").isBetween(1L, 8L);
+        } else {
+            assertThat(names).as("transactional ids, one per checkpoint and subtask").isGreaterThan(8L);
+        }
+    }
+
+    /** The transactional ids the broker knows whose names start with {@code prefix}. */
+    private static long transactionalIds(String prefix) throws Exception {
+        try (Admin admin = Admin.create(clientProperties())) {
+            return admin.listTransactions().all().get().stream()
+                    .filter(t -> t.transactionalId().startsWith(prefix + "-"))
+                    .count();
+        }
     }
 
     /**
@@ -572,6 +598,11 @@ class KafkaPipelineITCase {
 
     private static void buildJob(
             StreamExecutionEnvironment env, Configuration conf, String prefix, boolean bounded, FailOn failOn) {
+        buildJob(env, conf, prefix, bounded, failOn, TransactionNamingStrategy.DEFAULT);
+    }
+
+    private static void buildJob(StreamExecutionEnvironment env, Configuration conf, String prefix, boolean bounded,
+            FailOn failOn, TransactionNamingStrategy naming) {
         String bootstrap = kafka.bootstrapServers();
         Properties client = new Properties();
         DataStream<RawRecord> trajectories = env.fromSource(
@@ -595,9 +626,9 @@ class KafkaPipelineITCase {
                 EmptyInputs.none(env, "control"),
                 EmptyInputs.none(env, "queries"),
                 new SonaSinks(
-                        SonaKafka.<AdapterUpdate>exactlyOnceSink(bootstrap, prefix + "-adapter-updates",
-                                u -> u.key().asString(), OutputJson::adapterUpdate, prefix + "-updates", client,
-                                SonaKafka.DEFAULT_TRANSACTION_TIMEOUT_MS),
+                        SonaKafka.<AdapterUpdate>sink(bootstrap, prefix + "-adapter-updates",
+                                u -> u.key().asString(), OutputJson::adapterUpdate, DeliveryGuarantee.EXACTLY_ONCE,
+                                prefix + "-updates", naming, client, SonaKafka.DEFAULT_TRANSACTION_TIMEOUT_MS),
                         new CollectingSink<>(prefix + "-patterns"), new CollectingSink<>(prefix + "-skills"),
                         new CollectingSink<>(prefix + "-dead"), new CollectingSink<>(prefix + "-decisions"),
                         new CollectingSink<>(prefix + "-responses")),
