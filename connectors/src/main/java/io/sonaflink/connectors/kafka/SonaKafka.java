@@ -97,8 +97,7 @@ public final class SonaKafka {
 
     /**
      * Records of one topic, keyed and rendered by the given functions. It names its topic to the
-     * sink (as Flink's lineage facet), which pooled transaction names need: on a restart the sink
-     * lists the transactions open on that topic to abort them.
+     * sink (as Flink's lineage facet): the connector refuses pooled transaction names without it.
      */
     private static final class TopicRecordSerializer<T>
             implements KafkaRecordSerializationSchema<T>, KafkaDatasetFacetProvider {
