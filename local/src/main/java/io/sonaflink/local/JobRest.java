@@ -16,6 +16,7 @@ import java.util.Map;
 /** The few calls the local tools make to a running job's REST API: vertex metrics and checkpoint statistics. */
 final class JobRest {
     /** Operator names as the job graph gives them, which the REST API's metric ids carry. */
+    static final String JOIN = "feedback-join";
     static final String GATE = "adapter-gate";
     static final String INFERENCE = "inference";
     static final String BACKGROUND = "background-loop";

@@ -5,6 +5,7 @@ import io.sonaflink.jobs.CommandLines;
 import io.sonaflink.jobs.SettingsOption;
 import io.sonaflink.jobs.SonaOptions;
 import io.sonaflink.operators.background.BackgroundLoopOperator;
+import io.sonaflink.operators.feedback.FeedbackJoinFunction;
 import io.sonaflink.operators.gate.AdapterGateFunction;
 import io.sonaflink.operators.inference.InferenceOperator;
 
@@ -272,7 +273,9 @@ public final class SonaBench implements Callable<Integer> {
         // what the job keeps on the heap, garbage aside (the same JVM holds the producer's few buffers)
         System.gc();
         facts.put("liveHeapBytes", memory.getHeapMemoryUsage().getUsed());
-        facts.putAll(rest.latencies(JobRest.GATE, "correctionToUpdateMs", "correctionToPublishedMs"));
+        facts.putAll(rest.latencies(JobRest.JOIN, FeedbackJoinFunction.METRIC_SIGNAL_ARRIVAL));
+        facts.putAll(rest.latencies(JobRest.GATE, AdapterGateFunction.METRIC_CORRECTION_TO_UPDATE,
+                AdapterGateFunction.METRIC_CORRECTION_TO_PUBLISHED));
         facts.putAll(rest.latencies(JobRest.INFERENCE, InferenceOperator.METRIC_QUERY_LATENCY,
                 InferenceOperator.METRIC_SWAP_LATENCY, InferenceOperator.METRIC_INSTALL_LATENCY));
         facts.putAll(rest.checkpoints());
@@ -407,12 +410,14 @@ public final class SonaBench implements Callable<Integer> {
     private record Result(boolean completed, Map<String, Object> facts) {
         String line(BenchWorkload.Spec spec) {
             return String.format(Locale.ROOT, "sona-bench keys %d x %d trajectories, d %d: %s trajectories/s sustained (second half %s); "
-                            + "at %s trajectories/s: correction -> MicroLoRA p50 %s ms p99 %s ms, -> published p99 "
+                            + "at %s trajectories/s: signal -> join p50 %s ms p99 %s ms; correction -> MicroLoRA p50 %s ms p99 %s ms, -> published p99 "
                             + "%s ms; query p99 %s ms, swap p99 %s ms (installed p99 %s ms); checkpoints %s ms (max %s ms), %s bytes; heap max"
                             + " %s MB, live %s MB; state %s bytes/key%s",
                     spec.keys(), spec.trajectoriesPerKey(), spec.dimension(), num(facts.get("trajectoriesPerSecond")),
                     num(facts.get("secondHalfTrajectoriesPerSecond")),
-                    num(facts.get("latencyPhaseTrajectoriesPerSecond")), num(facts.get("correctionToUpdateMsP50")),
+                    num(facts.get("latencyPhaseTrajectoriesPerSecond")),
+                    num(facts.get("signalArrivalMsP50")), num(facts.get("signalArrivalMsP99")),
+                    num(facts.get("correctionToUpdateMsP50")),
                     num(facts.get("correctionToUpdateMsP99")), num(facts.get("correctionToPublishedMsP99")),
                     num(facts.get("queryLatencyMsP99")), num(facts.get("swapLatencyMsP99")),
                     num(facts.get("installLatencyMsP99")),

@@ -19,6 +19,8 @@ import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.types.Either;
@@ -82,6 +84,14 @@ public class FeedbackJoinFunction
     /** Counter of trajectories forgotten before their retention ended, the key keeping its maximum. */
     public static final String EVICTED_TRAJECTORIES_COUNTER = "evictedTrajectories";
 
+    /**
+     * Histogram: processing time from a signal's record timestamp to its arrival at the join, ms.
+     * Beside the gate's correction → MicroLoRA latency it says which side of the join a tail is on.
+     */
+    public static final String METRIC_SIGNAL_ARRIVAL = "signalArrivalMs";
+    /** Signals the arrival histogram holds, the same window as the gate's latency histograms. */
+    private static final int LATENCY_WINDOW = 4096;
+
     static final String TRAJECTORIES = "trajectories";
     static final String ARRIVALS = "arrivals";
     static final String CURSOR = "cursor";
@@ -117,6 +127,7 @@ public class FeedbackJoinFunction
     private transient Counter unmatchedSignals;
     private transient Counter duplicates;
     private transient Counter evicted;
+    private transient Histogram signalArrival;
 
     public FeedbackJoinFunction(FeedbackJoinConfig config) {
         this.config = config;
@@ -157,6 +168,8 @@ public class FeedbackJoinFunction
         unmatchedSignals = getRuntimeContext().getMetricGroup().counter(UNMATCHED_SIGNALS_COUNTER);
         duplicates = getRuntimeContext().getMetricGroup().counter(DUPLICATE_TRAJECTORIES_COUNTER);
         evicted = getRuntimeContext().getMetricGroup().counter(EVICTED_TRAJECTORIES_COUNTER);
+        signalArrival = getRuntimeContext().getMetricGroup().histogram(METRIC_SIGNAL_ARRIVAL,
+                new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
     }
 
     @Override
@@ -200,6 +213,10 @@ public class FeedbackJoinFunction
     @Override
     public void processElement2(TrainingSignal signal, Context ctx, Collector<Either<Trajectory, Trajectory>> out)
             throws Exception {
+        Long produced = ctx.timestamp();
+        if (produced != null && produced > 0) {
+            signalArrival.update(Math.max(0, System.currentTimeMillis() - produced));
+        }
         if (signal.type() == SignalType.IMPORT) {
             Trajectory example = SignalRouting.importAsTrajectory(signal);
             out.collect(Either.Left(example));
