@@ -87,6 +87,11 @@ public final class SonaBench implements Callable<Integer> {
             + "a full histogram window of corrections, or this long (default: ${DEFAULT-VALUE}).")
     long latencySeconds = 120;
 
+    @Option(names = "--latency-warmup", converter = FlinkDuration.class,
+            description = "How long the latency phase's load runs before latencies count, e.g. 90s: the JIT "
+                    + "compiles for a minute and more after the job starts (default: 0s).")
+    Duration latencyWarmup = Duration.ZERO;
+
     @Option(names = "--max-seconds", description = "Give up after this long (default: ${DEFAULT-VALUE}).")
     long maxSeconds = 1_200;
 
@@ -167,6 +172,11 @@ public final class SonaBench implements Callable<Integer> {
         long inputs() {
             return trajectories + corrections;
         }
+
+        Produced plus(Produced more) {
+            return new Produced(trajectories + more.trajectories, corrections + more.corrections,
+                    queries + more.queries, seconds + more.seconds);
+        }
     }
 
     /**
@@ -244,19 +254,25 @@ public final class SonaBench implements Callable<Integer> {
 
         // The histograms hold each subtask's last LATENCY_WINDOW corrections: the phase goes on, in
         // steps, until every subtask has learned that many since it began (or time runs out), so
-        // the percentiles are of this phase alone.
+        // the percentiles are of this phase alone. With a warm-up, the phase's load runs that long
+        // first and counts for nothing, so the JIT's compilations are behind it.
         double rate = latencyRate > 0 ? latencyRate : Math.max(100, 0.5 * (Double.isFinite(sustained) ? sustained : 0));
         long step = (long) (rate * 5);
         long from = spec.trajectories();
         Produced paced = new Produced(0, 0, 0, 0);
+        if (!Double.isNaN(backlogSettledAt)) {
+            long warmupEnd = System.nanoTime() + latencyWarmup.toNanos();
+            while (System.nanoTime() < warmupEnd) {
+                paced = paced.plus(produce(workload, client, conf, from, from + step, rate));
+                from += step;
+            }
+        }
         Map<String, Double> before = rest.perSubtask(JobRest.GATE, AdapterGateFunction.METRIC_CORRECTIONS);
         if (!Double.isNaN(backlogSettledAt)) {
             long phaseEnd = System.nanoTime() + Duration.ofSeconds(latencySeconds).toNanos();
             do {
-                Produced chunk = produce(workload, client, conf, from, from + step, rate);
+                paced = paced.plus(produce(workload, client, conf, from, from + step, rate));
                 from += step;
-                paced = new Produced(paced.trajectories + chunk.trajectories, paced.corrections + chunk.corrections,
-                        paced.queries + chunk.queries, paced.seconds + chunk.seconds);
             } while (System.nanoTime() < phaseEnd
                     && !everySubtaskLearned(before, rest.perSubtask(JobRest.GATE, AdapterGateFunction.METRIC_CORRECTIONS)));
         }
@@ -264,6 +280,7 @@ public final class SonaBench implements Callable<Integer> {
                 rest.perSubtask(JobRest.GATE, AdapterGateFunction.METRIC_CORRECTIONS)));
         facts.put("latencyPhaseTrajectoriesPerSecond", paced.trajectories / Math.max(1e-9, paced.seconds));
         facts.put("latencyPhaseSeconds", paced.seconds);
+        facts.put("latencyWarmupSeconds", latencyWarmup.toSeconds());
         long inputs = backlog.inputs() + paced.inputs();
         boolean completed = Polling.until(() -> {
             sampler.heap();
