@@ -260,15 +260,14 @@ public final class SonaBench implements Callable<Integer> {
         long step = (long) (rate * 5);
         long from = spec.trajectories();
         Produced paced = new Produced(0, 0, 0, 0);
-        if (!Double.isNaN(backlogSettledAt)) {
-            long warmupEnd = System.nanoTime() + latencyWarmup.toNanos();
-            while (System.nanoTime() < warmupEnd) {
-                paced = paced.plus(produce(workload, client, conf, from, from + step, rate));
-                from += step;
-            }
+        boolean settled = !Double.isNaN(backlogSettledAt);
+        long warmupEnd = System.nanoTime() + latencyWarmup.toNanos();
+        while (settled && System.nanoTime() < warmupEnd) {
+            paced = paced.plus(produce(workload, client, conf, from, from + step, rate));
+            from += step;
         }
         Map<String, Double> before = rest.perSubtask(JobRest.GATE, AdapterGateFunction.METRIC_CORRECTIONS);
-        if (!Double.isNaN(backlogSettledAt)) {
+        if (settled) {
             long phaseEnd = System.nanoTime() + Duration.ofSeconds(latencySeconds).toNanos();
             do {
                 paced = paced.plus(produce(workload, client, conf, from, from + step, rate));
@@ -276,7 +275,7 @@ public final class SonaBench implements Callable<Integer> {
             } while (System.nanoTime() < phaseEnd
                     && !everySubtaskLearned(before, rest.perSubtask(JobRest.GATE, AdapterGateFunction.METRIC_CORRECTIONS)));
         }
-        facts.put("latencyWindowsFilled", !Double.isNaN(backlogSettledAt) && everySubtaskLearned(before,
+        facts.put("latencyWindowsFilled", settled && everySubtaskLearned(before,
                 rest.perSubtask(JobRest.GATE, AdapterGateFunction.METRIC_CORRECTIONS)));
         facts.put("latencyPhaseTrajectoriesPerSecond", paced.trajectories / Math.max(1e-9, paced.seconds));
         facts.put("latencyPhaseSeconds", paced.seconds);

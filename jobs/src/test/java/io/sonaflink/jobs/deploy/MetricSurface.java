@@ -93,7 +93,8 @@ final class MetricSurface {
 
     /** The operator histograms of the job (exported as summaries with quantile labels). */
     static List<String> jobHistograms() {
-        return List.of(FeedbackJoinFunction.METRIC_SIGNAL_ARRIVAL, AdapterGateFunction.METRIC_CORRECTION_TO_UPDATE, AdapterGateFunction.METRIC_CORRECTION_TO_PUBLISHED,
+        return List.of(FeedbackJoinFunction.METRIC_SIGNAL_ARRIVAL,
+                AdapterGateFunction.METRIC_CORRECTION_TO_UPDATE, AdapterGateFunction.METRIC_CORRECTION_TO_PUBLISHED,
                 InferenceOperator.METRIC_QUERY_LATENCY, InferenceOperator.METRIC_SWAP_LATENCY,
                 InferenceOperator.METRIC_INSTALL_LATENCY, InferenceOperator.METRIC_BATCH_SIZE);
     }

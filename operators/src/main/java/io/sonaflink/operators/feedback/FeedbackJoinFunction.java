@@ -7,6 +7,7 @@ import io.sonaflink.operators.events.EventCodecs;
 import io.sonaflink.operators.events.SignalType;
 import io.sonaflink.operators.events.Trajectory;
 import io.sonaflink.operators.events.TrainingSignal;
+import io.sonaflink.operators.gate.AdapterGateFunction;
 
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
@@ -86,11 +87,10 @@ public class FeedbackJoinFunction
 
     /**
      * Histogram: processing time from a signal's record timestamp to its arrival at the join, ms.
-     * Beside the gate's correction → MicroLoRA latency it says which side of the join a tail is on.
+     * Beside the gate's correction → MicroLoRA latency (over the same window of samples) it says
+     * which side of the join a tail is on.
      */
     public static final String METRIC_SIGNAL_ARRIVAL = "signalArrivalMs";
-    /** Signals the arrival histogram holds, the same window as the gate's latency histograms. */
-    private static final int LATENCY_WINDOW = 4096;
 
     static final String TRAJECTORIES = "trajectories";
     static final String ARRIVALS = "arrivals";
@@ -169,7 +169,7 @@ public class FeedbackJoinFunction
         duplicates = getRuntimeContext().getMetricGroup().counter(DUPLICATE_TRAJECTORIES_COUNTER);
         evicted = getRuntimeContext().getMetricGroup().counter(EVICTED_TRAJECTORIES_COUNTER);
         signalArrival = getRuntimeContext().getMetricGroup().histogram(METRIC_SIGNAL_ARRIVAL,
-                new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
+                new DescriptiveStatisticsHistogram(AdapterGateFunction.LATENCY_WINDOW));
     }
 
     @Override
